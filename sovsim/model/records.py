@@ -1,0 +1,142 @@
+"""Typed records of one future: the event log, the monthly timeline and the result row.
+
+Each record's fields are declared here once, with a description; the reference page is generated from
+these declarations, and tests keep the records and the declarations in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+__all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow", "EVENT_FIELDS",
+           "TIMELINE_FIELDS", "ROW_FIELDS", "VERDICTS", "date_of"]
+
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+
+VERDICTS = ("alive", "defunded", "hollowed", "stale")
+
+
+def date_of(start: dt.date, time_days: float) -> dt.date:
+    """Calendar date of simulation time ``time_days`` (days since ``start``)."""
+    return start + dt.timedelta(days=int(time_days))
+
+
+class Event(NamedTuple):
+    """One thing that happened in a future."""
+
+    time_days: float
+    process: str
+    kind: str
+    details: str
+    key: bool
+
+
+EVENT_FIELDS = {
+    "time_days": "Simulation time of the event, days since the start date",
+    "date": "Calendar date of the event (YYYY-MM-DD)",
+    "process": "The process that logged it: treasury, workforce, frontier, lifecycle, compute, coroner",
+    "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
+    "details": "A readable sentence with the numbers",
+    "key": "True for the events the narrative of `sovsim run` shows",
+}
+
+
+class EventLog:
+    """Append-only log of :class:`Event`; ``log(...)`` returns the event's index for later reference."""
+
+    __slots__ = ("events", "start")
+
+    def __init__(self, start: dt.date) -> None:
+        self.start = start
+        self.events: list[Event] = []
+
+    def log(self, time_days: float, process: str, kind: str, details: str, key: bool = False) -> int:
+        self.events.append(Event(time_days, process, kind, details, key))
+        return len(self.events) - 1
+
+    def date(self, time_days: float) -> str:
+        return date_of(self.start, time_days).isoformat()
+
+    def last(self, kind: str, before_days: float = float("inf")) -> Event | None:
+        """The latest event of ``kind`` at or before ``before_days``."""
+        for event in reversed(self.events):
+            if event.kind == kind and event.time_days <= before_days:
+                return event
+        return None
+
+
+class TimelineRow(NamedTuple):
+    """The state of the programme at the start of one month."""
+
+    time_days: float
+    cash_usd: float
+    appropriation_usd_per_year: float
+    headcount: int
+    effective_fte: float
+    consultants_fte: float
+    hiring_frozen: bool
+    gpus: int
+    national_log10: float
+    open_log10: float
+    frontier_log10: float
+    stage: str
+    releases: int
+
+
+TIMELINE_FIELDS = {
+    "time_days": "Simulation time, days since the start date (one row a month)",
+    "date": "Calendar date of the row",
+    "cash_usd": "Cash in the programme's account",
+    "appropriation_usd_per_year": "Current yearly appropriation (after cuts)",
+    "headcount": "Own staff in post, all roles",
+    "effective_fte": "Own staff weighted by ramp-up (know-how)",
+    "consultants_fte": "Consultants filling vacancies",
+    "hiring_frozen": "True while hiring is frozen for lack of cash",
+    "gpus": "GPUs in the owned fleet",
+    "national_log10": "Capability of the national model, log10 effective compute (NaN before the first release)",
+    "open_log10": "Capability of the best open weights, log10 effective compute",
+    "frontier_log10": "Capability of the frontier, log10 effective compute",
+    "stage": "Stage of the release cycle: data, training, evaluation, waiting",
+    "releases": "Releases so far",
+}
+# Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
+
+ROW_FIELDS = {
+    "scenario": "Scenario name",
+    "seed": "Base seed",
+    "future": "Future index",
+    "verdict": "alive, defunded, hollowed or stale (the first death condition to hold)",
+    "death_time_years": "Years from the start to death; null when alive at the horizon",
+    "death_date": "Calendar date of death; null when alive",
+    "root_cause": "The event that started the chain to death (empty when alive)",
+    "root_event_date": "Date of the root event, when it is one event; else null",
+    "horizon_years": "Length of the future",
+    "releases": "Model releases",
+    "first_release_years": "Years to the first release; null if none",
+    "mean_gap_months": "Mean months the national model trails the frontier, over the months with a model",
+    "max_gap_months": "Largest such gap",
+    "mean_open_gap_months": "Mean months the national model (with its local edge) trails open weights; "
+                            "negative when ahead",
+    "total_cost_usd": "All spending: capex + staff + consultants + energy",
+    "capex_usd": "GPU purchases",
+    "staff_usd": "Salaries of own staff",
+    "consultants_usd": "Consultant fees",
+    "energy_usd": "Electricity of the owned fleet",
+    "appropriations_usd": "Appropriations received after day 0",
+    "initial_cash_usd": "Launch capital on day 0",
+    "final_cash_usd": "Cash at the end of the future",
+    "budget_cuts": "Elections that cut the appropriation",
+    "hires": "Hires of own staff",
+    "quits": "Quits of own staff",
+    "staff_turnover": "Quits per year divided by mean headcount",
+    "mean_effective_fte": "Mean effective staff over the months lived",
+    "poaching_waves": "Poaching waves",
+    "frontier_jumps": "Frontier jumps",
+    "training_gpu_hours": "GPU-hours of training runs",
+    "energy_mwh": "Electricity of the owned fleet, MWh",
+    "co2_t": "Carbon of that electricity, tonnes CO2e",
+    "update_capable_months": "Months in which the country could update its own weights on its own soil "
+                             "(GPUs owned and a minimum crew)",
+}

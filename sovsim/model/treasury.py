@@ -1,0 +1,140 @@
+"""Treasury: the programme's account, yearly appropriations, elections that cut them, and payday.
+
+Money is kept in whole cents, so appropriations minus payments equals the change in cash exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
+
+if TYPE_CHECKING:
+    from sovsim.model.compute import Fleet
+    from sovsim.model.workforce import Team
+    from sovsim.scenario.schema import Treasury
+
+__all__ = ["Account", "CATEGORIES", "appropriations", "elections", "payday"]
+
+CATEGORIES = ("capex", "staff", "consultants", "energy")
+
+
+def to_cents(usd: float) -> int:
+    """Round a dollar amount to whole cents (half away from zero)."""
+    cents = abs(usd) * 100.0 + 0.5
+    return int(cents) if usd >= 0 else -int(cents)
+
+
+class Account:
+    """The programme's bank account and the current appropriation."""
+
+    def __init__(self, initial_cash_usd: float, appropriation_usd_per_year: float) -> None:
+        self.initial_cents = to_cents(initial_cash_usd)
+        self.cash_cents = self.initial_cents
+        self.appropriation_usd_per_year = appropriation_usd_per_year
+        self.received_cents = 0
+        self.paid_cents = dict.fromkeys(CATEGORIES, 0)
+        self.cuts: list[tuple[float, int, float]] = []  #: (time_days, event index, fraction cut)
+        self.cancelled_event: int | None = None
+        self.on_change: Callable[[float], None] = lambda now: None
+
+    @property
+    def cash_usd(self) -> float:
+        return self.cash_cents / 100.0
+
+    def receive(self, now: float, usd: float) -> None:
+        cents = to_cents(usd)
+        self.cash_cents += cents
+        self.received_cents += cents
+        self.on_change(now)
+
+    def pay(self, now: float, category: str, usd: float) -> None:
+        cents = to_cents(usd)
+        self.cash_cents -= cents
+        self.paid_cents[category] += cents
+        self.on_change(now)
+
+
+def appropriations(env: Any, account: Account, log: EventLog) -> Any:
+    """Pays the current appropriation into the account at the start of every programme year."""
+    year = 0
+    while True:
+        amount = account.appropriation_usd_per_year
+        if amount > 0:
+            account.receive(env.now, amount)
+            log.log(env.now, "treasury", "appropriation", f"appropriation {_musd(amount)} for year {year + 1}",
+                    key=year == 0)
+        year += 1
+        yield env.timeout(DAYS_PER_YEAR)
+
+
+def elections(env: Any, account: Account, params: Treasury, rng: np.random.Generator, log: EventLog) -> Any:
+    """Holds an election every few years; each may cut the appropriation or cancel it outright."""
+    yield env.timeout(params.first_election_years * DAYS_PER_YEAR)
+    while True:
+        u = rng.random()
+        fraction = rng.uniform(params.election_cut_fraction_min, params.election_cut_fraction_max)
+        year = log.date(env.now)[:4]
+        if u < params.election_cancel_probability:
+            account.appropriation_usd_per_year = 0.0
+            account.cancelled_event = log.log(env.now, "treasury", "cancel",
+                                              f"election {year} ended the programme's appropriation", key=True)
+            account.on_change(env.now)
+        elif u < params.election_cancel_probability + params.election_cut_probability:
+            before = account.appropriation_usd_per_year
+            account.appropriation_usd_per_year = before * (1.0 - fraction)
+            index = log.log(env.now, "treasury", "cut",
+                            f"election {year} cut the budget {fraction:.0%} "
+                            f"({_musd(before)} → {_musd(account.appropriation_usd_per_year)} a year)", key=True)
+            account.cuts.append((env.now, index, fraction))
+        else:
+            log.log(env.now, "treasury", "election", f"election {year} kept the budget")
+        yield env.timeout(params.election_interval_years * DAYS_PER_YEAR)
+
+
+def payday(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog) -> Any:
+    """Pays salaries, consultants and the electricity bill monthly; freezes hiring when the reserve runs low."""
+    while True:
+        yield env.timeout(DAYS_PER_MONTH)
+        settle(env.now, account, team, fleet)
+        review_freeze(env, account, team, fleet, params, log)
+
+
+def settle(now: float, account: Account, team: Team, fleet: Fleet) -> None:
+    """Pay everything accrued since the last settlement."""
+    staff_usd, consultants_usd = team.take_accrued(now)
+    energy_usd = fleet.take_accrued_cost(now)
+    if staff_usd:
+        account.pay(now, "staff", staff_usd)
+    if consultants_usd:
+        account.pay(now, "consultants", consultants_usd)
+    if energy_usd:
+        account.pay(now, "energy", energy_usd)
+
+
+def review_freeze(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog) -> None:
+    """Freeze hiring while cash covers fewer than the reserve months of spending; lift it when it does."""
+    burn_usd_per_month = (team.cost_usd_per_day() + fleet.energy_cost_usd_per_day()) * DAYS_PER_MONTH
+    frozen = account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
+    if frozen == team.frozen:
+        return
+    if frozen:
+        if account.cuts:
+            root = log.events[account.cuts[-1][1]]
+            cause, cause_time = root.details, root.time_days
+        else:
+            cause, cause_time = "spending above the appropriation (structural deficit)", None
+        log.log(env.now, "treasury", "freeze",
+                f"hiring frozen: cash {_musd(account.cash_usd)} covers under "
+                f"{params.hiring_freeze_reserve_months:g} months of spending", key=True)
+        team.set_frozen(env, True, (cause, cause_time))
+    else:
+        log.log(env.now, "treasury", "unfreeze", "hiring reopened", key=True)
+        team.set_frozen(env, False, None)
+
+
+def _musd(usd: float) -> str:
+    return f"${usd / 1e6:,.1f}M"

@@ -1,0 +1,218 @@
+"""The world of one future: builds the actors and their processes, runs SimPy, and writes the records."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import simpy
+
+from sovsim.model import compute, coroner, frontier, lifecycle, treasury, workforce
+from sovsim.model.coroner import Condition, Coroner, Diagnosis
+from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog, TimelineRow
+from sovsim.model.rng import stream
+from sovsim.scenario.schema import Scenario
+
+__all__ = ["World"]
+
+
+class World:
+    """Everything that exists in one future of one scenario, wired together."""
+
+    def __init__(self, scenario: Scenario, seed: int, future: int) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed: got {seed!r}; allowed: an integer ≥ 0")
+        if isinstance(future, bool) or not isinstance(future, int) or future < 0:
+            raise ValueError(f"future: got {future!r}; allowed: an integer ≥ 0")
+        self.scenario = scenario
+        self.seed = seed
+        self.future = future
+        self.env = env = simpy.Environment()
+        self.log = EventLog(scenario.calendar.start_date)
+        self.account = treasury.Account(scenario.treasury.initial_cash_usd,
+                                        scenario.treasury.appropriation_usd_per_year)
+        self.team = workforce.Team(scenario.staff)
+        self.fleet = compute.Fleet(scenario.compute, scenario.energy)
+        self.curve = frontier.Curve(scenario.frontier)
+        self.programme = lifecycle.Programme()
+        self.coroner = Coroner(env, self.log)
+        self.timeline: list[TimelineRow] = []
+        self.staff_by_role: list[tuple[int, ...]] = []
+        self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier")}
+        self._add_conditions()
+
+    # -- wiring ----------------------------------------------------------------------------------------
+    def _add_conditions(self) -> None:
+        s = self.scenario
+        self.account.on_change = lambda now: (self.coroner.check("insolvent", now),
+                                              self.coroner.check("cancelled", now))
+        self.coroner.add(Condition("insolvent", "defunded", s.treasury.insolvency_grace_days,
+                                   lambda now: self.account.cash_cents < 0, self._why_insolvent))
+        self.coroner.add(Condition("cancelled", "defunded", 0.0,
+                                   lambda now: self.account.cancelled_event is not None, self._why_cancelled))
+        self.coroner.add(Condition("hollowed", "hollowed", s.staff.hollowed_grace_days,
+                                   lambda now: self.team.effective_fte(now) < s.staff.minimum_crew_fte,
+                                   self._why_hollowed))
+        self.coroner.add(Condition("stale", "stale", s.model.stale_grace_months * DAYS_PER_MONTH,
+                                   self._model_is_stale, self._why_stale))
+
+    def _open_search(self, r: int) -> None:
+        team = self.team
+        if len(team.hired[r]) + team.searching[r] >= team.targets[r]:
+            return
+        team.searching[r] += 1
+        self.env.process(workforce.search(self.env, team, r, self._rngs["workforce"], self.log, self._staff_changed))
+
+    def _staff_changed(self, now: float) -> None:
+        self.coroner.check("hollowed", now)
+
+    def _released(self, now: float) -> None:
+        self.coroner.check("stale", now)
+
+    def _start(self) -> None:
+        env, s, log, rngs = self.env, self.scenario, self.log, self._rngs
+        env.process(compute.cluster(env, self.fleet, self.account, log))
+        env.process(treasury.appropriations(env, self.account, log))
+        env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
+        env.process(treasury.payday(env, self.account, self.team, self.fleet, s.treasury, log))
+        self.team.attrition_process = env.process(
+            workforce.attrition(env, self.team, rngs["workforce"], log, self._open_search, self._staff_changed))
+        for r in range(len(self.team.names)):
+            for _ in range(self.team.targets[r] - len(self.team.hired[r])):
+                self._open_search(r)
+        env.process(workforce.poaching(env, self.team, rngs["workforce"], log))
+        env.process(workforce.staffing(env, self.team, log, self._staff_changed))
+        env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
+        env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve, s.model, log,
+                                        self._released))
+        env.process(coroner.coroner(env, self.coroner, ("hollowed", "stale")))
+        env.process(self._recorder(env))
+        horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
+        horizon.callbacks.append(lambda _event: self.coroner.horizon())
+
+    def run(self) -> World:
+        """Run the future to its death or horizon, then settle the last bills."""
+        self._start()
+        self.env.run(until=self.coroner.end)
+        now = self.env.now
+        treasury.settle(now, self.account, self.team, self.fleet)
+        self._record(now)
+        return self
+
+    # -- records ---------------------------------------------------------------------------------------
+    def _recorder(self, env: Any) -> Any:
+        """Writes one timeline row at the start of every month."""
+        while True:
+            self._record(env.now)
+            yield env.timeout(DAYS_PER_MONTH)
+
+    def _record(self, now: float) -> None:
+        team, curve, programme = self.team, self.curve, self.programme
+        self.timeline.append(TimelineRow(
+            now, self.account.cash_usd, self.account.appropriation_usd_per_year, team.headcount(),
+            team.effective_fte(now), team.consultants_fte, team.frozen, self.fleet.gpus, programme.national_log10,
+            curve.open_log10(now), curve.frontier_log10(now), programme.stage, len(programme.releases)))
+        self.staff_by_role.append(tuple(len(h) for h in team.hired))
+
+    # -- death conditions ------------------------------------------------------------------------------
+    def _model_is_stale(self, now: float) -> bool:
+        m = self.scenario.model
+        if not self.programme.releases:
+            return now > m.first_release_deadline_months * DAYS_PER_MONTH
+        return self.programme.national_log10 + m.local_edge_log10 < self.curve.open_log10(now)
+
+    def _event_cause(self, index: int) -> Diagnosis:
+        event = self.log.events[index]
+        return event.details, event.time_days
+
+    def _why_cancelled(self, since: float) -> Diagnosis:
+        assert self.account.cancelled_event is not None
+        return self._event_cause(self.account.cancelled_event)
+
+    def _why_insolvent(self, since: float) -> Diagnosis:
+        cuts = [c for c in self.account.cuts if c[0] <= since]
+        if cuts:
+            return self._event_cause(cuts[-1][1])
+        return "spending above the appropriation (structural deficit)", None
+
+    def _why_hollowed(self, since: float) -> Diagnosis:
+        team = self.team
+        freeze = self.log.last("freeze", since)
+        if freeze is not None and since - freeze.time_days <= DAYS_PER_YEAR and team.freeze_cause is not None:
+            return team.freeze_cause
+        for index in reversed(team.poaching_events):
+            event = self.log.events[index]
+            if since - DAYS_PER_YEAR <= event.time_days <= since:
+                return event.details, event.time_days
+        gap = max(team.salary_gap(r) for r in range(len(team.names)))
+        return f"pay up to {gap:.0%} below market: quits outpaced hiring", None
+
+    def _why_stale(self, since: float) -> Diagnosis:
+        m, programme, curve, log = self.scenario.model, self.programme, self.curve, self.log
+        if not programme.releases:
+            reason = f"no release within {m.first_release_deadline_months:g} months (cycle 1 in {programme.stage})"
+            if programme.stage == "data" or programme.prep_capacity < 0.8:
+                cause, when = self._why_hollowed(since)
+                return f"{reason}; team short: {cause}", when
+            return reason, None
+        for t, index in zip(reversed(curve.jump_days), reversed(curve.jump_events)):
+            if since - curve.lag_days - DAYS_PER_YEAR <= t <= since - curve.lag_days:
+                return self._event_cause(index)
+        if programme.prep_capacity < 0.8:
+            cause, when = self._why_hollowed(since)
+            return f"data preparation at {programme.prep_capacity:.0%} of the full team: {cause}", when
+        n = len(programme.releases)
+        return (f"open weights overtook release {n} ({log.date(programme.releases[-1][0])}); a "
+                f"{m.release_interval_months:g}-month cadence outlasts the local edge", since)
+
+    # -- the result row --------------------------------------------------------------------------------
+    def row(self) -> dict[str, Any]:
+        """The result row of this future; ``ROW_FIELDS`` documents every key."""
+        s, acc, team, c, programme = self.scenario, self.account, self.team, self.coroner, self.programme
+        end = self.env.now
+        years = end / DAYS_PER_YEAR
+        per_month = self.curve.trend_log10_per_month
+        gaps = [(r.frontier_log10 - r.national_log10) / per_month for r in self.timeline
+                if not math.isnan(r.national_log10)]
+        open_gaps = [(r.open_log10 - r.national_log10 - s.model.local_edge_log10) / per_month
+                     for r in self.timeline if not math.isnan(r.national_log10)]
+        lived = self.timeline[:-1] or self.timeline
+        mean_headcount = sum(r.headcount for r in lived) / len(lived)
+        paid = {k: v / 100.0 for k, v in acc.paid_cents.items()}
+        kwh = self.fleet.energy_kwh
+        return {
+            "scenario": s.name,
+            "seed": self.seed,
+            "future": self.future,
+            "verdict": c.verdict,
+            "death_time_years": None if c.death_days is None else c.death_days / DAYS_PER_YEAR,
+            "death_date": None if c.death_days is None else self.log.date(c.death_days),
+            "root_cause": c.root_cause,
+            "root_event_date": None if c.root_days is None else self.log.date(c.root_days),
+            "horizon_years": s.calendar.horizon_years,
+            "releases": len(programme.releases),
+            "first_release_years": programme.releases[0][0] / DAYS_PER_YEAR if programme.releases else None,
+            "mean_gap_months": sum(gaps) / len(gaps) if gaps else None,
+            "max_gap_months": max(gaps) if gaps else None,
+            "mean_open_gap_months": sum(open_gaps) / len(open_gaps) if open_gaps else None,
+            "total_cost_usd": sum(acc.paid_cents.values()) / 100.0,
+            "capex_usd": paid["capex"],
+            "staff_usd": paid["staff"],
+            "consultants_usd": paid["consultants"],
+            "energy_usd": paid["energy"],
+            "appropriations_usd": acc.received_cents / 100.0,
+            "initial_cash_usd": acc.initial_cents / 100.0,
+            "final_cash_usd": acc.cash_usd,
+            "budget_cuts": len(acc.cuts),
+            "hires": team.hires,
+            "quits": team.quits,
+            "staff_turnover": team.quits / years / mean_headcount if years > 0 and mean_headcount > 0 else 0.0,
+            "mean_effective_fte": sum(r.effective_fte for r in lived) / len(lived),
+            "poaching_waves": len(team.poaching_events),
+            "frontier_jumps": len(self.curve.jump_days),
+            "training_gpu_hours": programme.training_gpu_hours,
+            "energy_mwh": kwh / 1e3,
+            "co2_t": kwh * s.energy.grid_carbon_g_per_kwh / 1e6,
+            "update_capable_months": sum(1 for r in lived if r.gpus > 0
+                                         and r.effective_fte >= s.staff.minimum_crew_fte),
+        }

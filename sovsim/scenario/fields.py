@@ -1,0 +1,191 @@
+"""Declared scenario fields and the one validator that turns TOML tables into frozen objects.
+
+A field is a dataclass field made with :func:`param`: its default, a one-line description, its unit (also
+in its name), its allowed range or choices, and the ``calibration.md`` line it comes from. :func:`build`
+checks a table against the declaration once, at the boundary, and raises :class:`ScenarioError` naming
+the full field path, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["ScenarioError", "param", "build", "allowed_text", "to_plain", "section_fields"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ScenarioError(ValueError):
+    """A scenario value that is unknown, of the wrong type or out of range.
+
+    ``path`` is the dotted field path (``staff.attrition_per_year``), ``value`` the bad value and
+    ``allowed`` a phrase saying what would be accepted.
+    """
+
+    def __init__(self, path: str, value: Any, allowed: str, problem: str = "invalid value") -> None:
+        self.path = path
+        self.value = value
+        self.allowed = allowed
+        self.problem = problem
+        shown = "(missing)" if value is _MISSING_VALUE else repr(value)
+        super().__init__(f"{path or '<scenario>'}: {problem} {shown}; allowed: {allowed}")
+
+
+_MISSING_VALUE = object()
+
+
+def param(
+    default: Any,
+    doc: str,
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    source: str | None = None,
+) -> Any:
+    """Declare a scenario field: default, one-line description, bounds or choices, and its source."""
+    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "lt": lt, "choices": choices, "source": source}
+    if dataclasses.is_dataclass(default) or isinstance(default, Mapping):
+        factory = (lambda d=default: types.MappingProxyType(dict(d))) if isinstance(default, Mapping) else type(default)
+        return dataclasses.field(default_factory=factory, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def section_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
+    """The declared fields of a section with their resolved type hints, in declaration order."""
+    hints = typing.get_type_hints(cls)
+    return [(f, hints[f.name]) for f in dataclasses.fields(cls)]
+
+
+def allowed_text(hint: Any, meta: Mapping[str, Any]) -> str:
+    """A phrase saying which values a field accepts, used in errors and the reference page."""
+    if meta.get("choices"):
+        return "one of " + ", ".join(repr(c) for c in meta["choices"])
+    if hint is bool:
+        return "true or false"
+    if hint is dt.date:
+        return "a date (YYYY-MM-DD)"
+    if hint is str:
+        return "a string"
+    if dataclasses.is_dataclass(hint):
+        return f"a table of {hint.__name__} fields"
+    if typing.get_origin(hint) in (dict, Mapping):
+        inner = typing.get_args(hint)[1]
+        return f"a table of named {inner.__name__} tables (names: lowercase letters, digits, _)"
+    kind = "an integer" if hint is int else "a number"
+    lo = [f"≥ {_num(meta['ge'])}" if meta.get("ge") is not None else None,
+          f"> {_num(meta['gt'])}" if meta.get("gt") is not None else None]
+    hi = [f"≤ {_num(meta['le'])}" if meta.get("le") is not None else None,
+          f"< {_num(meta['lt'])}" if meta.get("lt") is not None else None]
+    bounds = [b for b in lo + hi if b]
+    return kind + (" " + " and ".join(bounds) if bounds else "")
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def build(cls: type, data: Any, path: str = "") -> Any:
+    """Validate ``data`` (a TOML table) against section ``cls`` and return the frozen instance."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(path, data, f"a table of {cls.__name__} fields", "expected a table, got")
+    declared = section_fields(cls)
+    names = [f.name for f, _ in declared]
+    for key in data:
+        if key not in names:
+            raise unknown_field(_join(path, str(key)), data[key], names)
+    kwargs = {}
+    for f, hint in declared:
+        if f.name in data:
+            kwargs[f.name] = convert(hint, data[f.name], _join(path, f.name), f.metadata)
+    obj = cls(**kwargs)
+    check = getattr(obj, "check", None)
+    if check is not None:
+        check(path)
+    return obj
+
+
+def unknown_field(path: str, value: Any, names: list[str]) -> ScenarioError:
+    """The error for a key that the section does not declare, with a suggestion when one is close."""
+    close = difflib.get_close_matches(path.rsplit(".", 1)[-1], names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ScenarioError(path, value, "one of " + ", ".join(names) + hint, "unknown field, given")
+
+
+def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
+    """Check one value against its declared type and bounds; return it in canonical form."""
+    allowed = allowed_text(hint, meta)
+    if dataclasses.is_dataclass(hint):
+        return build(hint, value, path)
+    if typing.get_origin(hint) in (dict, Mapping):
+        inner = typing.get_args(hint)[1]
+        if not isinstance(value, Mapping):
+            raise ScenarioError(path, value, allowed, "expected a table, got")
+        out = {}
+        for key, sub in value.items():
+            if not _NAME.match(str(key)):
+                raise ScenarioError(_join(path, str(key)), key, "a name of lowercase letters, digits and _",
+                                    "bad name")
+            out[str(key)] = build(inner, sub, _join(path, str(key)))
+        return types.MappingProxyType(out)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(path, value, allowed, "expected true or false, got")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ScenarioError(path, value, allowed, "expected a string, got")
+        if meta.get("choices") and value not in meta["choices"]:
+            raise ScenarioError(path, value, allowed, "not a known choice:")
+        return value
+    if hint is dt.date:
+        if isinstance(value, dt.datetime) or not isinstance(value, (dt.date, str)):
+            raise ScenarioError(path, value, allowed, "expected a date, got")
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                raise ScenarioError(path, value, allowed, "not a date:") from None
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise ScenarioError(path, value, allowed, "expected an integer, got")
+    elif hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(path, value, allowed, "expected a number, got")
+        if not math.isfinite(value):
+            raise ScenarioError(path, value, allowed, "expected a finite number, got")
+        value = float(value)
+    else:  # pragma: no cover - a declaration error, not a user error
+        raise TypeError(f"{path}: unsupported field type {hint!r}")
+    ok = ((meta.get("ge") is None or value >= meta["ge"]) and (meta.get("le") is None or value <= meta["le"])
+          and (meta.get("gt") is None or value > meta["gt"]) and (meta.get("lt") is None or value < meta["lt"]))
+    if not ok:
+        raise ScenarioError(path, value, allowed, "out of range:")
+    return value
+
+
+def to_plain(obj: Any) -> Any:
+    """A frozen section as nested plain dicts, ready for TOML or JSON (dates stay ``datetime.date``)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {k: to_plain(v) for k, v in obj.items()}
+    return obj
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name

@@ -1,0 +1,278 @@
+"""The scenario: every input of one programme, as frozen sections with units in every name.
+
+Defaults are the ``midsize-nation`` preset. ``source`` names the ``calibration.md`` line a value comes
+from; "assumption" marks a modelling choice with no published figure, and says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sovsim.scenario.fields import ScenarioError, param
+
+__all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "Scenario"]
+
+STRATEGIES = ("scratch", "continue", "finetune")
+GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When the programme starts and how far ahead a future is simulated."""
+
+    start_date: dt.date = param(dt.date(2027, 1, 1), "Calendar date of simulation day 0")
+    horizon_years: float = param(10.0, "Length of a future; a programme alive at the end is right-censored",
+                                 gt=0, le=50)
+
+
+@dataclass(frozen=True)
+class Treasury:
+    """The programme's money: launch capital, yearly appropriations, elections, insolvency."""
+
+    initial_cash_usd: float = param(
+        25e6, "Launch capital available on day 0 (pays the first cluster)", ge=0,
+        source="calibration.md §5: launch funds of EU national programmes, GPT-NL €13.5M to OpenEuroLLM €37.4M")
+    appropriation_usd_per_year: float = param(
+        6e6, "Public appropriation paid at the start of every programme year", ge=0,
+        source="calibration.md §5: CHF 20M grant over ~4 years (Apertus); GPT-NL €13.5M; assumption: mid-size "
+               "running budget")
+    election_interval_years: float = param(
+        4.0, "Years between elections", gt=0, le=20,
+        source="assumption: a four-year parliamentary term")
+    first_election_years: float = param(
+        2.0, "Years from the start to the first election", ge=0, le=20,
+        source="assumption: programmes launch mid-term")
+    election_cut_probability: float = param(
+        0.35, "Chance that an election cuts the appropriation", ge=0, le=1,
+        source="assumption: no published rate; chosen so cuts hit about one programme in three per term")
+    election_cut_fraction_min: float = param(
+        0.2, "Smallest share of the appropriation removed by a cut", ge=0, le=1,
+        source="assumption: UK i.AI spent £5M of £12M (calibration.md §6) shows swings of this size")
+    election_cut_fraction_max: float = param(
+        0.6, "Largest share of the appropriation removed by a cut", ge=0, le=1,
+        source="assumption, as election_cut_fraction_min")
+    election_cancel_probability: float = param(
+        0.04, "Chance that an election ends the appropriation outright", ge=0, le=1,
+        source="assumption: rare outright cancellation")
+    insolvency_grace_days: float = param(
+        90.0, "Days cash may stay below zero before the programme is defunded", ge=0,
+        source="assumption: one quarter of arrears before a ministry closes the programme")
+    hiring_freeze_reserve_months: float = param(
+        3.0, "Hiring stops and consultants leave while cash covers fewer months of spending than this", ge=0,
+        source="assumption: public bodies freeze hiring when the reserve is below a quarter")
+
+    def check(self, path: str) -> None:
+        if self.election_cut_fraction_min > self.election_cut_fraction_max:
+            raise ScenarioError(f"{path}.election_cut_fraction_min", self.election_cut_fraction_min,
+                                f"a number ≤ election_cut_fraction_max ({self.election_cut_fraction_max:g})",
+                                "larger than the maximum:")
+        if self.election_cut_probability + self.election_cancel_probability > 1:
+            raise ScenarioError(f"{path}.election_cancel_probability", self.election_cancel_probability,
+                                f"a number ≤ 1 - election_cut_probability ({1 - self.election_cut_probability:g})",
+                                "probabilities sum above 1:")
+
+
+@dataclass(frozen=True)
+class Role:
+    """One role of the team: how many are wanted, how many there are at the start, and their pay."""
+
+    target_fte: int = param(10, "Positions the programme wants filled", ge=0, le=100_000)
+    initial_fte: int = param(6, "Staff in post (already ramped up) on day 0", ge=0, le=100_000)
+    public_salary_usd_per_year: float = param(
+        110e3, "Public pay scale for the role before the salary premium", gt=0,
+        source="calibration.md §6 UK government: AISI roles £85–135k")
+    market_salary_usd_per_year: float = param(
+        200e3, "What the private market pays for the role", gt=0,
+        source="calibration.md §6 US market baseline: SF AI-engineer median base $246,250; BLS $112–133k")
+
+
+def _default_roles() -> dict[str, Role]:
+    # Pay: calibration.md §6 (UK government £85–135k for AISI roles, i.AI median £67,300; market: BLS software
+    # developers $133,080, SF AI-engineer base $246,250). Headcounts: assumption, a team of 36 like i.AI's 46-of-70.
+    return {
+        "research": Role(10, 6, 115e3, 240e3),
+        "engineering": Role(12, 8, 100e3, 170e3),
+        "data": Role(8, 5, 85e3, 130e3),
+        "operations": Role(6, 5, 80e3, 115e3),
+    }
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The team: pay against the market, hiring, attrition, ramp-up, poaching, consultants."""
+
+    roles: Mapping[str, Role] = param(_default_roles(), "Roles of the team, by name")
+    salary_premium: float = param(
+        1.0, "Pay as a multiple of the public pay scale (a policy lever)", gt=0, le=20,
+        source="calibration.md §6 UK government: packages of ≈£650k would be needed for some roles")
+    public_pay_growth_per_year: float = param(
+        0.02, "Yearly rise of the public pay scale", ge=-0.5, le=1,
+        source="assumption: public pay tracks inflation")
+    market_pay_growth_per_year: float = param(
+        0.05, "Yearly rise of market pay", ge=-0.5, le=1,
+        source="assumption: AI pay outgrows inflation (calibration.md §6 frontier-lab pay)")
+    attrition_per_year: float = param(
+        0.10, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
+        source="calibration.md §6 tech attrition ≈13.2%/yr; public sector ≈6%/yr")
+    attrition_gap_slope: float = param(
+        1.5, "Quit hazard = attrition_per_year × (1 + slope × salary gap), gap = 1 − pay/market", ge=0, le=50,
+        source="calibration.md §6: startups ≈26%/yr, frontier-lab two-year retention 64–80%")
+    time_to_hire_days: float = param(
+        101.0, "Mean days from opening a search to an offer", gt=0, le=3650,
+        source="calibration.md §6 time to hire: US federal 101.2 days (FY2023)")
+    time_to_hire_cv: float = param(
+        0.5, "Coefficient of variation of search time (gamma; 0 means exactly the mean)", ge=0, le=5,
+        source="assumption: searches vary about ±50%")
+    hire_success_at_parity: float = param(
+        0.8, "Chance a search ends in a hire when pay matches the market", gt=0, le=1,
+        source="assumption")
+    hire_gap_slope: float = param(
+        1.0, "Hire chance = success_at_parity × (1 − slope × gap), at least 5%", ge=0, le=50,
+        source="calibration.md §6: UK i.AI reached 46 staff of a target of 70 with pay ≈½ of market")
+    ramp_up_months: float = param(
+        6.0, "Months for a new hire to reach full productivity (linear ramp)", ge=0, le=60,
+        source="calibration.md §6 ramp-up: 3–9 months")
+    minimum_crew_fte: float = param(
+        12.0, "Effective staff (ramped, own staff) below which know-how is lost", ge=0,
+        source="assumption: a third of the team covers data, training and operations")
+    hollowed_grace_days: float = param(
+        180.0, "Days below the minimum crew before the programme is hollowed", ge=0,
+        source="assumption: half a year without a crew loses the know-how")
+    poaching_waves_per_year: float = param(
+        0.25, "Rate of poaching waves by private labs", ge=0, le=52,
+        source="assumption; calibration.md §6 frontier-lab pay (Meta offers up to $10M/yr, 2025)")
+    poaching_multiplier: float = param(
+        2.5, "Quit hazard multiplier during a poaching wave", ge=1, le=100, source="assumption")
+    poaching_duration_months: float = param(
+        6.0, "Length of a poaching wave", gt=0, le=120, source="assumption")
+    consultant_max_fte: float = param(
+        6.0, "Most consultants that fill vacancies while hiring is open", ge=0, source="assumption")
+    consultant_premium: float = param(
+        2.0, "Consultant cost as a multiple of the role's market pay", ge=0, le=20,
+        source="assumption: day rates of about twice an employee's cost")
+    consultant_productivity: float = param(
+        0.6, "Work a consultant does relative to a ramped employee (they keep no know-how)", ge=0, le=1,
+        source="assumption")
+
+    def check(self, path: str) -> None:
+        if not self.roles:
+            raise ScenarioError(f"{path}.roles", {}, "at least one role", "empty:")
+        targets = sum(r.target_fte for r in self.roles.values())
+        if self.minimum_crew_fte > targets:
+            raise ScenarioError(f"{path}.minimum_crew_fte", self.minimum_crew_fte,
+                                f"a number ≤ the sum of role targets ({targets})", "above the whole team:")
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """The moving target: frontier and best open-weights capability in log10 effective compute."""
+
+    frontier_log10_flop_at_start: float = param(
+        27.0, "Frontier training compute at the start date, log10 FLOP", ge=20, le=35,
+        source="calibration.md §7 reference compute (Llama 3.1-405B 3.8e25, 2024) grown 4.6×/yr to 2027")
+    compute_growth_per_year: float = param(
+        4.6, "Yearly growth factor of frontier training compute", ge=1, le=100,
+        source="calibration.md §7 frontier training compute growth 4–5×/yr (4.6× notable models)")
+    algorithmic_efficiency_per_year: float = param(
+        3.0, "Yearly gain in effective compute from better algorithms", ge=1, le=100,
+        source="calibration.md §7 algorithmic efficiency ≈2.8–3×/yr")
+    open_lag_months: float = param(
+        6.0, "How far open weights trail the frontier", ge=0, le=120,
+        source="calibration.md §7 open-weight lag: ≈3–4 months (2025–26) to ≈1 year (2024)")
+    jumps_per_year: float = param(
+        0.5, "Rate of sudden frontier jumps (a breakthrough release)", ge=0, le=52,
+        source="assumption: calibration.md §7 proliferation ≈2 frontier-scale models a month, few step changes")
+    jump_mean_log10: float = param(
+        0.3, "Mean size of a jump (exponential), in decades of effective compute", ge=0, le=5,
+        source="assumption: a jump worth about three months of trend")
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """The national model and its release cycles: strategy, size, cadence, local edge, staleness."""
+
+    strategy: str = param(
+        "continue", "scratch: pre-train from nothing; continue: continued pre-training of the best open "
+                    "weights; finetune: fine-tune them", choices=STRATEGIES,
+        source="calibration.md §5: Apertus/ALIA from scratch; Swallow continued; many fine-tunes")
+    parameter_count: float = param(
+        8e9, "Parameters of the national model", gt=0, le=1e14,
+        source="calibration.md §5: Apertus 8B/70B, GPT-SW3 up to 40B, ALIA 40B")
+    scratch_tokens: float = param(
+        2e12, "Training tokens of a from-scratch run", gt=0,
+        source="calibration.md §5: Apertus 15T, ALIA 9.37T, Minerva 2.48T, GPT-SW3 320B")
+    continue_tokens: float = param(
+        2e11, "Tokens of continued pre-training per cycle", gt=0,
+        source="calibration.md §5: Apertus 1.5 added 2–4T; assumption: a mid-size corpus of 200B")
+    finetune_tokens: float = param(
+        2e9, "Tokens of fine-tuning per cycle", gt=0,
+        source="calibration.md §7 fine-tuning ≈0.2% of pre-training compute (DeepSeek-V3)")
+    mfu: float = param(
+        0.35, "Model FLOPs utilisation of a training run", gt=0, le=1,
+        source="calibration.md §4 effective utilisation: Llama 3.1 ≈0.35, BLOOM ≈0.32, Apertus 0.20–0.30")
+    training_share: float = param(
+        0.8, "Share of the fleet a training run may use", gt=0, le=1,
+        source="assumption: the rest serves and tests")
+    release_interval_months: float = param(
+        9.0, "Months between the starts of release cycles (a lever)", gt=0, le=120,
+        source="assumption: Apertus 1.0 → 1.5 took 11 months (calibration.md §5)")
+    data_prep_days: float = param(
+        90.0, "Days of data preparation per cycle with the full team", ge=0, le=3650, source="assumption")
+    eval_days: float = param(30.0, "Days of evaluation before a release", ge=0, le=3650, source="assumption")
+    local_edge_log10: float = param(
+        0.8, "Local language and culture bonus, in decades of effective compute", ge=0, le=10,
+        source="assumption: calibration.md gaps (no direct capability-decay metric found)")
+    stale_grace_months: float = param(
+        6.0, "Months the model may trail the free alternative before it is stale", ge=0, le=120,
+        source="assumption")
+    first_release_deadline_months: float = param(
+        24.0, "Months allowed to the first release before the programme counts as stale", gt=0, le=240,
+        source="assumption")
+
+
+@dataclass(frozen=True)
+class Compute:
+    """The owned fleet: which GPU and how many (supply chain and failures plug in here later)."""
+
+    gpu: str = param("h100", "GPU generation of the owned fleet", choices=GPU_KINDS,
+                     source="calibration.md §1 GPU specs and prices")
+    gpu_count: int = param(
+        512, "GPUs in the owned fleet, bought on day 0", ge=0, le=10_000_000,
+        source="calibration.md §5: Sarvam 4,096 H100, Korean teams 512–768 B200, GPT-SW3 on Berzelius")
+    server_power_factor: float = param(
+        1.82, "Server power per GPU as a multiple of the GPU's TDP", ge=1, le=5,
+        source="calibration.md §1 server power per GPU: DGX H100 10.2 kW / 8 = 1.82× TDP")
+    mean_power_fraction: float = param(
+        0.75, "Average draw as a share of server TDP", gt=0, le=1,
+        source="calibration.md §1: average draw ≈0.75 of server TDP (90% CI 0.5–1.0)")
+
+
+@dataclass(frozen=True)
+class Energy:
+    """Electricity for the owned fleet."""
+
+    price_usd_per_kwh: float = param(
+        0.20, "Industrial electricity price", ge=0, le=10,
+        source="calibration.md §3 EU industrial 2024 ≈€0.20/kWh")
+    pue: float = param(1.25, "Power usage effectiveness of the data centre", ge=1, le=5,
+                       source="calibration.md §3: Epoch uses 1.25 for non-hyperscale sites")
+    grid_carbon_g_per_kwh: float = param(
+        381.0, "Grid carbon intensity (lifecycle)", ge=0, le=2000,
+        source="calibration.md §3 grid carbon: Germany 381 g/kWh (2023)")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One sovereign-AI programme and the world around it."""
+
+    name: str = param("midsize-nation", "Short name of the scenario")
+    description: str = param("", "One line on what the scenario represents")
+    calendar: Calendar = param(Calendar(), "Start date and horizon")
+    treasury: Treasury = param(Treasury(), "Money")
+    staff: Staff = param(Staff(), "The team")
+    frontier: Frontier = param(Frontier(), "The moving frontier")
+    model: ModelPlan = param(ModelPlan(), "The national model and its release cycles")
+    compute: Compute = param(Compute(), "The owned GPU fleet")
+    energy: Energy = param(Energy(), "Electricity")
