@@ -87,9 +87,10 @@ class Coroner:
             self.end.succeed()
 
 
-def coroner(env: Any, watch: Coroner, drifting: tuple[str, ...]) -> Any:
-    """Monthly inspection of the conditions that change without an event (ramp-up, open-weights growth)."""
+def coroner(env: Any, watch: Coroner, drifting: tuple[str, ...], record: Callable[[float], None]) -> Any:
+    """Monthly round: writes the timeline row, then re-checks the conditions that drift without an event."""
     while True:
+        record(env.now)
         yield env.timeout(DAYS_PER_MONTH)
         for name in drifting:
             watch.check(name, env.now)

@@ -124,7 +124,7 @@ ROW_FIELDS = {
     "staff_usd": "Salaries of own staff",
     "consultants_usd": "Consultant fees",
     "energy_usd": "Electricity of the owned fleet",
-    "appropriations_usd": "Appropriations received after day 0",
+    "appropriations_usd": "Appropriations received, year 1 (day 0) included",
     "initial_cash_usd": "Launch capital on day 0",
     "final_cash_usd": "Cash at the end of the future",
     "budget_cuts": "Elections that cut the appropriation",

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sovsim.model.workforce import Team
     from sovsim.scenario.schema import Treasury
 
-__all__ = ["Account", "CATEGORIES", "appropriations", "elections", "payday"]
+__all__ = ["Account", "CATEGORIES", "appropriations", "elections", "payday", "headroom_usd_per_year"]
 
 CATEGORIES = ("capex", "staff", "consultants", "energy")
 
@@ -115,25 +115,34 @@ def settle(now: float, account: Account, team: Team, fleet: Fleet) -> None:
         account.pay(now, "energy", energy_usd)
 
 
+def headroom_usd_per_year(account: Account, team: Team, fleet: Fleet) -> float:
+    """Appropriation left after the running cost of own staff and electricity."""
+    running = (team.staff_cost_usd_per_day() + fleet.energy_cost_usd_per_day()) * DAYS_PER_YEAR
+    return account.appropriation_usd_per_year - running
+
+
 def review_freeze(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog) -> None:
-    """Freeze hiring while cash covers fewer than the reserve months of spending; lift it when it does."""
+    """Freeze hiring while staff and electricity run above the appropriation, or cash covers fewer than the
+    reserve months of spending; lift the freeze when neither holds."""
+    headroom = headroom_usd_per_year(account, team, fleet)
     burn_usd_per_month = (team.cost_usd_per_day() + fleet.energy_cost_usd_per_day()) * DAYS_PER_MONTH
-    frozen = account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
-    if frozen == team.frozen:
-        return
-    if frozen:
-        if account.cuts:
-            root = log.events[account.cuts[-1][1]]
-            cause, cause_time = root.details, root.time_days
+    frozen = headroom < 0 or account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
+    if frozen != team.frozen:
+        if frozen:
+            if account.cuts:
+                root = log.events[account.cuts[-1][1]]
+                cause, cause_time = root.details, root.time_days
+            else:
+                cause, cause_time = "spending above the appropriation (structural deficit)", None
+            why = (f"staff and electricity run {_musd(-headroom)} a year above the appropriation" if headroom < 0
+                   else f"cash {_musd(account.cash_usd)} covers under {params.hiring_freeze_reserve_months:g} "
+                        "months of spending")
+            log.log(env.now, "treasury", "freeze", f"hiring frozen: {why}", key=True)
+            team.set_frozen(env, True, (cause, cause_time))
         else:
-            cause, cause_time = "spending above the appropriation (structural deficit)", None
-        log.log(env.now, "treasury", "freeze",
-                f"hiring frozen: cash {_musd(account.cash_usd)} covers under "
-                f"{params.hiring_freeze_reserve_months:g} months of spending", key=True)
-        team.set_frozen(env, True, (cause, cause_time))
-    else:
-        log.log(env.now, "treasury", "unfreeze", "hiring reopened", key=True)
-        team.set_frozen(env, False, None)
+            log.log(env.now, "treasury", "unfreeze", "hiring reopened", key=True)
+            team.set_frozen(env, False, None)
+    team.update_consultants(env.now, headroom, log)
 
 
 def _musd(usd: float) -> str:

@@ -18,7 +18,7 @@ from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 if TYPE_CHECKING:
     from sovsim.scenario.schema import Staff
 
-__all__ = ["Team", "attrition", "search", "poaching", "staffing"]
+__all__ = ["Team", "attrition", "search", "poaching", "pay_review"]
 
 
 class Team:
@@ -31,8 +31,8 @@ class Team:
         self.targets = [r.target_fte for r in roles]
         self.public_usd = [r.public_salary_usd_per_year for r in roles]
         self.market_usd = [r.market_salary_usd_per_year for r in roles]
-        ramped = -params.ramp_up_months * DAYS_PER_MONTH - 1.0
-        self.hired: list[list[float]] = [[ramped] * min(r.initial_fte, r.target_fte) for r in roles]
+        self.ramped = [min(r.initial_fte, r.target_fte) for r in roles]  #: fully ramped staff per role
+        self.ramping: list[list[float]] = [[] for _ in roles]  #: hire times of staff still ramping up
         self.searching = [0] * len(roles)
         self.public_index = 1.0
         self.market_index = 1.0
@@ -54,18 +54,40 @@ class Team:
         self.target_total = sum(self.targets)
 
     # -- state -----------------------------------------------------------------------------------------
+    def in_post(self, r: int) -> int:
+        return self.ramped[r] + len(self.ramping[r])
+
     def headcount(self) -> int:
-        return sum(len(h) for h in self.hired)
+        return sum(self.ramped) + sum(len(h) for h in self.ramping)
 
     def effective_fte(self, now: float) -> float:
         """Own staff weighted by ramp-up: a new hire counts linearly from 0 to 1 over the ramp."""
-        if self.ramp_days <= 0:
-            return float(self.headcount())
-        total = 0.0
-        for times in self.hired:
+        total = float(sum(self.ramped))
+        for r, times in enumerate(self.ramping):
+            while times and now - times[0] >= self.ramp_days:
+                times.pop(0)
+                self.ramped[r] += 1
+                total += 1.0
             for t in times:
-                total += min(1.0, (now - t) / self.ramp_days)
+                total += (now - t) / self.ramp_days
         return total
+
+    def hire(self, r: int, now: float) -> None:
+        self.accrue(now)
+        if self.ramp_days > 0:
+            self.ramping[r].append(now)
+        else:
+            self.ramped[r] += 1
+        self.hires += 1
+
+    def remove(self, r: int, who: int, now: float) -> None:
+        """Person ``who`` of role ``r`` leaves (index over ramped staff first, then ramping, by hire time)."""
+        self.accrue(now)
+        if who < self.ramped[r]:
+            self.ramped[r] -= 1
+        else:
+            self.ramping[r].pop(who - self.ramped[r])
+        self.quits += 1
 
     def capacity_fraction(self, now: float) -> float:
         """Work the team can do, as a share of the full target team (consultants count at their productivity)."""
@@ -81,14 +103,15 @@ class Team:
     def quit_rates_per_day(self) -> list[float]:
         p = self.params
         base = p.attrition_per_year * self.poaching / DAYS_PER_YEAR
-        return [len(h) * base * (1.0 + p.attrition_gap_slope * self.salary_gap(r)) for r, h in enumerate(self.hired)]
+        return [self.in_post(r) * base * (1.0 + p.attrition_gap_slope * self.salary_gap(r))
+                for r in range(len(self.names))]
 
     def hire_probability(self, r: int) -> float:
         p = self.params
         return max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * self.salary_gap(r)))
 
     def vacancies(self) -> int:
-        return sum(max(0, t - len(h)) for t, h in zip(self.targets, self.hired))
+        return sum(max(0, t - self.in_post(r)) for r, t in enumerate(self.targets))
 
     # -- money -----------------------------------------------------------------------------------------
     def cost_usd_per_day(self) -> float:
@@ -96,9 +119,13 @@ class Team:
         staff, consultants = self._rates()
         return staff + consultants
 
+    def staff_cost_usd_per_day(self) -> float:
+        """What the own staff cost per day at the current headcount and pay."""
+        return self._rates()[0]
+
     def _rates(self) -> tuple[float, float]:
         pay_index = self.params.salary_premium * self.public_index
-        staff = sum(len(h) * self.public_usd[r] for r, h in enumerate(self.hired)) * pay_index / DAYS_PER_YEAR
+        staff = sum(self.in_post(r) * self.public_usd[r] for r in range(len(self.names))) * pay_index / DAYS_PER_YEAR
         return staff, self.consultants_fte * self.consultant_usd_per_fte_year / DAYS_PER_YEAR
 
     def accrue(self, now: float) -> None:
@@ -124,6 +151,27 @@ class Team:
         if proc is not None and proc.is_alive and not self._interrupt_pending and proc.env.active_process is not proc:
             self._interrupt_pending = True
             proc.interrupt()
+
+    def update_consultants(self, now: float, headroom_usd_per_year: float, log: EventLog) -> None:
+        """Consultants fill open positions while hiring is open, up to a cap and to the budget's headroom.
+
+        They cost a premium on the market pay of the open positions and keep no know-how.
+        """
+        p = self.params
+        gaps = [(t - self.in_post(r), self.market_usd[r]) for r, t in enumerate(self.targets)]
+        open_positions = sum(g for g, _ in gaps if g > 0)
+        mean_market = sum(g * m for g, m in gaps if g > 0) / open_positions if open_positions else 0.0
+        usd_per_fte_year = p.consultant_premium * mean_market * self.market_index
+        want = 0.0 if self.frozen else min(p.consultant_max_fte, float(open_positions))
+        if want > 0 and usd_per_fte_year > 0:
+            want = min(want, float(int(max(0.0, headroom_usd_per_year) / usd_per_fte_year)))
+        if want == self.consultants_fte:
+            return
+        self.accrue(now)
+        self.consultant_usd_per_fte_year = usd_per_fte_year
+        if (want > 0) != (self.consultants_fte > 0):
+            log.log(now, "workforce", "consultants", f"{want:g} consultants in" if want > 0 else "consultants out")
+        self.consultants_fte = want
 
     def set_frozen(self, env: Any, frozen: bool, cause: tuple[str, float | None] | None) -> None:
         self.frozen = frozen
@@ -151,13 +199,10 @@ def attrition(env: Any, team: Team, rng: np.random.Generator, log: EventLog,
         while r < len(rates) - 1 and u >= rates[r]:
             u -= rates[r]
             r += 1
-        who = int(rng.integers(len(team.hired[r])))
-        team.accrue(env.now)
-        team.hired[r].pop(who)
-        team.quits += 1
+        team.remove(r, int(rng.integers(team.in_post(r))), env.now)
         log.log(env.now, "workforce", "quit",
                 f"{team.names[r]} staff quit (pay {team.salary_gap(r):.0%} below market); "
-                f"{len(team.hired[r])} of {team.targets[r]} in post")
+                f"{team.in_post(r)} of {team.targets[r]} in post")
         open_search(r)
         on_change(env.now)
 
@@ -176,14 +221,12 @@ def search(env: Any, team: Team, r: int, rng: np.random.Generator, log: EventLog
             accepted = rng.random() < team.hire_probability(r)
             if team.frozen:
                 continue
-            if len(team.hired[r]) >= team.targets[r]:
+            if team.in_post(r) >= team.targets[r]:
                 return
             if accepted:
-                team.accrue(env.now)
-                team.hired[r].append(env.now)
-                team.hires += 1
+                team.hire(r, env.now)
                 log.log(env.now, "workforce", "hire",
-                        f"hired {team.names[r]} staff; {len(team.hired[r])} of {team.targets[r]} in post")
+                        f"hired {team.names[r]} staff; {team.in_post(r)} of {team.targets[r]} in post")
                 team.rates_changed()
                 on_hire(env.now)
                 return
@@ -211,26 +254,12 @@ def poaching(env: Any, team: Team, rng: np.random.Generator, log: EventLog) -> A
         team.rates_changed()
 
 
-def staffing(env: Any, team: Team, log: EventLog, on_change: Callable[[float], None]) -> Any:
-    """Monthly review: yearly pay rises (public and market), and consultants to fill open positions."""
+def pay_review(env: Any, team: Team, log: EventLog) -> Any:
+    """Yearly pay review: the public scale and the market each rise by their own rate."""
     p = team.params
-    month = 0
     while True:
-        yield env.timeout(DAYS_PER_MONTH)
-        month += 1
+        yield env.timeout(DAYS_PER_YEAR)
         team.accrue(env.now)
-        if month % 12 == 0:
-            team.public_index *= 1.0 + p.public_pay_growth_per_year
-            team.market_index *= 1.0 + p.market_pay_growth_per_year
-            team.rates_changed()
-        want = 0.0 if team.frozen else min(p.consultant_max_fte, float(team.vacancies()))
-        if want != team.consultants_fte:
-            gaps = [(t - len(h), team.market_usd[r]) for r, (t, h) in enumerate(zip(team.targets, team.hired))]
-            open_positions = sum(g for g, _ in gaps if g > 0)
-            mean_market = (sum(g * m for g, m in gaps if g > 0) / open_positions) if open_positions else 0.0
-            team.consultant_usd_per_fte_year = p.consultant_premium * mean_market * team.market_index
-            if (want > 0) != (team.consultants_fte > 0):
-                log.log(env.now, "workforce", "consultants",
-                        f"{want:g} consultants in" if want > 0 else "consultants out")
-            team.consultants_fte = want
-        on_change(env.now)
+        team.public_index *= 1.0 + p.public_pay_growth_per_year
+        team.market_index *= 1.0 + p.market_pay_growth_per_year
+        team.rates_changed()

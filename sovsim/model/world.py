@@ -58,12 +58,14 @@ class World:
 
     def _open_search(self, r: int) -> None:
         team = self.team
-        if len(team.hired[r]) + team.searching[r] >= team.targets[r]:
+        if team.in_post(r) + team.searching[r] >= team.targets[r]:
             return
         team.searching[r] += 1
         self.env.process(workforce.search(self.env, team, r, self._rngs["workforce"], self.log, self._staff_changed))
 
     def _staff_changed(self, now: float) -> None:
+        self.team.update_consultants(now, treasury.headroom_usd_per_year(self.account, self.team, self.fleet),
+                                     self.log)
         self.coroner.check("hollowed", now)
 
     def _released(self, now: float) -> None:
@@ -78,15 +80,14 @@ class World:
         self.team.attrition_process = env.process(
             workforce.attrition(env, self.team, rngs["workforce"], log, self._open_search, self._staff_changed))
         for r in range(len(self.team.names)):
-            for _ in range(self.team.targets[r] - len(self.team.hired[r])):
+            for _ in range(self.team.targets[r] - self.team.in_post(r)):
                 self._open_search(r)
         env.process(workforce.poaching(env, self.team, rngs["workforce"], log))
-        env.process(workforce.staffing(env, self.team, log, self._staff_changed))
+        env.process(workforce.pay_review(env, self.team, log))
         env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
         env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve, s.model, log,
                                         self._released))
-        env.process(coroner.coroner(env, self.coroner, ("hollowed", "stale")))
-        env.process(self._recorder(env))
+        env.process(coroner.coroner(env, self.coroner, ("hollowed", "stale"), self._record))
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
         horizon.callbacks.append(lambda _event: self.coroner.horizon())
 
@@ -100,19 +101,13 @@ class World:
         return self
 
     # -- records ---------------------------------------------------------------------------------------
-    def _recorder(self, env: Any) -> Any:
-        """Writes one timeline row at the start of every month."""
-        while True:
-            self._record(env.now)
-            yield env.timeout(DAYS_PER_MONTH)
-
     def _record(self, now: float) -> None:
         team, curve, programme = self.team, self.curve, self.programme
         self.timeline.append(TimelineRow(
             now, self.account.cash_usd, self.account.appropriation_usd_per_year, team.headcount(),
             team.effective_fte(now), team.consultants_fte, team.frozen, self.fleet.gpus, programme.national_log10,
             curve.open_log10(now), curve.frontier_log10(now), programme.stage, len(programme.releases)))
-        self.staff_by_role.append(tuple(len(h) for h in team.hired))
+        self.staff_by_role.append(tuple(team.in_post(r) for r in range(len(team.names))))
 
     # -- death conditions ------------------------------------------------------------------------------
     def _model_is_stale(self, now: float) -> bool:

@@ -60,7 +60,8 @@ class Treasury:
         90.0, "Days cash may stay below zero before the programme is defunded", ge=0,
         source="assumption: one quarter of arrears before a ministry closes the programme")
     hiring_freeze_reserve_months: float = param(
-        3.0, "Hiring stops and consultants leave while cash covers fewer months of spending than this", ge=0,
+        3.0, "Hiring stops and consultants leave while cash covers fewer months of spending than this "
+             "(they also stop while staff and electricity run above the appropriation)", ge=0,
         source="assumption: public bodies freeze hiring when the reserve is below a quarter")
 
     def check(self, path: str) -> None:
@@ -117,8 +118,8 @@ class Staff:
         0.10, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
         source="calibration.md §6 tech attrition ≈13.2%/yr; public sector ≈6%/yr")
     attrition_gap_slope: float = param(
-        1.5, "Quit hazard = attrition_per_year × (1 + slope × salary gap), gap = 1 − pay/market", ge=0, le=50,
-        source="calibration.md §6: startups ≈26%/yr, frontier-lab two-year retention 64–80%")
+        2.0, "Quit hazard = attrition_per_year × (1 + slope × salary gap), gap = 1 − pay/market", ge=0, le=50,
+        source="calibration.md §6: startups ≈26%/yr, frontier-lab two-year retention 64–80% (≈11–20%/yr)")
     time_to_hire_days: float = param(
         101.0, "Mean days from opening a search to an offer", gt=0, le=3650,
         source="calibration.md §6 time to hire: US federal 101.2 days (FY2023)")
@@ -135,8 +136,8 @@ class Staff:
         6.0, "Months for a new hire to reach full productivity (linear ramp)", ge=0, le=60,
         source="calibration.md §6 ramp-up: 3–9 months")
     minimum_crew_fte: float = param(
-        12.0, "Effective staff (ramped, own staff) below which know-how is lost", ge=0,
-        source="assumption: a third of the team covers data, training and operations")
+        20.0, "Effective staff (ramped, own staff) below which know-how is lost", ge=0,
+        source="assumption: about half the target team keeps data, training and operations going")
     hollowed_grace_days: float = param(
         180.0, "Days below the minimum crew before the programme is hollowed", ge=0,
         source="assumption: half a year without a crew loses the know-how")
@@ -148,7 +149,7 @@ class Staff:
     poaching_duration_months: float = param(
         6.0, "Length of a poaching wave", gt=0, le=120, source="assumption")
     consultant_max_fte: float = param(
-        6.0, "Most consultants that fill vacancies while hiring is open", ge=0, source="assumption")
+        4.0, "Most consultants that fill vacancies while hiring is open", ge=0, source="assumption")
     consultant_premium: float = param(
         2.0, "Consultant cost as a multiple of the role's market pay", ge=0, le=20,
         source="assumption: day rates of about twice an employee's cost")
@@ -185,7 +186,7 @@ class Frontier:
         0.5, "Rate of sudden frontier jumps (a breakthrough release)", ge=0, le=52,
         source="assumption: calibration.md §7 proliferation ≈2 frontier-scale models a month, few step changes")
     jump_mean_log10: float = param(
-        0.3, "Mean size of a jump (exponential), in decades of effective compute", ge=0, le=5,
+        0.25, "Mean size of a jump (exponential), in decades of effective compute", ge=0, le=5,
         source="assumption: a jump worth about three months of trend")
 
 
@@ -222,7 +223,7 @@ class ModelPlan:
         90.0, "Days of data preparation per cycle with the full team", ge=0, le=3650, source="assumption")
     eval_days: float = param(30.0, "Days of evaluation before a release", ge=0, le=3650, source="assumption")
     local_edge_log10: float = param(
-        0.8, "Local language and culture bonus, in decades of effective compute", ge=0, le=10,
+        1.1, "Local language and culture bonus, in decades of effective compute", ge=0, le=10,
         source="assumption: calibration.md gaps (no direct capability-decay metric found)")
     stale_grace_months: float = param(
         6.0, "Months the model may trail the free alternative before it is stale", ge=0, le=120,

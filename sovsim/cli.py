@@ -1,0 +1,143 @@
+"""The ``sovsim`` command: parses arguments and calls the library; no model logic lives here."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import tomli_w
+from rich.console import Console
+from rich.table import Table
+
+import sovsim
+from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, presets, to_dict
+
+__all__ = ["main"]
+
+VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bold magenta", "stale": "bold yellow"}
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    raise SystemExit(2)
+
+
+def _scenario(source: str, sets: tuple[str, ...]) -> sovsim.Scenario:
+    try:
+        return load_scenario(source, list(sets))
+    except ScenarioError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+set_option = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+                          help="Override a scenario field, e.g. staff.salary_premium=1.2 (repeatable).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(sovsim.__version__, prog_name="sovsim")
+def main() -> None:
+    """Simulate futures of a national AI model programme and see where and why it dies."""
+
+
+@main.command("presets")
+def presets_command() -> None:
+    """List the scenario presets shipped with sovsim."""
+    table = Table(title="sovsim presets", show_lines=False)
+    table.add_column("preset", style="bold cyan")
+    table.add_column("description")
+    for name, description in presets().items():
+        table.add_row(name + (" (default)" if name == DEFAULT_PRESET else ""), description)
+    Console().print(table)
+
+
+@main.command("scenario")
+@click.argument("source", default=DEFAULT_PRESET, metavar="[PRESET|FILE]")
+@set_option
+def scenario_command(source: str, sets: tuple[str, ...]) -> None:
+    """Print the fully resolved scenario as TOML (after defaults and overrides)."""
+    click.echo(tomli_w.dumps(to_dict(_scenario(source, sets))), nl=False)
+
+
+@main.command("reference")
+@click.argument("page", type=click.Choice(["scenario", "records"]), default="scenario")
+def reference_command(page: str) -> None:
+    """Print the generated reference page of scenario fields or of the records (Markdown)."""
+    from sovsim.scenario.reference import records_reference, scenario_reference
+
+    click.echo(scenario_reference() if page == "scenario" else records_reference(), nl=False)
+
+
+@main.command("run")
+@click.argument("source", default=DEFAULT_PRESET, metavar="[PRESET|FILE]")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed.")
+@click.option("--future", type=click.IntRange(min=0), default=0, show_default=True, help="Future index.")
+@set_option
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the result row).")
+@click.option("--timeline", "timeline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the monthly timeline to FILE.parquet or FILE.csv.")
+def run_command(source: str, seed: int, future: int, sets: tuple[str, ...], as_json: bool,
+                timeline_path: Path | None) -> None:
+    """Simulate one future: a dated narrative of the key events, the verdict and its root cause."""
+    if timeline_path is not None and timeline_path.suffix.lower() not in (".parquet", ".csv"):
+        _fail(f"--timeline: unsupported file {str(timeline_path)!r}; allowed: a path ending in .parquet or .csv")
+    scenario = _scenario(source, sets)
+    result = sovsim.run(scenario, seed=seed, future=future)
+    if timeline_path is not None:
+        frame = result.timeline
+        if timeline_path.suffix.lower() == ".csv":
+            frame.to_csv(timeline_path, index=False)
+        else:
+            frame.to_parquet(timeline_path, index=False)
+    if as_json:
+        click.echo(json.dumps(_json_safe(result.row), allow_nan=False))
+        return
+    _narrate(result, seed, future, timeline_path)
+
+
+def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+
+
+def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path: Path | None) -> None:
+    console = Console(highlight=False)
+    row = result.row
+    console.rule(f"[bold]{row['scenario']}[/] · seed {seed} · future {future}")
+    events = result.events
+    for event in events[events["key"]].itertuples():
+        console.print(f"[dim]{event.date}[/]  [cyan]{event.process:<9}[/] {event.details}")
+    verdict = row["verdict"]
+    style = VERDICT_STYLE.get(verdict, "bold")
+    console.print()
+    if verdict == "alive":
+        console.print(f"Verdict: [{style}]ALIVE[/] at the {row['horizon_years']:g}-year horizon")
+    else:
+        console.print(f"Verdict: [{style}]{verdict.upper()}[/] on {row['death_date']} "
+                      f"({row['death_time_years']:.2f} years)")
+        when = f" ({row['root_event_date']})" if row["root_event_date"] else ""
+        console.print(f"Root cause: {row['root_cause']}{when}")
+    table = Table(title="Summary", show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    gap = row["mean_gap_months"]
+    for label, value in (
+        ("releases", f"{row['releases']}"),
+        ("mean months behind frontier", "—" if gap is None else f"{gap:.1f}"),
+        ("total cost", f"${row['total_cost_usd'] / 1e6:,.1f}M"),
+        ("  capex / staff / consultants / energy",
+         " / ".join(f"${row[k] / 1e6:,.1f}M" for k in ("capex_usd", "staff_usd", "consultants_usd", "energy_usd"))),
+        ("appropriations received", f"${row['appropriations_usd'] / 1e6:,.1f}M"),
+        ("final cash", f"${row['final_cash_usd'] / 1e6:,.1f}M"),
+        ("hires / quits", f"{row['hires']} / {row['quits']}"),
+        ("staff turnover", f"{row['staff_turnover']:.1%} a year"),
+        ("training GPU-hours", f"{row['training_gpu_hours']:,.0f}"),
+        ("energy", f"{row['energy_mwh']:,.0f} MWh, {row['co2_t']:,.0f} t CO2e"),
+    ):
+        table.add_row(label, value)
+    console.print()
+    console.print(table)
+    if timeline_path is not None:
+        console.print(f"\nTimeline written to {timeline_path}")
