@@ -13,7 +13,7 @@ from typing import Any
 
 from sovsim.model.records import DAYS_PER_MONTH, EventLog
 
-__all__ = ["Coroner", "Condition", "coroner"]
+__all__ = ["Coroner", "Condition", "monthly_round"]
 
 Diagnosis = tuple[str, float | None]  #: (root cause, time of the root event in days or None)
 
@@ -87,10 +87,9 @@ class Coroner:
             self.end.succeed()
 
 
-def coroner(env: Any, watch: Coroner, drifting: tuple[str, ...], record: Callable[[float], None]) -> Any:
-    """Monthly round: writes the timeline row, then re-checks the conditions that drift without an event."""
-    while True:
-        record(env.now)
-        yield env.timeout(DAYS_PER_MONTH)
-        for name in drifting:
-            watch.check(name, env.now)
+def monthly_round(watch: Coroner, now: float, drifting: tuple[str, ...], record: Callable[[float], None]) -> None:
+    """The coroner's monthly round: re-check the conditions that drift without an event (ramp-up, the
+    rising open-weights curve), then write the timeline row."""
+    for name in drifting:
+        watch.check(name, now)
+    record(now)

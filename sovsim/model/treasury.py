@@ -39,7 +39,8 @@ class Account:
         self.paid_cents = dict.fromkeys(CATEGORIES, 0)
         self.cuts: list[tuple[float, int, float]] = []  #: (time_days, event index, fraction cut)
         self.cancelled_event: int | None = None
-        self.on_change: Callable[[float], None] = lambda now: None
+        self.on_change: Callable[[float], None] = lambda now: None  #: after every change of cash
+        self.on_cancel: Callable[[float], None] = lambda now: None  #: when the appropriation is ended
 
     @property
     def cash_usd(self) -> float:
@@ -82,7 +83,7 @@ def elections(env: Any, account: Account, params: Treasury, rng: np.random.Gener
             account.appropriation_usd_per_year = 0.0
             account.cancelled_event = log.log(env.now, "treasury", "cancel",
                                               f"election {year} ended the programme's appropriation", key=True)
-            account.on_change(env.now)
+            account.on_cancel(env.now)
         elif u < params.election_cancel_probability + params.election_cut_probability:
             before = account.appropriation_usd_per_year
             account.appropriation_usd_per_year = before * (1.0 - fraction)
@@ -95,12 +96,17 @@ def elections(env: Any, account: Account, params: Treasury, rng: np.random.Gener
         yield env.timeout(params.election_interval_years * DAYS_PER_YEAR)
 
 
-def payday(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog) -> Any:
-    """Pays salaries, consultants and the electricity bill monthly; freezes hiring when the reserve runs low."""
+def payday(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog,
+           month_end: Callable[[float], None]) -> Any:
+    """Pays salaries, consultants and the electricity bill monthly; freezes hiring when the reserve runs low.
+
+    ``month_end`` runs after each payday (the coroner's monthly round shares this clock).
+    """
     while True:
         yield env.timeout(DAYS_PER_MONTH)
         settle(env.now, account, team, fleet)
         review_freeze(env, account, team, fleet, params, log)
+        month_end(env.now)
 
 
 def settle(now: float, account: Account, team: Team, fleet: Fleet) -> None:

@@ -18,7 +18,7 @@ from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 if TYPE_CHECKING:
     from sovsim.scenario.schema import Staff
 
-__all__ = ["Team", "attrition", "search", "poaching", "pay_review"]
+__all__ = ["Team", "Attrition", "search", "poaching", "pay_review"]
 
 
 class Team:
@@ -31,7 +31,8 @@ class Team:
         self.targets = [r.target_fte for r in roles]
         self.public_usd = [r.public_salary_usd_per_year for r in roles]
         self.market_usd = [r.market_salary_usd_per_year for r in roles]
-        self.ramped = [min(r.initial_fte, r.target_fte) for r in roles]  #: fully ramped staff per role
+        self.n = [min(r.initial_fte, r.target_fte) for r in roles]  #: staff in post per role
+        self.ramped = list(self.n)  #: of which fully ramped
         self.ramping: list[list[float]] = [[] for _ in roles]  #: hire times of staff still ramping up
         self.searching = [0] * len(roles)
         self.public_index = 1.0
@@ -45,23 +46,38 @@ class Team:
         self.hires = 0
         self.quits = 0
         self.poaching_events: list[int] = []
-        self.attrition_process: simpy.Process | None = None
-        self._interrupt_pending = False
+        self.attrition: Attrition | None = None
         self._accrued_at = 0.0
         self._staff_usd = 0.0
         self._consultants_usd = 0.0
         self.ramp_days = params.ramp_up_months * DAYS_PER_MONTH
         self.target_total = sum(self.targets)
+        self._effective_at = -1.0  #: time of the cached effective_fte (invalidated by hires and quits)
+        self._effective = 0.0
+        self._update_pay()
+
+    def _update_pay(self) -> None:
+        """Recompute what depends on pay: gaps, quit hazards, hire chances and the payroll rate."""
+        p = self.params
+        pay = [u * p.salary_premium * self.public_index for u in self.public_usd]
+        self.gaps = [max(0.0, 1.0 - w / (m * self.market_index)) for w, m in zip(pay, self.market_usd)]
+        self.hazard_per_day = [p.attrition_per_year / DAYS_PER_YEAR * (1.0 + p.attrition_gap_slope * g)
+                               for g in self.gaps]
+        self.hire_chance = [max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * g)) for g in self.gaps]
+        self.pay_usd_per_day = [w / DAYS_PER_YEAR for w in pay]
+        self._staff_rate = sum(k * w for k, w in zip(self.n, self.pay_usd_per_day))
 
     # -- state -----------------------------------------------------------------------------------------
     def in_post(self, r: int) -> int:
-        return self.ramped[r] + len(self.ramping[r])
+        return self.n[r]
 
     def headcount(self) -> int:
-        return sum(self.ramped) + sum(len(h) for h in self.ramping)
+        return sum(self.n)
 
     def effective_fte(self, now: float) -> float:
         """Own staff weighted by ramp-up: a new hire counts linearly from 0 to 1 over the ramp."""
+        if now == self._effective_at:
+            return self._effective
         total = float(sum(self.ramped))
         for r, times in enumerate(self.ramping):
             while times and now - times[0] >= self.ramp_days:
@@ -70,23 +86,30 @@ class Team:
                 total += 1.0
             for t in times:
                 total += (now - t) / self.ramp_days
+        self._effective_at, self._effective = now, total
         return total
 
     def hire(self, r: int, now: float) -> None:
         self.accrue(now)
+        self._effective_at = -1.0
         if self.ramp_days > 0:
             self.ramping[r].append(now)
         else:
             self.ramped[r] += 1
+        self.n[r] += 1
+        self._staff_rate += self.pay_usd_per_day[r]
         self.hires += 1
 
     def remove(self, r: int, who: int, now: float) -> None:
         """Person ``who`` of role ``r`` leaves (index over ramped staff first, then ramping, by hire time)."""
         self.accrue(now)
+        self._effective_at = -1.0
         if who < self.ramped[r]:
             self.ramped[r] -= 1
         else:
             self.ramping[r].pop(who - self.ramped[r])
+        self.n[r] -= 1
+        self._staff_rate = sum(k * w for k, w in zip(self.n, self.pay_usd_per_day))
         self.quits += 1
 
     def capacity_fraction(self, now: float) -> float:
@@ -97,44 +120,41 @@ class Team:
         return min(1.0, work / self.target_total)
 
     def salary_gap(self, r: int) -> float:
-        pay = self.public_usd[r] * self.params.salary_premium * self.public_index
-        return max(0.0, 1.0 - pay / (self.market_usd[r] * self.market_index))
+        """1 − pay / market pay of role ``r`` (0 when pay matches or beats the market)."""
+        return self.gaps[r]
 
     def quit_rates_per_day(self) -> list[float]:
-        p = self.params
-        base = p.attrition_per_year * self.poaching / DAYS_PER_YEAR
-        return [self.in_post(r) * base * (1.0 + p.attrition_gap_slope * self.salary_gap(r))
-                for r in range(len(self.names))]
+        return [k * h * self.poaching for k, h in zip(self.n, self.hazard_per_day)]
 
     def hire_probability(self, r: int) -> float:
-        p = self.params
-        return max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * self.salary_gap(r)))
+        return self.hire_chance[r]
 
     def vacancies(self) -> int:
-        return sum(max(0, t - self.in_post(r)) for r, t in enumerate(self.targets))
+        return sum(max(0, t - k) for t, k in zip(self.targets, self.n))
+
+    def raise_pay(self, now: float) -> None:
+        """Yearly pay review: the public scale and the market each rise by their own rate."""
+        self.accrue(now)
+        self.public_index *= 1.0 + self.params.public_pay_growth_per_year
+        self.market_index *= 1.0 + self.params.market_pay_growth_per_year
+        self._update_pay()
+        self.rates_changed()
 
     # -- money -----------------------------------------------------------------------------------------
     def cost_usd_per_day(self) -> float:
         """What the team costs per day at the current headcount, pay and consultants."""
-        staff, consultants = self._rates()
-        return staff + consultants
+        return self._staff_rate + self.consultants_fte * self.consultant_usd_per_fte_year / DAYS_PER_YEAR
 
     def staff_cost_usd_per_day(self) -> float:
         """What the own staff cost per day at the current headcount and pay."""
-        return self._rates()[0]
-
-    def _rates(self) -> tuple[float, float]:
-        pay_index = self.params.salary_premium * self.public_index
-        staff = sum(self.in_post(r) * self.public_usd[r] for r in range(len(self.names))) * pay_index / DAYS_PER_YEAR
-        return staff, self.consultants_fte * self.consultant_usd_per_fte_year / DAYS_PER_YEAR
+        return self._staff_rate
 
     def accrue(self, now: float) -> None:
         """Add the cost of the team since the last accrual; call before anything that changes the cost."""
         dt = now - self._accrued_at
         if dt > 0:
-            staff, consultants = self._rates()
-            self._staff_usd += staff * dt
-            self._consultants_usd += consultants * dt
+            self._staff_usd += self._staff_rate * dt
+            self._consultants_usd += self.consultants_fte * self.consultant_usd_per_fte_year / DAYS_PER_YEAR * dt
             self._accrued_at = now
 
     def take_accrued(self, now: float) -> tuple[float, float]:
@@ -147,10 +167,8 @@ class Team:
     # -- changes ---------------------------------------------------------------------------------------
     def rates_changed(self) -> None:
         """Tell the attrition stream to redraw its next quit (exact: the stream is memoryless)."""
-        proc = self.attrition_process
-        if proc is not None and proc.is_alive and not self._interrupt_pending and proc.env.active_process is not proc:
-            self._interrupt_pending = True
-            proc.interrupt()
+        if self.attrition is not None:
+            self.attrition.redraw()
 
     def update_consultants(self, now: float, headroom_usd_per_year: float, log: EventLog) -> None:
         """Consultants fill open positions while hiring is open, up to a cap and to the budget's headroom.
@@ -158,11 +176,14 @@ class Team:
         They cost a premium on the market pay of the open positions and keep no know-how.
         """
         p = self.params
-        gaps = [(t - self.in_post(r), self.market_usd[r]) for r, t in enumerate(self.targets)]
-        open_positions = sum(g for g, _ in gaps if g > 0)
-        mean_market = sum(g * m for g, m in gaps if g > 0) / open_positions if open_positions else 0.0
-        usd_per_fte_year = p.consultant_premium * mean_market * self.market_index
-        want = 0.0 if self.frozen else min(p.consultant_max_fte, float(open_positions))
+        if self.consultants_fte == 0 and (self.frozen or p.consultant_max_fte <= 0):
+            return
+        want = 0.0 if self.frozen or p.consultant_max_fte <= 0 else min(p.consultant_max_fte, float(self.vacancies()))
+        usd_per_fte_year = self.consultant_usd_per_fte_year
+        if want > 0:
+            gaps = [(t - k, m) for t, k, m in zip(self.targets, self.n, self.market_usd) if t > k]
+            mean_market = sum(g * m for g, m in gaps) / sum(g for g, _ in gaps)
+            usd_per_fte_year = p.consultant_premium * mean_market * self.market_index
         if want > 0 and usd_per_fte_year > 0:
             want = min(want, float(int(max(0.0, headroom_usd_per_year) / usd_per_fte_year)))
         if want == self.consultants_fte:
@@ -183,55 +204,78 @@ class Team:
             self.unfrozen = None
 
 
-def attrition(env: Any, team: Team, rng: np.random.Generator, log: EventLog,
-              open_search: Callable[[int], None], on_change: Callable[[float], None]) -> Any:
-    """Staff quit as one Poisson stream whose rate grows with the salary gap and poaching waves."""
-    while True:
+class Attrition:
+    """Quits of all staff as one superposed Poisson stream (rate Σ headcount × hazard).
+
+    The next quit is one pending timeout; when any rate changes the stream is redrawn, which is exact
+    because the stream is memoryless, and the superseded timeout is ignored when it fires. (A callback
+    rather than an interrupted generator: quits and hires are the commonest events of a future.)
+    """
+
+    def __init__(self, env: Any, team: Team, rng: np.random.Generator, log: EventLog,
+                 open_search: Callable[[int], None], on_change: Callable[[float], None]) -> None:
+        self.env, self.team, self.rng, self.log = env, team, rng, log
+        self.open_search, self.on_change = open_search, on_change
+        self.version = 0
+        team.attrition = self
+
+    def redraw(self) -> None:
+        self.version += 1
+        total = sum(self.team.quit_rates_per_day())
+        if total > 0:
+            timer = self.env.timeout(self.rng.exponential(1.0 / total))
+            timer.callbacks.append(lambda _event, version=self.version: self._quit(version))
+
+    def _quit(self, version: int) -> None:
+        if version != self.version:
+            return
+        env, team, rng = self.env, self.team, self.rng
         rates = team.quit_rates_per_day()
-        total = sum(rates)
-        try:
-            yield env.timeout(rng.exponential(1.0 / total)) if total > 0 else env.event()
-        except simpy.Interrupt:
-            team._interrupt_pending = False
-            continue
-        u = rng.random() * total
+        u = rng.random() * sum(rates)
         r = 0
         while r < len(rates) - 1 and u >= rates[r]:
             u -= rates[r]
             r += 1
-        team.remove(r, int(rng.integers(team.in_post(r))), env.now)
-        log.log(env.now, "workforce", "quit",
-                f"{team.names[r]} staff quit (pay {team.salary_gap(r):.0%} below market); "
-                f"{team.in_post(r)} of {team.targets[r]} in post")
-        open_search(r)
-        on_change(env.now)
+        team.remove(r, min(team.n[r] - 1, int(rng.random() * team.n[r])), env.now)
+        self.log.log(env.now, "workforce", "quit",
+                     f"{team.names[r]} staff quit (pay {team.gaps[r]:.0%} below market); "
+                     f"{team.n[r]} of {team.targets[r]} in post")
+        self.redraw()
+        self.open_search(r)
+        self.on_change(env.now)
 
 
 def search(env: Any, team: Team, r: int, rng: np.random.Generator, log: EventLog,
            on_hire: Callable[[float], None]) -> Any:
-    """One open position: search, make an offer, hire or search again; pauses while hiring is frozen."""
+    """One open position: rounds of search until an offer is accepted; pauses while hiring is frozen.
+
+    Each round lasts a gamma-distributed time (mean ``time_to_hire_days``) and ends in a hire with the
+    role's hire chance, so the rounds needed are geometric and their total length is gamma with the
+    summed shape: both are drawn at once, with the hire chance at the start of the search.
+    """
     p = team.params
     shape = 1.0 / p.time_to_hire_cv**2 if p.time_to_hire_cv > 0 else math.inf
     try:
         while True:
             if team.frozen and team.unfrozen is not None:
                 yield team.unfrozen
-            days = rng.gamma(shape, p.time_to_hire_days / shape) if shape < math.inf else p.time_to_hire_days
+            rounds = int(rng.geometric(team.hire_chance[r]))
+            if shape < math.inf:
+                days = rng.gamma(rounds * shape, p.time_to_hire_days / shape)
+            else:
+                days = rounds * p.time_to_hire_days
             yield env.timeout(days)
-            accepted = rng.random() < team.hire_probability(r)
             if team.frozen:
                 continue
-            if team.in_post(r) >= team.targets[r]:
+            if team.n[r] >= team.targets[r]:
                 return
-            if accepted:
-                team.hire(r, env.now)
-                log.log(env.now, "workforce", "hire",
-                        f"hired {team.names[r]} staff; {team.in_post(r)} of {team.targets[r]} in post")
-                team.rates_changed()
-                on_hire(env.now)
-                return
-            log.log(env.now, "workforce", "search-failed",
-                    f"{team.names[r]} search ended without a hire (pay {team.salary_gap(r):.0%} below market)")
+            team.hire(r, env.now)
+            log.log(env.now, "workforce", "hire",
+                    f"hired {team.names[r]} staff after {rounds} search round{'s' if rounds > 1 else ''} "
+                    f"(pay {team.gaps[r]:.0%} below market); {team.n[r]} of {team.targets[r]} in post")
+            team.rates_changed()
+            on_hire(env.now)
+            return
     finally:
         team.searching[r] -= 1
 
@@ -256,10 +300,6 @@ def poaching(env: Any, team: Team, rng: np.random.Generator, log: EventLog) -> A
 
 def pay_review(env: Any, team: Team, log: EventLog) -> Any:
     """Yearly pay review: the public scale and the market each rise by their own rate."""
-    p = team.params
     while True:
         yield env.timeout(DAYS_PER_YEAR)
-        team.accrue(env.now)
-        team.public_index *= 1.0 + p.public_pay_growth_per_year
-        team.market_index *= 1.0 + p.market_pay_growth_per_year
-        team.rates_changed()
+        team.raise_pay(env.now)

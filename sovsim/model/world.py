@@ -44,8 +44,11 @@ class World:
     # -- wiring ----------------------------------------------------------------------------------------
     def _add_conditions(self) -> None:
         s = self.scenario
-        self.account.on_change = lambda now: (self.coroner.check("insolvent", now),
-                                              self.coroner.check("cancelled", now))
+        insolvent = self.coroner.conditions  # filled below; looked up when cash changes
+        self.account.on_change = lambda now: (
+            self.coroner.check("insolvent", now)
+            if self.account.cash_cents < 0 or insolvent["insolvent"].since is not None else None)
+        self.account.on_cancel = lambda now: self.coroner.check("cancelled", now)
         self.coroner.add(Condition("insolvent", "defunded", s.treasury.insolvency_grace_days,
                                    lambda now: self.account.cash_cents < 0, self._why_insolvent))
         self.coroner.add(Condition("cancelled", "defunded", 0.0,
@@ -76,9 +79,8 @@ class World:
         env.process(compute.cluster(env, self.fleet, self.account, log))
         env.process(treasury.appropriations(env, self.account, log))
         env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
-        env.process(treasury.payday(env, self.account, self.team, self.fleet, s.treasury, log))
-        self.team.attrition_process = env.process(
-            workforce.attrition(env, self.team, rngs["workforce"], log, self._open_search, self._staff_changed))
+        env.process(treasury.payday(env, self.account, self.team, self.fleet, s.treasury, log, self._month_end))
+        workforce.Attrition(env, self.team, rngs["workforce"], log, self._open_search, self._staff_changed).redraw()
         for r in range(len(self.team.names)):
             for _ in range(self.team.targets[r] - self.team.in_post(r)):
                 self._open_search(r)
@@ -87,7 +89,7 @@ class World:
         env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
         env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve, s.model, log,
                                         self._released))
-        env.process(coroner.coroner(env, self.coroner, ("hollowed", "stale"), self._record))
+        self._record(0.0)
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
         horizon.callbacks.append(lambda _event: self.coroner.horizon())
 
@@ -99,6 +101,9 @@ class World:
         treasury.settle(now, self.account, self.team, self.fleet)
         self._record(now)
         return self
+
+    def _month_end(self, now: float) -> None:
+        coroner.monthly_round(self.coroner, now, ("hollowed", "stale"), self._record)
 
     # -- records ---------------------------------------------------------------------------------------
     def _record(self, now: float) -> None:
