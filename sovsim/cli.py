@@ -21,7 +21,7 @@ VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bol
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise SystemExit(2)
 
 
@@ -107,8 +107,13 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
     row = result.row
     console.rule(f"[bold]{row['scenario']}[/] · seed {seed} · future {future}")
     events = result.events
+    story = Table.grid(padding=(0, 2))
+    story.add_column(style="dim", no_wrap=True)
+    story.add_column(style="cyan", no_wrap=True)
+    story.add_column(overflow="fold")
     for event in events[events["key"]].itertuples():
-        console.print(f"[dim]{event.date}[/]  [cyan]{event.process:<9}[/] {event.details}")
+        story.add_row(event.date, event.process, event.details)
+    console.print(story)
     verdict = row["verdict"]
     style = VERDICT_STYLE.get(verdict, "bold")
     console.print()

@@ -65,6 +65,6 @@ def frontier(env: Any, curve: Curve, rng: np.random.Generator, log: EventLog) ->
         yield env.timeout(rng.exponential(DAYS_PER_YEAR / p.jumps_per_year))
         size = rng.exponential(p.jump_mean_log10)
         event = log.log(env.now, "frontier", "jump",
-                        f"frontier jump +{size:.2f} decades of effective compute "
-                        f"(open weights follow {p.open_lag_months:g} months later)", key=True)
+                        f"frontier jump +{size:.2f} decades (open weights follow in {p.open_lag_months:g} months)",
+                        key=True)
         curve.add_jump(env.now, size, event)

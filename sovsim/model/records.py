@@ -19,8 +19,8 @@ VERDICTS = ("alive", "defunded", "hollowed", "stale")
 
 
 def date_of(start: dt.date, time_days: float) -> dt.date:
-    """Calendar date of simulation time ``time_days`` (days since ``start``)."""
-    return start + dt.timedelta(days=int(time_days))
+    """Calendar date of simulation time ``time_days`` (days since ``start``), to the nearest day."""
+    return start + dt.timedelta(days=int(time_days + 0.5))
 
 
 class Event(NamedTuple):

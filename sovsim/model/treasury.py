@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Account", "CATEGORIES", "appropriations", "elections", "payday", "headroom_usd_per_year"]
 
 CATEGORIES = ("capex", "staff", "consultants", "energy")
+UNFREEZE_HEADROOM_SHARE = 0.1  #: share of the appropriation that must be free before a freeze lifts
 
 
 def to_cents(usd: float) -> int:
@@ -132,7 +133,10 @@ def review_freeze(env: Any, account: Account, team: Team, fleet: Fleet, params: 
     reserve months of spending; lift the freeze when neither holds."""
     headroom = headroom_usd_per_year(account, team, fleet)
     burn_usd_per_month = (team.cost_usd_per_day() + fleet.energy_cost_usd_per_day()) * DAYS_PER_MONTH
-    frozen = headroom < 0 or account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
+    reserve_short = account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
+    # Hysteresis: a freeze lifts only once a tenth of the appropriation is free again, not on the first dollar.
+    margin = UNFREEZE_HEADROOM_SHARE * account.appropriation_usd_per_year if team.frozen else 0.0
+    frozen = headroom < margin or reserve_short
     if frozen != team.frozen:
         if frozen:
             if account.cuts:
@@ -152,4 +156,5 @@ def review_freeze(env: Any, account: Account, team: Team, fleet: Fleet, params: 
 
 
 def _musd(usd: float) -> str:
-    return f"${usd / 1e6:,.1f}M"
+    """Dollars as $1.2M, or $340k below a million."""
+    return f"${usd / 1e6:,.1f}M" if abs(usd) >= 1e6 else f"${usd / 1e3:,.0f}k"
