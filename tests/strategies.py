@@ -159,6 +159,17 @@ def overrides(draw: st.DrawFn, min_horizon_years: float = 0.5, max_horizon_years
     }
     for part in (_treasury(), _staff(), _frontier(), _model(), _compute()):
         out.update(draw(part))
+    if draw(st.booleans()):
+        # Sheltered: most random programmes die within months (a cluster bigger than the launch capital,
+        # a crew above the staff in post); half the draws remove the quick deaths so that the later
+        # processes (hiring, pay reviews, release cycles, elections) run for the whole horizon.
+        out.update({
+            "treasury.initial_cash_usd": 1e12,
+            "treasury.election_cancel_probability": 0.0,
+            "staff.minimum_crew_fte": 0.0,
+            "model.local_edge_log10": 10.0,
+            "model.first_release_deadline_months": 240.0,
+        })
     return out
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sovsim.model.records import DAYS_PER_MONTH, EventLog
+from sovsim.model.records import EventLog
 
 __all__ = ["Coroner", "Condition", "monthly_round"]
 
@@ -88,8 +88,10 @@ class Coroner:
 
 
 def monthly_round(watch: Coroner, now: float, drifting: tuple[str, ...], record: Callable[[float], None]) -> None:
-    """The coroner's monthly round: re-check the conditions that drift without an event (ramp-up, the
-    rising open-weights curve), then write the timeline row."""
+    """The coroner's monthly round: re-check drifting conditions, then write the timeline row.
+
+    Drifting conditions change without an event: ramp-up of new hires, the rising open-weights curve.
+    """
     for name in drifting:
         watch.check(name, now)
     record(now)

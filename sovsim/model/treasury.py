@@ -129,8 +129,11 @@ def headroom_usd_per_year(account: Account, team: Team, fleet: Fleet) -> float:
 
 
 def review_freeze(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog) -> None:
-    """Freeze hiring while staff and electricity run above the appropriation, or cash covers fewer than the
-    reserve months of spending; lift the freeze when neither holds."""
+    """Freeze hiring while the budget is short; lift the freeze when it is not.
+
+    Short means staff and electricity run above the appropriation, or cash covers fewer than the reserve
+    months of spending.
+    """
     headroom = headroom_usd_per_year(account, team, fleet)
     burn_usd_per_month = (team.cost_usd_per_day() + fleet.energy_cost_usd_per_day()) * DAYS_PER_MONTH
     reserve_short = account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month

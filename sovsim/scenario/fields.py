@@ -77,7 +77,7 @@ def allowed_text(hint: Any, meta: Mapping[str, Any]) -> str:
         return "a date (YYYY-MM-DD)"
     if hint is str:
         return "a string"
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return f"a table of {hint.__name__} fields"
     if typing.get_origin(hint) in (dict, Mapping):
         inner = typing.get_args(hint)[1]
@@ -125,7 +125,7 @@ def unknown_field(path: str, value: Any, names: list[str]) -> ScenarioError:
 def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
     """Check one value against its declared type and bounds; return it in canonical form."""
     allowed = allowed_text(hint, meta)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value, path)
     if typing.get_origin(hint) in (dict, Mapping):
         inner = typing.get_args(hint)[1]

@@ -98,7 +98,7 @@ def _override_items(overrides: Mapping[str, Any] | Iterable[str] | None) -> list
     return [parse_override(item) for item in overrides]
 
 
-def _check_path(path: str, value: Any) -> None:
+def _check_path(path: str, value: Any) -> None:  # noqa: C901
     """Refuse an override whose path does not name a declared field, naming the whole path."""
     section: Any = Scenario
     parts = path.split(".")
@@ -112,7 +112,7 @@ def _check_path(path: str, value: Any) -> None:
         if part not in declared:
             raise unknown_field(path, value, list(declared))
         hint = declared[part]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             section = hint
         elif typing.get_origin(hint) in (dict, Mapping):
             section = ("mapping", typing.get_args(hint)[1])
@@ -127,7 +127,7 @@ def _assign(data: dict[str, Any], path: str, value: Any) -> None:
     section: Any = Scenario
     for part in parts[:-1]:
         field = None
-        if dataclasses.is_dataclass(section):
+        if isinstance(section, type) and dataclasses.is_dataclass(section):
             field = next(f for f, _ in section_fields(section) if f.name == part)
         child = node.get(part)
         if not isinstance(child, dict):
@@ -140,9 +140,9 @@ def _assign(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _child_section(section: Any, part: str) -> Any:
-    if not dataclasses.is_dataclass(section):
+    if not (isinstance(section, type) and dataclasses.is_dataclass(section)):
         return typing.get_args(section)[1] if typing.get_origin(section) in (dict, Mapping) else None
-    hint = dict((f.name, h) for f, h in section_fields(section))[part]
+    hint = {f.name: h for f, h in section_fields(section)}[part]
     return hint if dataclasses.is_dataclass(hint) or typing.get_origin(hint) in (dict, Mapping) else None
 
 
