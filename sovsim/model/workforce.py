@@ -173,7 +173,8 @@ class Team:
     def update_consultants(self, now: float, headroom_usd_per_year: float, log: EventLog) -> None:
         """Consultants fill open positions while hiring is open, up to a cap and to the budget's headroom.
 
-        They cost a premium on the market pay of the open positions and keep no know-how.
+        They cost a premium on the market pay of the open positions and keep no know-how. Contracts are
+        reviewed monthly, at payday.
         """
         p = self.params
         if self.consultants_fte == 0 and (self.frozen or p.consultant_max_fte <= 0):

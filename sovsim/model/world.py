@@ -67,8 +67,6 @@ class World:
         self.env.process(workforce.search(self.env, team, r, self._rngs["workforce"], self.log, self._staff_changed))
 
     def _staff_changed(self, now: float) -> None:
-        self.team.update_consultants(now, treasury.headroom_usd_per_year(self.account, self.team, self.fleet),
-                                     self.log)
         self.coroner.check("hollowed", now)
 
     def _released(self, now: float) -> None:
