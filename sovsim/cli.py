@@ -146,3 +146,88 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
     console.print(table)
     if timeline_path is not None:
         console.print(f"\nTimeline written to {timeline_path}")
+
+
+@main.command("sweep")
+@click.argument("spec_path", required=False, type=click.Path(dir_okay=False, path_type=Path), metavar="[SPEC]")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Results directory.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Continue the sweep in this results directory: only the missing shards run.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes [default: cores].")
+@click.option("--scenarios", type=click.IntRange(min=1), default=None,
+              help="Override the spec's number of scenarios (for quick trials).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | None, workers: int | None,
+                  scenarios: int | None, quiet: bool) -> None:
+    """Run thousands of futures from a sweep spec into a results directory (resumable)."""
+    from sovsim.sweep import resume, sweep
+    from sovsim.sweep.progress import SweepProgress
+
+    if (resume_dir is None) == (spec_path is None):
+        _fail("give a SPEC with --out DIR, or --resume DIR")
+    if spec_path is not None and out is None:
+        _fail("--out: missing; allowed: the results directory for this sweep")
+    console = Console(stderr=True)
+    try:
+        with SweepProgress(console, enabled=not quiet) as bar:
+            if resume_dir is not None:
+                report = resume(resume_dir, workers=workers, progress=bar.update, start=bar.start)
+            else:
+                assert spec_path is not None and out is not None
+                report = sweep(spec_path, out, workers=workers, scenarios=scenarios, progress=bar.update,
+                               start=bar.start)
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    _sweep_summary(Console(), report)
+
+
+def _sweep_summary(console: Console, report: Any) -> None:
+    done = report.futures_run
+    console.print(f"[bold]{report.root}[/]: {report.futures:,} futures in {report.shards:,} shards; "
+                  f"ran {report.shards_run:,} shards ({done:,} futures) in {report.wall_s:.1f} s"
+                  + (f", {report.shards_skipped:,} already done" if report.shards_skipped else "")
+                  + (f", removed {report.debris_removed} temporary files" if report.debris_removed else ""))
+    if done:
+        table = Table(title="verdicts of the futures run now")
+        table.add_column("verdict")
+        table.add_column("futures", justify="right")
+        table.add_column("share", justify="right")
+        for verdict, n in sorted(report.verdicts.items(), key=lambda kv: -kv[1]):
+            table.add_row(verdict, f"{n:,}", f"{n / done:.1%}")
+        console.print(table)
+    console.print(f'Query it: sovsim query {report.root} "SELECT policy, verdict, count(*) FROM futures '
+                  'GROUP BY ALL ORDER BY ALL"', soft_wrap=True)
+
+
+@main.command("query")
+@click.argument("results", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@click.argument("sql")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of row objects.")
+def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
+    """Run SQL (DuckDB) over a sweep's results: views `futures` and `timelines`."""
+    import duckdb
+
+    from sovsim.sweep import query
+
+    try:
+        frame = query(results, sql)
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    except duckdb.Error as exc:
+        _fail(f"SQL: {exc}")
+        return
+    if as_csv:
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif as_json:
+        click.echo(frame.to_json(orient="records", date_format="iso"))
+    else:
+        table = Table(show_lines=False)
+        for column in frame.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if v is None or (isinstance(v, float) and math.isnan(v)) else
+                            f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row))
+        Console().print(table)

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import NamedTuple
 
 __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow", "EVENT_FIELDS",
-           "TIMELINE_FIELDS", "ROW_FIELDS", "VERDICTS", "date_of"]
+           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "date_of"]
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -139,4 +139,16 @@ ROW_FIELDS = {
     "co2_t": "Carbon of that electricity, tonnes CO2e",
     "update_capable_months": "Months in which the country could update its own weights on its own soil "
                              "(GPUs owned and a minimum crew)",
+}
+
+#: Storage type of each result-row field ("float" and "string" fields may be null).
+ROW_TYPES = {
+    "scenario": "string", "seed": "int", "future": "int", "verdict": "string", "death_time_years": "float",
+    "death_date": "string", "root_cause": "string", "root_event_date": "string", "horizon_years": "float",
+    "releases": "int", "first_release_years": "float", "mean_gap_months": "float", "max_gap_months": "float",
+    "mean_open_gap_months": "float", "total_cost_usd": "float", "capex_usd": "float", "staff_usd": "float",
+    "consultants_usd": "float", "energy_usd": "float", "appropriations_usd": "float", "initial_cash_usd": "float",
+    "final_cash_usd": "float", "budget_cuts": "int", "hires": "int", "quits": "int", "staff_turnover": "float",
+    "mean_effective_fte": "float", "poaching_waves": "int", "frontier_jumps": "int",
+    "training_gpu_hours": "float", "energy_mwh": "float", "co2_t": "float", "update_capable_months": "int",
 }

@@ -115,7 +115,7 @@ class Team:
     def capacity_fraction(self, now: float) -> float:
         """Work the team can do, as a share of the full target team (consultants count at their productivity)."""
         if self.target_total == 0:
-            return 1.0
+            return 0.0  # no team, no work
         work = self.effective_fte(now) + self.consultants_fte * self.params.consultant_productivity
         return min(1.0, work / self.target_total)
 

@@ -13,7 +13,8 @@ from typing import Any
 from sovsim.scenario.fields import ScenarioError, build, section_fields, to_plain, unknown_field
 from sovsim.scenario.schema import Scenario
 
-__all__ = ["load_scenario", "scenario_from_dict", "presets", "parse_override", "DEFAULT_PRESET"]
+__all__ = ["load_scenario", "scenario_from_dict", "presets", "parse_override", "check_override_path",
+           "read_scenario_source", "to_dict", "DEFAULT_PRESET"]
 
 DEFAULT_PRESET = "midsize-nation"
 
@@ -28,7 +29,8 @@ def presets() -> dict[str, str]:
     return out
 
 
-def _read_source(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
+def read_scenario_source(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
+    """The raw TOML tables of a preset or scenario file, and its name (preset name or file stem)."""
     text_name = str(name_or_path)
     preset = resources.files("sovsim.presets").joinpath(f"{text_name}.toml")
     if not text_name.endswith(".toml") and preset.is_file():
@@ -53,7 +55,7 @@ def load_scenario(
     sequence of ``"path=value"`` strings as given on the command line (values parsed as TOML, else kept as
     strings). Raises :class:`ScenarioError` naming the field, the value and what is allowed.
     """
-    data, stem = _read_source(name_or_path)
+    data, stem = read_scenario_source(name_or_path)
     data.setdefault("name", stem)
     return scenario_from_dict(data, overrides)
 
@@ -64,7 +66,7 @@ def scenario_from_dict(
     """Validate a plain nested dict (as read from TOML) with optional overrides into a :class:`Scenario`."""
     merged = _deep_copy(data)
     for path, value in _override_items(overrides):
-        _check_path(path, value)
+        check_override_path(path, value)
         _assign(merged, path, value)
     return typing.cast(Scenario, build(Scenario, merged))
 
@@ -98,7 +100,7 @@ def _override_items(overrides: Mapping[str, Any] | Iterable[str] | None) -> list
     return [parse_override(item) for item in overrides]
 
 
-def _check_path(path: str, value: Any) -> None:  # noqa: C901
+def check_override_path(path: str, value: Any) -> None:
     """Refuse an override whose path does not name a declared field, naming the whole path."""
     section: Any = Scenario
     parts = path.split(".")

@@ -1,0 +1,226 @@
+"""Running a sweep: shards of futures on an engine, each shard written as one Parquet part.
+
+The engine only decides where shards run; seeding, storage and resume are the same everywhere. A future
+that raises becomes an ``error`` row with its traceback and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from sovsim.model.records import ROW_TYPES
+from sovsim.result import run as run_future
+from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
+from sovsim.sweep.design import make_design
+from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
+from sovsim.sweep.store import Store, row_schema
+
+__all__ = ["ShardRunner", "ShardSummary", "LocalEngine", "SweepReport", "sweep", "resume", "default_workers"]
+
+
+@dataclass(frozen=True)
+class ShardSummary:
+    """What one shard produced, for the progress bar and the report."""
+
+    shard: int
+    futures: int
+    verdicts: dict[str, int]
+    errors: int
+
+
+@dataclass
+class SweepReport:
+    """The outcome of one call of :func:`sweep`: what ran now, what was already there, and the verdicts."""
+
+    root: Path
+    futures: int
+    shards: int
+    shards_run: int = 0
+    shards_skipped: int = 0
+    futures_run: int = 0
+    errors: int = 0
+    verdicts: collections.Counter[str] = field(default_factory=collections.Counter)
+    debris_removed: int = 0
+    wall_s: float = 0.0
+
+
+class ShardRunner:
+    """Runs the futures of a shard in this process and writes its parts. Built once per worker."""
+
+    def __init__(self, spec: SweepSpec, root: str | Path) -> None:
+        self.spec = spec
+        self.design = make_design(spec)
+        self.store = Store(root)
+        self.schema = row_schema(spec)
+        base, stem = read_scenario_source(spec.base)
+        base.setdefault("name", stem)
+        self.base = base
+
+    @property
+    def futures(self) -> int:
+        return self.design.futures
+
+    def shard_futures(self, shard: int) -> range:
+        size = self.spec.shard_size
+        return range(shard * size, min((shard + 1) * size, self.futures))
+
+    def run_one(self, future: int) -> tuple[dict[str, Any], pd.DataFrame | None]:
+        """One future's row (an error row if it raised) and, if asked, its timeline."""
+        spec, design = self.spec, self.design
+        k, p = design.locate(future)
+        policy = spec.policies[p]
+        inputs = design.inputs(k)
+        row: dict[str, Any] = {"future": future, "scenario_index": k, "policy": policy.name, "seed": spec.seed,
+                               "status": "ok", "error": None, **inputs}
+        try:
+            scenario = scenario_from_dict(self.base, {**spec.base_set, **inputs, **policy.overrides})
+            result = run_future(scenario, seed=spec.seed, future=k)
+        except Exception:  # noqa: BLE001 - any failure of one future becomes its error row
+            row["status"] = "error"
+            row["error"] = traceback.format_exc()
+            return row, None
+        for key, value in result.row.items():
+            if key not in ("future", "seed") and key not in row:
+                row[key] = value
+        timeline = None
+        if spec.timelines:
+            timeline = result.timeline
+            timeline.insert(0, "future", future)
+        return row, timeline
+
+    def run_shard(self, shard: int) -> ShardSummary:
+        rows, timelines = [], []
+        for future in self.shard_futures(shard):
+            row, timeline = self.run_one(future)
+            rows.append(row)
+            if timeline is not None:
+                timelines.append(timeline)
+        if self.spec.timelines:
+            frame = pd.concat(timelines, ignore_index=True) if timelines else pd.DataFrame({"future": []})
+            self.store.write_timelines(shard, pa.Table.from_pandas(frame, preserve_index=False))
+        self.store.write_part(shard, rows, self.schema)
+        verdicts = collections.Counter(r.get("verdict") or "error" for r in rows)
+        return ShardSummary(shard, len(rows), dict(verdicts), sum(r["status"] == "error" for r in rows))
+
+
+_WORKER: ShardRunner | None = None
+
+
+def _init_worker(spec_raw: dict[str, Any], root: str) -> None:
+    global _WORKER
+    _WORKER = ShardRunner(spec_from_dict(spec_raw), root)
+
+
+def _run_shard_in_worker(shard: int) -> ShardSummary:
+    assert _WORKER is not None
+    return _WORKER.run_shard(shard)
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class LocalEngine:
+    """A pool of worker processes on this machine (forked where the platform allows); 1 worker runs inline."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+
+    def run(self, spec: SweepSpec, root: Path, shards: list[int]) -> Iterator[ShardSummary]:
+        if self.workers == 1 or len(shards) <= 1:
+            runner = ShardRunner(spec, root)
+            for shard in shards:
+                yield runner.run_shard(shard)
+            return
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        pending = iter(shards)
+        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(dict(spec.raw), str(root))) as pool:
+            running = set()
+            for shard in pending:  # a bounded window: never more than 2 shards per worker in flight
+                running.add(pool.submit(_run_shard_in_worker, shard))
+                if len(running) >= 2 * self.workers:
+                    break
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                    nxt = next(pending, None)
+                    if nxt is not None:
+                        running.add(pool.submit(_run_shard_in_worker, nxt))
+
+
+Progress = Callable[[ShardSummary, "SweepReport"], None]
+Start = Callable[[int, int], None]
+
+
+def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None = None,
+          scenarios: int | None = None, engine: Any = None, progress: Progress | None = None,
+          start: Start | None = None) -> SweepReport:
+    """Run every missing shard of a sweep into ``out``; an existing matching sweep there is continued.
+
+    ``spec`` is a :class:`SweepSpec` or a spec file; ``scenarios`` overrides the spec's count (for quick
+    trials). ``start(total, already_done)`` is called once the work is known and ``progress`` after each
+    shard. Returns a :class:`SweepReport`.
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = load_spec(spec)
+    if scenarios is not None:
+        spec = spec.with_scenarios(scenarios)
+    design = make_design(spec)
+    store = Store(out)
+    store.open(spec, design.futures, design.scenarios)
+    return _run(spec, store, design.futures, workers, engine, progress, start)
+
+
+def resume(out: str | Path, *, workers: int | None = None, engine: Any = None, progress: Progress | None = None,
+           start: Start | None = None) -> SweepReport:
+    """Continue the sweep recorded in ``out``: delete debris, run only the missing shards."""
+    store = Store(out)
+    manifest = store.manifest()
+    spec = store.spec()
+    design = make_design(spec)
+    store.open(spec, design.futures, design.scenarios)  # refuses a manifest that does not match
+    if manifest.get("futures") != design.futures:  # pragma: no cover - open() already checks
+        raise SpecError("manifest.futures", manifest.get("futures"), str(design.futures), "mismatch:")
+    return _run(spec, store, design.futures, workers, engine, progress, start)
+
+
+def _run(spec: SweepSpec, store: Store, futures: int, workers: int | None, engine: Any,
+         progress: Progress | None, start: Start | None) -> SweepReport:
+    began = time.perf_counter()
+    shards = -(-futures // spec.shard_size)
+    report = SweepReport(store.root, futures, shards)
+    report.debris_removed = len(store.clean_debris())
+    done = store.finished()
+    missing = [s for s in range(shards) if s not in done]
+    report.shards_skipped = shards - len(missing)
+    if start is not None:
+        start(futures, sum(min(spec.shard_size, futures - s * spec.shard_size) for s in done if s < shards))
+    engine = engine or LocalEngine(workers)
+    for summary in engine.run(spec, store.root, missing):
+        report.shards_run += 1
+        report.futures_run += summary.futures
+        report.errors += summary.errors
+        report.verdicts.update(summary.verdicts)
+        if progress is not None:
+            progress(summary, report)
+    report.wall_s = time.perf_counter() - began
+    return report
