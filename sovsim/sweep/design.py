@@ -82,8 +82,8 @@ def to_values(u: Uncertainty, column: np.ndarray) -> list[Any]:
     if u.distribution == "uniform":
         out = u.low + column * (u.high - u.low)  # type: ignore[operator]
     elif u.distribution == "loguniform":
-        lo, hi = math.log(u.low), math.log(u.high)  # type: ignore[arg-type]
-        out = np.exp(lo + column * (hi - lo))
+        log_lo, log_hi = math.log(u.low), math.log(u.high)  # type: ignore[arg-type]
+        out = np.exp(log_lo + column * (log_hi - log_lo))
     elif u.distribution == "triangular":
         width = u.high - u.low  # type: ignore[operator]
         c = (u.mode - u.low) / width if width > 0 else 0.5  # type: ignore[operator]

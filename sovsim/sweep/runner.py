@@ -20,7 +20,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sovsim.model.records import ROW_TYPES
 from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.sweep.design import make_design

@@ -241,6 +241,10 @@ def _uncertainty(u: Mapping[str, Any], where: str, base_dict: Mapping[str, Any])
     if distribution not in DISTRIBUTIONS or (kind == "integer" and distribution != "uniform"):
         allowed = "uniform" if kind == "integer" else "one of " + ", ".join(DISTRIBUTIONS)
         raise SpecError(f"{where}.distribution", distribution, allowed, "unknown distribution")
+    mean: float | None = None
+    sd: float | None = None
+    low: float | None
+    high: float | None
     if distribution == "normal":
         mean, sd = _number(u.get("mean"), f"{where}.mean"), _number(u.get("sd"), f"{where}.sd", "a number > 0")
         if sd <= 0:
@@ -249,7 +253,6 @@ def _uncertainty(u: Mapping[str, Any], where: str, base_dict: Mapping[str, Any])
         high = _number(u["high"], f"{where}.high") if "high" in u else None
     else:
         low, high = _number(u.get("low"), f"{where}.low"), _number(u.get("high"), f"{where}.high")
-        mean = sd = None
     if low is not None and high is not None and low > high:
         raise SpecError(f"{where}.low", low, f"a number ≤ high ({high:g})", "larger than high:")
     if distribution == "loguniform" and (low is None or low <= 0):
@@ -293,9 +296,14 @@ def _policies(data: Mapping[str, Any], base_dict: Mapping[str, Any], uncertain: 
     for i, lever in enumerate(levers):
         where = f"levers[{i}]"
         _expect(lever, where, {"path", "values"})
-        path, values = lever.get("path"), lever.get("values")
-        if not isinstance(path, str):
-            raise SpecError(f"{where}.path", path, "a scenario field path", "expected a string, got")
+        lever_path, values = lever.get("path"), lever.get("values")
+        if not isinstance(lever_path, str):
+            raise SpecError(f"{where}.path", lever_path, "a scenario field path", "expected a string, got")
+        path = lever_path
+        try:
+            check_override_path(path, None)
+        except ScenarioError as exc:
+            raise SpecError(f"{where}.path", path, exc.allowed, "not a scenario field:") from None
         if path in uncertain:
             raise SpecError(f"{where}.path", path, "a field that is not also an uncertainty",
                             "lever and uncertainty on the same field:")

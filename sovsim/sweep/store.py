@@ -117,7 +117,7 @@ class Store:
         if spec.timelines:
             self.timelines_dir.mkdir(parents=True, exist_ok=True)
         manifest = {**expected, "git_hash": _git_hash(), "spec": spec.raw, "name": spec.name,
-                    "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     "shards": -(-futures // spec.shard_size)}
         write_atomic(self.root / MANIFEST,
                      lambda tmp: tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8"))
