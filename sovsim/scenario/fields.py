@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 import types
@@ -61,10 +62,11 @@ def param(
     return dataclasses.field(default=default, metadata=meta)
 
 
-def section_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
+@functools.cache
+def section_fields(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
     """The declared fields of a section with their resolved type hints, in declaration order."""
     hints = typing.get_type_hints(cls)
-    return [(f, hints[f.name]) for f in dataclasses.fields(cls)]
+    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def allowed_text(hint: Any, meta: Mapping[str, Any]) -> str:
@@ -124,13 +126,45 @@ def unknown_field(path: str, value: Any, names: list[str]) -> ScenarioError:
 
 def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
     """Check one value against its declared type and bounds; return it in canonical form."""
-    allowed = allowed_text(hint, meta)
+    if hint is float or hint is int:
+        if hint is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _bad(hint, meta, path, value, "expected a number, got")
+            if not math.isfinite(value):
+                raise _bad(hint, meta, path, value, "expected a finite number, got")
+            value = float(value)
+        elif isinstance(value, bool) or not isinstance(value, int):
+            raise _bad(hint, meta, path, value, "expected an integer, got")
+        ge, le, gt, lt = meta["ge"], meta["le"], meta["gt"], meta["lt"]
+        if ((ge is not None and value < ge) or (le is not None and value > le) or (gt is not None and value <= gt)
+                or (lt is not None and value >= lt)):
+            raise _bad(hint, meta, path, value, "out of range:")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise _bad(hint, meta, path, value, "expected a string, got")
+        if meta.get("choices") and value not in meta["choices"]:
+            raise _bad(hint, meta, path, value, "not a known choice:")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _bad(hint, meta, path, value, "expected true or false, got")
+        return value
+    if hint is dt.date:
+        if isinstance(value, dt.datetime) or not isinstance(value, (dt.date, str)):
+            raise _bad(hint, meta, path, value, "expected a date, got")
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                raise _bad(hint, meta, path, value, "not a date:") from None
+        return value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value, path)
     if typing.get_origin(hint) in (dict, Mapping):
         inner = typing.get_args(hint)[1]
         if not isinstance(value, Mapping):
-            raise ScenarioError(path, value, allowed, "expected a table, got")
+            raise _bad(hint, meta, path, value, "expected a table, got")
         out = {}
         for key, sub in value.items():
             if not _NAME.match(str(key)):
@@ -138,44 +172,11 @@ def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
                                     "bad name")
             out[str(key)] = build(inner, sub, _join(path, str(key)))
         return types.MappingProxyType(out)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ScenarioError(path, value, allowed, "expected true or false, got")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise ScenarioError(path, value, allowed, "expected a string, got")
-        if meta.get("choices") and value not in meta["choices"]:
-            raise ScenarioError(path, value, allowed, "not a known choice:")
-        return value
-    if hint is dt.date:
-        if isinstance(value, dt.datetime) or not isinstance(value, (dt.date, str)):
-            raise ScenarioError(path, value, allowed, "expected a date, got")
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
-                raise ScenarioError(path, value, allowed, "not a date:") from None
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise ScenarioError(path, value, allowed, "expected an integer, got")
-    elif hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ScenarioError(path, value, allowed, "expected a number, got")
-        if not math.isfinite(value):
-            raise ScenarioError(path, value, allowed, "expected a finite number, got")
-        value = float(value)
-    else:  # pragma: no cover - a declaration error, not a user error
-        raise TypeError(f"{path}: unsupported field type {hint!r}")
-    ok = ((meta.get("ge") is None or value >= meta["ge"]) and (meta.get("le") is None or value <= meta["le"])
-          and (meta.get("gt") is None or value > meta["gt"]) and (meta.get("lt") is None or value < meta["lt"]))
-    if not ok:
-        raise ScenarioError(path, value, allowed, "out of range:")
-    return value
+    raise TypeError(f"{path}: unsupported field type {hint!r}")  # a declaration error, not a user error
+
+
+def _bad(hint: Any, meta: Mapping[str, Any], path: str, value: Any, problem: str) -> ScenarioError:
+    return ScenarioError(path, value, allowed_text(hint, meta), problem)
 
 
 def to_plain(obj: Any) -> Any:
