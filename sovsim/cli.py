@@ -133,7 +133,8 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
         ("mean months behind frontier", "—" if gap is None else f"{gap:.1f}"),
         ("total cost", f"${row['total_cost_usd'] / 1e6:,.1f}M"),
         ("  capex / staff / consultants / energy",
-         " / ".join(f"${row[k] / 1e6:,.1f}M" for k in ("capex_usd", "staff_usd", "consultants_usd", "energy_usd"))),
+         " / ".join(f"${row[k] / 1e6:,.1f}M"
+                    for k in ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd"))),
         ("appropriations received", f"${row['appropriations_usd'] / 1e6:,.1f}M"),
         ("final cash", f"${row['final_cash_usd'] / 1e6:,.1f}M"),
         ("hires / quits", f"{row['hires']} / {row['quits']}"),

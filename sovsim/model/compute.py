@@ -1,8 +1,8 @@
-"""Compute: the owned GPU fleet, what it can train on, and the electricity it draws.
+"""Compute: the owned GPU fleet, what it can train on, and its state in the ledger.
 
 For now the fleet is bought on day 0 and keeps its size; procurement through the supplier graph,
 failures and rented capacity plug in behind the same interface (``gpus``, ``training_gpus``,
-``peak_flops``, the energy accrual).
+``peak_flops``, and the ledger rows that the bill and the accounting kernels read).
 """
 
 from __future__ import annotations
@@ -13,27 +13,31 @@ from sovsim.model.gpus import GPUS
 from sovsim.model.records import EventLog
 
 if TYPE_CHECKING:
+    from sovsim.model.ledger import Ledger
     from sovsim.model.treasury import Account
-    from sovsim.scenario.schema import Compute, Energy
+    from sovsim.scenario.schema import Compute
 
 __all__ = ["Fleet", "cluster"]
 
 
 class Fleet:
-    """Owned GPUs of one generation, with their energy use accrued between bills."""
+    """Owned GPUs of one generation; every change of size or use is written to the ledger."""
 
-    def __init__(self, params: Compute, energy: Energy) -> None:
+    def __init__(self, params: Compute, ledger: Ledger) -> None:
         self.params = params
-        self.energy = energy
+        self.ledger = ledger
         self.spec = GPUS[params.gpu]
+        self.generation = 0  #: the fleet's column in the ledger
         self.gpus = 0
-        self.energy_kwh = 0.0
-        self._accrued_at = 0.0
-        self._cost_usd = 0.0
 
     @property
     def peak_flops(self) -> float:
         return self.spec.peak_flops
+
+    @property
+    def power_w(self) -> list[float]:
+        """Board power of each generation, in ledger column order."""
+        return [self.spec.power_w]
 
     def training_gpus(self, share: float) -> int:
         """GPUs a training run may use: the given share of the fleet, at least one if any."""
@@ -41,27 +45,15 @@ class Fleet:
             return 0
         return max(1, int(self.gpus * share))
 
-    def power_kw(self) -> float:
-        """Facility draw of the fleet: GPU TDP × server factor × mean draw × PUE."""
-        p = self.params
-        return self.gpus * self.spec.power_w * p.server_power_factor * p.mean_power_fraction * self.energy.pue / 1e3
+    def commission(self, now: float, gpus: int) -> None:
+        self.gpus = gpus
+        self.ledger.set(now, gpus=(self.generation, gpus))
 
-    def energy_cost_usd_per_day(self) -> float:
-        return self.power_kw() * 24.0 * self.energy.price_usd_per_kwh
+    def start_training(self, now: float, gpus: int) -> None:
+        self.ledger.set(now, train=gpus / self.gpus if self.gpus else 0.0)
 
-    def accrue(self, now: float) -> None:
-        """Add the energy drawn since the last accrual; call before anything that changes the fleet."""
-        dt = now - self._accrued_at
-        if dt > 0:
-            kwh = self.power_kw() * 24.0 * dt
-            self.energy_kwh += kwh
-            self._cost_usd += kwh * self.energy.price_usd_per_kwh
-            self._accrued_at = now
-
-    def take_accrued_cost(self, now: float) -> float:
-        self.accrue(now)
-        cost, self._cost_usd = self._cost_usd, 0.0
-        return cost
+    def stop_training(self, now: float) -> None:
+        self.ledger.set(now, train=0.0)
 
 
 def cluster(env: Any, fleet: Fleet, account: Account, log: EventLog) -> Any:
@@ -69,8 +61,7 @@ def cluster(env: Any, fleet: Fleet, account: Account, log: EventLog) -> Any:
     n = fleet.params.gpu_count
     if n > 0:
         account.pay(env.now, "capex", n * fleet.spec.price_usd)
-        fleet.accrue(env.now)
-        fleet.gpus = n
+        fleet.commission(env.now, n)
         log.log(env.now, "compute", "commission",
                 f"cluster of {n:,} {fleet.spec.name.upper()} commissioned "
                 f"(${n * fleet.spec.price_usd / 1e6:,.1f}M)", key=True)

@@ -78,7 +78,9 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
         days = flops / (gpus * fleet.peak_flops * params.mfu) / 86400.0
         log.log(env.now, "lifecycle", "run-start",
                 f"cycle {programme.cycle}: training run of {flops:.2e} FLOP on {gpus:,} GPUs ({days:.0f} days)")
+        fleet.start_training(env.now, gpus)
         yield env.timeout(days)
+        fleet.stop_training(env.now)
         programme.training_gpu_hours += gpus * days * 24.0
         programme.stage = "evaluation"
         yield env.timeout(params.eval_days)

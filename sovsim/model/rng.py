@@ -22,6 +22,7 @@ STREAMS = {
     "export": 6,
     "deployment": 7,
     "billing": 8,
+    "energy": 9,
 }
 
 

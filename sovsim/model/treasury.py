@@ -13,7 +13,7 @@ import numpy as np
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 
 if TYPE_CHECKING:
-    from sovsim.model.compute import Fleet
+    from sovsim.model.billing import Meter
     from sovsim.model.workforce import Team
     from sovsim.scenario.schema import Treasury
 
@@ -97,45 +97,42 @@ def elections(env: Any, account: Account, params: Treasury, rng: np.random.Gener
         yield env.timeout(params.election_interval_years * DAYS_PER_YEAR)
 
 
-def payday(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog,
+def payday(env: Any, account: Account, team: Team, meter: Meter, params: Treasury, log: EventLog,
            month_end: Callable[[float], None]) -> Any:
-    """Pays salaries, consultants and the electricity bill monthly; freezes hiring when the reserve runs low.
+    """Pays salaries and consultants monthly; freezes hiring when the budget runs short.
 
     ``month_end`` runs after each payday (the coroner's monthly round shares this clock).
     """
     while True:
         yield env.timeout(DAYS_PER_MONTH)
-        settle(env.now, account, team, fleet)
-        review_freeze(env, account, team, fleet, params, log)
+        settle(env.now, account, team)
+        review_freeze(env, account, team, meter, params, log)
         month_end(env.now)
 
 
-def settle(now: float, account: Account, team: Team, fleet: Fleet) -> None:
-    """Pay everything accrued since the last settlement."""
+def settle(now: float, account: Account, team: Team) -> None:
+    """Pay the staff and consultants accrued since the last payday."""
     staff_usd, consultants_usd = team.take_accrued(now)
-    energy_usd = fleet.take_accrued_cost(now)
     if staff_usd:
         account.pay(now, "staff", staff_usd)
     if consultants_usd:
         account.pay(now, "consultants", consultants_usd)
-    if energy_usd:
-        account.pay(now, "energy", energy_usd)
 
 
-def headroom_usd_per_year(account: Account, team: Team, fleet: Fleet) -> float:
+def headroom_usd_per_year(account: Account, team: Team, meter: Meter) -> float:
     """Appropriation left after the running cost of own staff and electricity."""
-    running = (team.staff_cost_usd_per_day() + fleet.energy_cost_usd_per_day()) * DAYS_PER_YEAR
+    running = (team.staff_cost_usd_per_day() + meter.usd_per_day_now()) * DAYS_PER_YEAR
     return account.appropriation_usd_per_year - running
 
 
-def review_freeze(env: Any, account: Account, team: Team, fleet: Fleet, params: Treasury, log: EventLog) -> None:
+def review_freeze(env: Any, account: Account, team: Team, meter: Meter, params: Treasury, log: EventLog) -> None:
     """Freeze hiring while the budget is short; lift the freeze when it is not.
 
     Short means staff and electricity run above the appropriation, or cash covers fewer than the reserve
     months of spending.
     """
-    headroom = headroom_usd_per_year(account, team, fleet)
-    burn_usd_per_month = (team.cost_usd_per_day() + fleet.energy_cost_usd_per_day()) * DAYS_PER_MONTH
+    headroom = headroom_usd_per_year(account, team, meter)
+    burn_usd_per_month = (team.cost_usd_per_day() + meter.usd_per_day_now()) * DAYS_PER_MONTH
     reserve_short = account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
     # Hysteresis: a freeze lifts only once a tenth of the appropriation is free again, not on the first dollar.
     margin = UNFREEZE_HEADROOM_SHARE * account.appropriation_usd_per_year if team.frozen else 0.0

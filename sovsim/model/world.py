@@ -7,8 +7,10 @@ from typing import Any
 
 import simpy
 
-from sovsim.model import compute, coroner, frontier, lifecycle, treasury, workforce
+from sovsim.kernels.accounting import OUTPUTS
+from sovsim.model import billing, compute, coroner, energy, frontier, lifecycle, treasury, workforce
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
+from sovsim.model.ledger import Ledger
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog, TimelineRow
 from sovsim.model.rng import stream
 from sovsim.scenario.schema import Scenario
@@ -32,13 +34,16 @@ class World:
         self.account = treasury.Account(scenario.treasury.initial_cash_usd,
                                         scenario.treasury.appropriation_usd_per_year)
         self.team = workforce.Team(scenario.staff)
-        self.fleet = compute.Fleet(scenario.compute, scenario.energy)
+        self.ledger = Ledger(generations=1)
+        self.fleet = compute.Fleet(scenario.compute, self.ledger)
+        profiles = energy.profiles_for(scenario.energy, scenario.calendar.start_date, scenario.calendar.horizon_years)
+        self.meter = billing.Meter(self.ledger, self.fleet.power_w, scenario.compute, scenario.energy, profiles)
         self.curve = frontier.Curve(scenario.frontier)
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)
         self.timeline: list[TimelineRow] = []
         self.staff_by_role: list[tuple[int, ...]] = []
-        self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier")}
+        self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier", "energy")}
         self._add_conditions()
 
     # -- wiring ----------------------------------------------------------------------------------------
@@ -77,7 +82,9 @@ class World:
         env.process(compute.cluster(env, self.fleet, self.account, log))
         env.process(treasury.appropriations(env, self.account, log))
         env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
-        env.process(treasury.payday(env, self.account, self.team, self.fleet, s.treasury, log, self._month_end))
+        env.process(energy.energy_market(env, self.ledger, s.energy, rngs["energy"], log))
+        env.process(billing.billing(env, self.meter, self.account))
+        env.process(treasury.payday(env, self.account, self.team, self.meter, s.treasury, log, self._month_end))
         workforce.Attrition(env, self.team, rngs["workforce"], log, self._open_search, self._staff_changed).redraw()
         for r in range(len(self.team.names)):
             for _ in range(self.team.targets[r] - self.team.in_post(r)):
@@ -96,7 +103,8 @@ class World:
         self._start()
         self.env.run(until=self.coroner.end)
         now = self.env.now
-        treasury.settle(now, self.account, self.team, self.fleet)
+        self.meter.bill(self.account, now)
+        treasury.settle(now, self.account, self.team)
         self._record(now)
         return self
 
@@ -177,7 +185,7 @@ class World:
         lived = self.timeline[:-1] or self.timeline
         mean_headcount = sum(r.headcount for r in lived) / len(lived)
         paid = {k: v / 100.0 for k, v in acc.paid_cents.items()}
-        kwh = self.fleet.energy_kwh
+        totals = dict(zip(OUTPUTS, self.meter.totals(end).tolist()))
         return {
             "scenario": s.name,
             "seed": self.seed,
@@ -197,7 +205,7 @@ class World:
             "capex_usd": paid["capex"],
             "staff_usd": paid["staff"],
             "consultants_usd": paid["consultants"],
-            "energy_usd": paid["energy"],
+            "energy_cost_usd": paid["energy"],
             "appropriations_usd": acc.received_cents / 100.0,
             "initial_cash_usd": acc.initial_cents / 100.0,
             "final_cash_usd": acc.cash_usd,
@@ -208,9 +216,10 @@ class World:
             "mean_effective_fte": sum(r.effective_fte for r in lived) / len(lived),
             "poaching_waves": len(team.poaching_events),
             "frontier_jumps": len(self.curve.jump_days),
+            "gpu_hours": totals["gpu_hours"],
             "training_gpu_hours": programme.training_gpu_hours,
-            "energy_mwh": kwh / 1e3,
-            "co2_t": kwh * s.energy.grid_carbon_g_per_kwh / 1e6,
+            "energy_mwh": totals["kwh"] / 1e3,
+            "co2_t": totals["kg_co2"] / 1e3,
             "update_capable_months": sum(1 for r in lived if r.gpus > 0
                                          and r.effective_fte >= s.staff.minimum_crew_fte),
         }

@@ -246,8 +246,17 @@ class Compute:
         1.82, "Server power per GPU as a multiple of the GPU's TDP", ge=1, le=5,
         source="calibration.md §1 server power per GPU: DGX H100 10.2 kW / 8 = 1.82× TDP")
     mean_power_fraction: float = param(
-        0.75, "Average draw as a share of server TDP", gt=0, le=1,
-        source="calibration.md §1: average draw ≈0.75 of server TDP (90% CI 0.5–1.0)")
+        0.75, "Average draw of a busy GPU server as a share of its TDP", gt=0, le=1,
+        source="calibration.md §1: average draw during training ≈0.75 of server TDP (90% CI 0.5–1.0)")
+    idle_power_fraction: float = param(
+        0.25, "Draw of an idle GPU server as a share of its TDP", ge=0, le=1,
+        source="assumption: idle accelerators, CPUs, fans and network still draw about a quarter of TDP")
+
+    def check(self, path: str) -> None:
+        if self.idle_power_fraction > self.mean_power_fraction:
+            raise ScenarioError(f"{path}.idle_power_fraction", self.idle_power_fraction,
+                                f"a number ≤ mean_power_fraction ({self.mean_power_fraction:g})",
+                                "idle draw above busy draw:")
 
 
 @dataclass(frozen=True)
@@ -260,8 +269,25 @@ class Energy:
     pue: float = param(1.25, "Power usage effectiveness of the data centre", ge=1, le=5,
                        source="calibration.md §3: Epoch uses 1.25 for non-hyperscale sites")
     grid_carbon_g_per_kwh: float = param(
-        381.0, "Grid carbon intensity (lifecycle)", ge=0, le=2000,
+        381.0, "Grid carbon intensity (lifecycle), mean over the day", ge=0, le=2000,
         source="calibration.md §3 grid carbon: Germany 381 g/kWh (2023)")
+    price_daily_amplitude: float = param(
+        0.15, "Daily swing of the price around its mean (peak at 18:00)", ge=0, lt=1,
+        source="assumption: industrial day-night spread of about ±15%")
+    price_seasonal_amplitude: float = param(
+        0.10, "Seasonal swing of the price around its mean (peak in mid-January)", ge=0, lt=1,
+        source="assumption: winter prices about 10% above the yearly mean")
+    carbon_daily_amplitude: float = param(
+        0.10, "Daily swing of grid carbon around its mean (lowest at 13:00, solar)", ge=0, lt=1,
+        source="assumption: midday solar lowers intensity about 10%")
+    price_shocks_per_year: float = param(
+        0.15, "Rate of electricity price shocks", ge=0, le=12,
+        source="assumption: one crisis like Europe's 2022 gas shock every six to seven years")
+    price_shock_multiplier: float = param(
+        2.5, "Price multiplier during a shock", ge=1, le=20,
+        source="assumption: EU industrial prices more than doubled in 2022 (calibration.md §3 gives 2024 levels)")
+    price_shock_duration_months: float = param(
+        9.0, "Length of a price shock", gt=0, le=120, source="assumption")
 
 
 @dataclass(frozen=True)
