@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 import sovsim
+from sovsim.model.gpus import GPUS
 from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, presets, to_dict
 
 __all__ = ["main"]
@@ -232,3 +233,61 @@ def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
             table.add_row(*("" if v is None or (isinstance(v, float) and math.isnan(v)) else
                             f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row))
         Console().print(table)
+
+
+@main.command("estimate")
+@click.option("--gpu-hours", type=float, help="GPU-hours of the run.")
+@click.option("--power-w", type=float, help="Power per GPU in watts [default with --gpu: its board power].")
+@click.option("--pue", type=float, help="Power usage effectiveness [default: 1.0].")
+@click.option("--server-overhead", type=float, help="Server power per GPU as a multiple of GPU power [default: 1.0].")
+@click.option("--carbon-g-per-kwh", type=float, help="Grid carbon intensity [default: 481, world 2023].")
+@click.option("--price-usd-per-kwh", type=float, help="Electricity price [default: 0.0806, US industrial 2023].")
+@click.option("--params", type=float, help="Model parameters, e.g. 70e9.")
+@click.option("--tokens", type=float, help="Training tokens, e.g. 15e12.")
+@click.option("--gpu", type=click.Choice(sorted(GPUS)), help="GPU type.")
+@click.option("--gpus", type=int, help="GPUs in the run.")
+@click.option("--mfu", type=float, help="Model FLOPs utilisation, e.g. 0.35.")
+@click.option("--failures", is_flag=True, help="Simulate interruptions (needs a model and cluster).")
+@click.option("--failures-per-gpu-year", type=float, help="Interruption rate per GPU [default: 0.17].")
+@click.option("--checkpoint-hours", type=float, help="Hours between checkpoints [default: 1].")
+@click.option("--restart-minutes", type=float, help="Minutes to restart after a failure [default: 15].")
+@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True, help="Monte Carlo runs.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
+def estimate_command(as_json: bool, **kwargs: Any) -> None:
+    """Energy, carbon and cost of a training run (GPU-hours and power, or a model on a cluster)."""
+    from sovsim.accounting import EstimateError, estimate
+
+    try:
+        result = estimate(**kwargs)
+    except EstimateError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        click.echo(json.dumps(result, allow_nan=False))
+        return
+    table = Table(title="training-run estimate", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key, value in result.items():
+        table.add_row(key, f"{value:,.6g}" if isinstance(value, float) else str(value))
+    Console().print(table)
+
+
+@main.command("validate")
+def validate_command() -> None:
+    """Recompute the published tables shipped with sovsim; exit 1 if any figure is off its tolerance."""
+    from sovsim.accounting import validation_report
+
+    rows = validation_report()
+    table = Table(title="sovsim validate: published vs computed")
+    for column in ("table", "case", "published", "computed", "error", "tolerance", "ok"):
+        table.add_column(column, justify="right" if column not in ("table", "case") else "left")
+    for r in rows:
+        table.add_row(r.table, r.case, f"{r.published:,.6g}", f"{r.computed:,.6g}", f"{r.error:.3%}",
+                      f"{r.tolerance:.1%}", "[green]yes[/]" if r.ok else "[red]no[/]")
+    Console().print(table)
+    failed = [r for r in rows if not r.ok]
+    if failed:
+        Console(stderr=True).print(f"[bold red]{len(failed)} figure(s) off their tolerance[/]")
+        raise SystemExit(1)
