@@ -8,6 +8,8 @@ work (hours of uninterrupted running) is done.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -57,7 +59,7 @@ def interrupted_run_python(work_h: float, gaps_h: list[float], checkpoint_h: flo
         if done + g >= work_h:
             return wall + work_h - done, interruptions, k + 1
         reached = done + g
-        kept = (reached // checkpoint_h) * checkpoint_h if checkpoint_h > 0 else 0.0
+        kept = math.floor(reached / checkpoint_h) * checkpoint_h if checkpoint_h > 0 else 0.0
         wall += g + restart_h
         interruptions += 1
         done = max(done, kept)
