@@ -122,8 +122,18 @@ def bench_driver_memory(quick: bool) -> list[dict[str, Any]]:
             row("sweep driver memory growth (10× futures)", b / a, "×", 1.1, "max")]
 
 
+def bench_accounting(quick: bool) -> list[dict[str, Any]]:
+    """The accounting kernel vs its NumPy twin vs plain Python, and its share of a future's wall time."""
+    sys.path.insert(0, str(HERE))
+    from bench_accounting import run
+
+    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
+            for r in run(quick)]
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
     "future": bench_future,
+    "accounting": bench_accounting,
     "sweep": bench_sweep,
     "memory": bench_driver_memory,
 }

@@ -179,10 +179,11 @@ def test_price_shock_multiplies_the_bill() -> None:
     ledger.set(0.0, gpus=(0, 512))
     profiles = profiles_for(scenario.energy, scenario.calendar.start_date, 1.0)
     meter = Meter(ledger, [700.0], scenario.compute, scenario.energy, profiles)
-    base = meter.window(0.0, 30.0)[3]
+    base = meter.window_usd(0.0, 30.0)
     assert base > 0
+    assert base == pytest.approx(meter.totals(30.0)[3], rel=1e-12)
     ledger.set(0.0, multiplier=2.5)
-    assert meter.window(0.0, 30.0)[3] == pytest.approx(2.5 * base, rel=1e-12)
+    assert meter.window_usd(0.0, 30.0) == pytest.approx(2.5 * base, rel=1e-12)
 
 
 def test_an_energy_price_shock_can_defund_a_programme() -> None:

@@ -1,8 +1,8 @@
 """Billing: every month the electricity drawn since the last bill is priced and charged to the treasury.
 
-The bill integrates the ledger's segments of the month against the hourly price profile (a few segments,
-so the plain-Python twin of the accounting kernel); the totals of a whole future come from the numba
-kernel, and the two agree to the cent (tests).
+The bill integrates the ledger's segments of the month against the hourly price profile (one to three
+segments, computed directly in Python); the totals of a whole future come from the numba kernel, and the
+two agree to the cent (tests).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sovsim.kernels.accounting import integrate, integrate_python
+from sovsim.kernels.accounting import integrate
 from sovsim.model.records import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -36,20 +36,12 @@ class Meter:
         self.billed_to_days = 0.0
         self._rate_version = -1
         self._rate_usd_per_day = 0.0
+        self._kw_cache: dict[tuple[tuple[float, ...], float, float, float, float], float] = {}
 
     def _args(self) -> tuple[Any, ...]:
         c, e, p = self.compute, self.energy, self.profiles
         return (c.server_power_factor, e.pue, c.idle_power_fraction, c.mean_power_fraction, p.price_shape,
                 p.price_cum, p.carbon_shape, p.carbon_cum, p.price_usd_per_kwh, p.carbon_g_per_kwh)
-
-    def window(self, start_days: float, end_days: float) -> list[float]:
-        """Totals over ``[start_days, end_days)`` (plain Python: a month holds a handful of segments)."""
-        led = self.ledger
-        i, j = led.rows(start_days, end_days)
-        times = [start_days * 24.0] + [t * 24.0 for t in led.times[i + 1: j]]
-        return integrate_python(times, end_days * 24.0, led.gpus[i:j].tolist(), self.power_w,
-                                led.train[i:j].tolist(), led.serve[i:j].tolist(), led.multiplier[i:j].tolist(),
-                                led.rented[i:j].tolist(), *self._args())
 
     def totals(self, end_days: float) -> np.ndarray:
         """Totals of the whole future up to ``end_days``, by the numba kernel."""
@@ -57,9 +49,45 @@ class Meter:
         return integrate(v["time_days"] * 24.0, end_days * 24.0, v["gpus"], np.asarray(self.power_w, dtype=float),
                          v["train"], v["serve"], v["multiplier"], v["rented"], *self._args())
 
+    def _state_kw(self, state: tuple[tuple[float, ...], float, float, float, float]) -> float:
+        kw = self._kw_cache.get(state)
+        if kw is None:
+            c = self.compute
+            gpus, _rented, train, serve, _multiplier = state
+            draw = c.idle_power_fraction + (c.mean_power_fraction - c.idle_power_fraction) * min(1.0, train + serve)
+            watts = sum(n * w for n, w in zip(gpus, self.power_w))
+            kw = self._kw_cache[state] = watts * c.server_power_factor * self.energy.pue * draw / 1000.0
+        return kw
+
+    def window_usd(self, start_days: float, end_days: float) -> float:
+        """Electricity cost over ``[start_days, end_days)``: the cost column of the accounting kernel.
+
+        Computed directly on the ledger's rows (a month holds one to three segments); the tests hold it to
+        the kernel's total.
+        """
+        led, p = self.ledger, self.profiles
+        shape, cum = p.price_list
+        n = len(shape)
+
+        def at(x: float) -> float:
+            if x >= n:
+                return cum[n]
+            k = int(x)
+            return cum[k] + (x - k) * shape[k]
+
+        i, j = led.rows(start_days, end_days)
+        a = start_days * 24.0
+        usd = 0.0
+        for r in range(i, j):
+            b = led.times[r + 1] * 24.0 if r + 1 < j else end_days * 24.0
+            state = led.states[r]
+            usd += self._state_kw(state) * state[4] * (at(b) - at(a))
+            a = b
+        return usd * p.price_usd_per_kwh
+
     def bill(self, account: Account, now: float) -> float:
         """Charge the electricity since the last bill; return its cost."""
-        usd = self.window(self.billed_to_days, now)[3] if now > self.billed_to_days else 0.0
+        usd = self.window_usd(self.billed_to_days, now) if now > self.billed_to_days else 0.0
         self.billed_to_days = now
         if usd:
             account.pay(now, "energy", usd)
@@ -68,15 +96,10 @@ class Meter:
     def usd_per_day_now(self) -> float:
         """Cost of a day at the current state and the average price (for budgeting, not billing)."""
         led = self.ledger
-        if led.version == self._rate_version:
-            return self._rate_usd_per_day
-        c, e = self.compute, self.energy
-        busy = min(1.0, led.current("train") + led.current("serve"))
-        draw = c.idle_power_fraction + (c.mean_power_fraction - c.idle_power_fraction) * busy
-        gpus = led.gpus[led.n - 1]
-        kw = float(np.dot(gpus, self.power_w)) * c.server_power_factor * e.pue * draw / 1000.0
-        self._rate_version = led.version
-        self._rate_usd_per_day = kw * 24.0 * e.price_usd_per_kwh * led.current("multiplier")
+        if led.version != self._rate_version:
+            state = led.states[-1]
+            self._rate_version = led.version
+            self._rate_usd_per_day = self._state_kw(state) * 24.0 * self.energy.price_usd_per_kwh * state[4]
         return self._rate_usd_per_day
 
 

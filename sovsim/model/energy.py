@@ -40,11 +40,11 @@ class Profiles:
     carbon_cum: np.ndarray
     price_usd_per_kwh: float
     carbon_g_per_kwh: float
+    price_list: tuple[list[float], list[float]]  #: the price shape and prefix sums as lists, for scalar look-ups
 
 
 @functools.lru_cache(maxsize=16)
-def _shapes(start: dt.date, hours: int, daily: float, seasonal: float,
-            carbon_daily: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _shapes(start: dt.date, hours: int, daily: float, seasonal: float, carbon_daily: float) -> tuple[Any, ...]:
     h = np.arange(hours, dtype=float) + 0.5
     hour_of_day = h % 24.0
     day_of_year = (start.timetuple().tm_yday - 1) + h / 24.0
@@ -56,7 +56,7 @@ def _shapes(start: dt.date, hours: int, daily: float, seasonal: float,
     price_cum, carbon_cum = prefix_sum(price), prefix_sum(carbon)
     price_cum.setflags(write=False)
     carbon_cum.setflags(write=False)
-    return price, price_cum, carbon, carbon_cum
+    return price, price_cum, carbon, carbon_cum, (price.tolist(), price_cum.tolist())
 
 
 def profiles_for(energy: Energy, start: dt.date, horizon_years: float) -> Profiles:
@@ -64,7 +64,9 @@ def profiles_for(energy: Energy, start: dt.date, horizon_years: float) -> Profil
     hours = int(math.ceil(horizon_years * DAYS_PER_YEAR * 24.0)) + 24
     shapes = _shapes(start, hours, energy.price_daily_amplitude, energy.price_seasonal_amplitude,
                      energy.carbon_daily_amplitude)
-    return Profiles(*shapes, energy.price_usd_per_kwh, energy.grid_carbon_g_per_kwh)
+    price, price_cum, carbon, carbon_cum, price_list = shapes
+    return Profiles(price, price_cum, carbon, carbon_cum, energy.price_usd_per_kwh, energy.grid_carbon_g_per_kwh,
+                    price_list)
 
 
 def energy_market(env: Any, ledger: Ledger, params: Energy, rng: np.random.Generator, log: EventLog) -> Any:

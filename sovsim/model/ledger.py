@@ -37,6 +37,8 @@ class Ledger:
         self.serve = np.zeros(capacity)
         self.multiplier = np.ones(capacity)
         self.times: list[float] = []  #: ``time_days`` of the rows, as a list for bisection
+        #: (gpus per generation, rented, train, serve, multiplier) of each row, as plain tuples for scalar reads
+        self.states: list[tuple[tuple[float, ...], float, float, float, float]] = []
         self.version = 0  #: bumped on every change
         self._gpus = [0.0] * generations
         self._scalars = {"rented": 0.0, "train": 0.0, "serve": 0.0, "multiplier": 1.0}
@@ -71,11 +73,13 @@ class Ledger:
             self.n += 1
             self.time_days[i] = time_days
             self.times.append(time_days)
+            self.states.append(((), 0.0, 0.0, 0.0, 1.0))
         self.gpus[i] = self._gpus
         self.rented[i] = state["rented"]
         self.train[i] = state["train"]
         self.serve[i] = state["serve"]
         self.multiplier[i] = state["multiplier"]
+        self.states[i] = (tuple(self._gpus), state["rented"], state["train"], state["serve"], state["multiplier"])
 
     def current(self, name: str) -> float:
         return self._scalars[name]

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from sovsim.kernels import warm as warm_kernels
 from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.sweep.design import make_design
@@ -147,6 +148,7 @@ class LocalEngine:
             for shard in shards:
                 yield runner.run_shard(shard)
             return
+        warm_kernels()  # compile once here, so forked workers inherit the machine code
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pending = iter(shards)
