@@ -1,8 +1,24 @@
 """sovsim: where and why national AI model programmes quietly die."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from sovsim.result import FutureResult, run
 from sovsim.scenario import Scenario, ScenarioError, load_scenario, presets
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __version__ = "0.1.0"
 
-__all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "load_scenario", "presets", "run"]
+__all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "load_results", "load_scenario", "presets",
+           "run"]
+
+
+def load_results(root: str | Path, table: str = "futures") -> pd.DataFrame:
+    """The ``futures`` (or ``timelines``) table of a sweep's results directory, sorted by future index."""
+    from sovsim.sweep.query import load_results as load
+
+    return load(root, table)

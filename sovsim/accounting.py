@@ -158,7 +158,7 @@ class ValidationRow:
 
 
 def _csv_rows(name: str) -> list[dict[str, str]]:
-    text = resources.files("sovsim.validation").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("sovsim").joinpath("validation", name).read_text(encoding="utf-8")
     return list(csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#")))
 
 

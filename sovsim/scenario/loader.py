@@ -19,10 +19,15 @@ __all__ = ["load_scenario", "scenario_from_dict", "presets", "parse_override", "
 DEFAULT_PRESET = "midsize-nation"
 
 
+def _presets_dir() -> Any:
+    """The presets folder inside the installed package (a data folder, not a module)."""
+    return resources.files("sovsim").joinpath("presets")
+
+
 def presets() -> dict[str, str]:
     """Preset names shipped with sovsim, each with its one-line description."""
     out = {}
-    for entry in sorted(resources.files("sovsim.presets").iterdir(), key=lambda p: p.name):
+    for entry in sorted(_presets_dir().iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text(encoding="utf-8"))
             out[entry.name[:-5]] = str(data.get("description", ""))
@@ -32,7 +37,7 @@ def presets() -> dict[str, str]:
 def read_scenario_source(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
     """The raw TOML tables of a preset or scenario file, and its name (preset name or file stem)."""
     text_name = str(name_or_path)
-    preset = resources.files("sovsim.presets").joinpath(f"{text_name}.toml")
+    preset = _presets_dir().joinpath(f"{text_name}.toml")
     if not text_name.endswith(".toml") and preset.is_file():
         return tomllib.loads(preset.read_text(encoding="utf-8")), text_name
     path = Path(name_or_path)
