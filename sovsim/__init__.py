@@ -1,14 +1,13 @@
 """sovsim: where and why national AI model programmes quietly die."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
+import typing as _typing
 
 from sovsim.result import FutureResult, run
 from sovsim.scenario import Scenario, ScenarioError, load_scenario, presets
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
 __version__ = "0.1.0"
@@ -17,7 +16,7 @@ __all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "load_res
            "run"]
 
 
-def load_results(root: str | Path, table: str = "futures") -> pd.DataFrame:
+def load_results(root: "str | Path", table: str = "futures") -> "pd.DataFrame":
     """The ``futures`` (or ``timelines``) table of a sweep's results directory, sorted by future index."""
     from sovsim.sweep.query import load_results as load
 

@@ -186,7 +186,7 @@ class Team:
             mean_market = sum(g * m for g, m in gaps) / sum(g for g, _ in gaps)
             usd_per_fte_year = p.consultant_premium * mean_market * self.market_index
         if want > 0 and usd_per_fte_year > 0:
-            want = min(want, float(int(max(0.0, headroom_usd_per_year) / usd_per_fte_year)))
+            want = float(math.floor(min(want, max(0.0, headroom_usd_per_year) / usd_per_fte_year)))
         if want == self.consultants_fte:
             return
         self.accrue(now)

@@ -94,9 +94,12 @@ class World:
         env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
         env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve, s.model, log,
                                         self._released))
-        self._record(0.0)
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
         horizon.callbacks.append(lambda _event: self.coroner.horizon())
+        deadline = env.timeout(s.model.first_release_deadline_months * DAYS_PER_MONTH)
+        deadline.callbacks.append(lambda _event: self.coroner.check("stale", env.now))
+        # Day 0 once every process has taken its first step: the first timeline row and the first checks.
+        env.timeout(0).callbacks.append(lambda _event: self._day_zero())
 
     def run(self) -> World:
         """Run the future to its death or horizon, then settle the last bills."""
@@ -105,8 +108,14 @@ class World:
         now = self.env.now
         self.meter.bill(self.account, now)
         treasury.settle(now, self.account, self.team)
-        self._record(now)
+        if not self.timeline or self.timeline[-1].time_days != now:
+            self._record(now)
         return self
+
+    def _day_zero(self) -> None:
+        self._record(0.0)
+        for name in ("hollowed", "stale"):
+            self.coroner.check(name, 0.0)
 
     def _month_end(self, now: float) -> None:
         coroner.monthly_round(self.coroner, now, ("hollowed", "stale"), self._record)
@@ -124,7 +133,7 @@ class World:
     def _model_is_stale(self, now: float) -> bool:
         m = self.scenario.model
         if not self.programme.releases:
-            return now > m.first_release_deadline_months * DAYS_PER_MONTH
+            return now >= m.first_release_deadline_months * DAYS_PER_MONTH
         return self.programme.national_log10 + m.local_edge_log10 < self.curve.open_log10(now)
 
     def _event_cause(self, index: int) -> Diagnosis:
@@ -178,10 +187,9 @@ class World:
         end = self.env.now
         years = end / DAYS_PER_YEAR
         per_month = self.curve.trend_log10_per_month
-        gaps = [(r.frontier_log10 - r.national_log10) / per_month for r in self.timeline
-                if not math.isnan(r.national_log10)]
-        open_gaps = [(r.open_log10 - r.national_log10 - s.model.local_edge_log10) / per_month
-                     for r in self.timeline if not math.isnan(r.national_log10)]
+        with_model = [r for r in self.timeline if not math.isnan(r.national_log10)] if per_month > 0 else []
+        gaps = [(r.frontier_log10 - r.national_log10) / per_month for r in with_model]
+        open_gaps = [(r.open_log10 - r.national_log10 - s.model.local_edge_log10) / per_month for r in with_model]
         lived = self.timeline[:-1] or self.timeline
         mean_headcount = sum(r.headcount for r in lived) / len(lived)
         paid = {k: v / 100.0 for k, v in acc.paid_cents.items()}

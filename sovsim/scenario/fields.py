@@ -19,7 +19,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ScenarioError", "param", "build", "allowed_text", "to_plain", "section_fields"]
+__all__ = ["ScenarioError", "Section", "param", "build", "allowed_text", "to_plain", "section_fields"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -39,8 +39,29 @@ class ScenarioError(ValueError):
         shown = "(missing)" if value is _MISSING_VALUE else repr(value)
         super().__init__(f"{path or '<scenario>'}: {problem} {shown}; allowed: {allowed}")
 
+    def under(self, prefix: str) -> ScenarioError:
+        """The same error for a field inside the section at ``prefix``."""
+        return type(self)(_join(prefix, self.path), self.value, self.allowed, self.problem)
+
 
 _MISSING_VALUE = object()
+
+
+class Section:
+    """Base of the scenario sections: every construction checks every field and the cross-field rules.
+
+    So a variant made with ``dataclasses.replace`` is validated again, like one read from TOML. Errors
+    name the field relative to the section; :func:`build` prefixes the section's path.
+    """
+
+    def __post_init__(self) -> None:
+        cls: Any = type(self)
+        for f, hint in section_fields(cls):
+            _check_stored(hint, getattr(self, f.name), f.name, f.metadata)
+        self.check()
+
+    def check(self) -> None:
+        """Cross-field rules of the section (none by default)."""
 
 
 def param(
@@ -63,7 +84,7 @@ def param(
 
 
 @functools.cache
-def section_fields(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
+def section_fields(cls: Any) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
     """The declared fields of a section with their resolved type hints, in declaration order."""
     hints = typing.get_type_hints(cls)
     return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
@@ -110,35 +131,31 @@ def build(cls: type, data: Any, path: str = "") -> Any:
     for f, hint in declared:
         if f.name in data:
             kwargs[f.name] = convert(hint, data[f.name], _join(path, f.name), f.metadata)
-    obj = cls(**kwargs)
-    check = getattr(obj, "check", None)
-    if check is not None:
-        check(path)
-    return obj
+    try:
+        return cls(**kwargs)
+    except ScenarioError as exc:
+        raise exc.under(path) from None
 
 
-def unknown_field(path: str, value: Any, names: list[str]) -> ScenarioError:
-    """The error for a key that the section does not declare, with a suggestion when one is close."""
-    close = difflib.get_close_matches(path.rsplit(".", 1)[-1], names, n=1)
+def unknown_field(path: str, value: Any, names: list[str], name: str | None = None) -> ScenarioError:
+    """The error for a key that the section does not declare, with a suggestion when one is close.
+
+    ``name`` is the unknown key itself when it is not the last part of ``path``.
+    """
+    close = difflib.get_close_matches(name or path.rsplit(".", 1)[-1], names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return ScenarioError(path, value, "one of " + ", ".join(names) + hint, "unknown field, given")
 
 
 def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
-    """Check one value against its declared type and bounds; return it in canonical form."""
-    if hint is float or hint is int:
-        if hint is float:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise _bad(hint, meta, path, value, "expected a number, got")
-            if not math.isfinite(value):
-                raise _bad(hint, meta, path, value, "expected a finite number, got")
-            value = float(value)
-        elif isinstance(value, bool) or not isinstance(value, int):
+    """Check one value's type and return it in canonical form; bounds are checked by :class:`Section`."""
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _bad(hint, meta, path, value, "expected a number, got")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(hint, meta, path, value, "expected an integer, got")
-        ge, le, gt, lt = meta["ge"], meta["le"], meta["gt"], meta["lt"]
-        if ((ge is not None and value < ge) or (le is not None and value > le) or (gt is not None and value <= gt)
-                or (lt is not None and value >= lt)):
-            raise _bad(hint, meta, path, value, "out of range:")
         return value
     if hint is str:
         if not isinstance(value, str):
@@ -167,7 +184,7 @@ def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
             raise _bad(hint, meta, path, value, "expected a table, got")
         out = {}
         for key, sub in value.items():
-            if not _NAME.match(str(key)):
+            if not _NAME.fullmatch(str(key)):
                 raise ScenarioError(_join(path, str(key)), key, "a name of lowercase letters, digits and _",
                                     "bad name")
             out[str(key)] = build(inner, sub, _join(path, str(key)))
@@ -177,6 +194,38 @@ def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
 
 def _bad(hint: Any, meta: Mapping[str, Any], path: str, value: Any, problem: str) -> ScenarioError:
     return ScenarioError(path, value, allowed_text(hint, meta), problem)
+
+
+def _check_stored(hint: Any, value: Any, name: str, meta: Mapping[str, Any]) -> None:
+    """Check a value held by a section: its type, and its bounds or choices."""
+    if hint is float or hint is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float) if hint is float else int):
+            raise _bad(hint, meta, name, value, "expected a number, got" if hint is float else
+                       "expected an integer, got")
+        if not math.isfinite(value):
+            raise _bad(hint, meta, name, value, "expected a finite number, got")
+        ge, le, gt, lt = meta["ge"], meta["le"], meta["gt"], meta["lt"]
+        if ((ge is not None and value < ge) or (le is not None and value > le) or (gt is not None and value <= gt)
+                or (lt is not None and value >= lt)):
+            raise _bad(hint, meta, name, value, "out of range:")
+    elif hint is str:
+        if not isinstance(value, str):
+            raise _bad(hint, meta, name, value, "expected a string, got")
+        if meta.get("choices") and value not in meta["choices"]:
+            raise _bad(hint, meta, name, value, "not a known choice:")
+    elif hint is bool:
+        if not isinstance(value, bool):
+            raise _bad(hint, meta, name, value, "expected true or false, got")
+    elif hint is dt.date:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise _bad(hint, meta, name, value, "expected a date, got")
+    elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        if not isinstance(value, hint):
+            raise _bad(hint, meta, name, value, "expected a table, got")
+    elif typing.get_origin(hint) in (dict, Mapping):
+        inner = typing.get_args(hint)[1]
+        if not isinstance(value, Mapping) or not all(isinstance(v, inner) for v in value.values()):
+            raise _bad(hint, meta, name, value, "expected a table, got")
 
 
 def to_plain(obj: Any) -> Any:

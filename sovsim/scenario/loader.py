@@ -69,6 +69,8 @@ def scenario_from_dict(
     data: Mapping[str, Any], overrides: Mapping[str, Any] | Iterable[str] | None = None
 ) -> Scenario:
     """Validate a plain nested dict (as read from TOML) with optional overrides into a :class:`Scenario`."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError("", data, "a table of Scenario fields", "expected a table, got")
     merged = _deep_copy(data)
     for path, value in _override_items(overrides):
         check_override_path(path, value)
@@ -117,7 +119,7 @@ def check_override_path(path: str, value: Any) -> None:
             continue
         declared = {f.name: hint for f, hint in section_fields(section)}
         if part not in declared:
-            raise unknown_field(path, value, list(declared))
+            raise unknown_field(path, value, list(declared), part)
         hint = declared[part]
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             section = hint

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sovsim.scenario.fields import ScenarioError, param
+from sovsim.scenario.fields import ScenarioError, Section, param
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "Scenario"]
 
@@ -19,7 +19,7 @@ GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200")
 
 
 @dataclass(frozen=True)
-class Calendar:
+class Calendar(Section):
     """When the programme starts and how far ahead a future is simulated."""
 
     start_date: dt.date = param(dt.date(2027, 1, 1), "Calendar date of simulation day 0")
@@ -28,7 +28,7 @@ class Calendar:
 
 
 @dataclass(frozen=True)
-class Treasury:
+class Treasury(Section):
     """The programme's money: launch capital, yearly appropriations, elections, insolvency."""
 
     initial_cash_usd: float = param(
@@ -64,19 +64,19 @@ class Treasury:
              "(they also stop while staff and electricity run above the appropriation)", ge=0,
         source="assumption: public bodies freeze hiring when the reserve is below a quarter")
 
-    def check(self, path: str) -> None:
+    def check(self) -> None:
         if self.election_cut_fraction_min > self.election_cut_fraction_max:
-            raise ScenarioError(f"{path}.election_cut_fraction_min", self.election_cut_fraction_min,
+            raise ScenarioError("election_cut_fraction_min", self.election_cut_fraction_min,
                                 f"a number ≤ election_cut_fraction_max ({self.election_cut_fraction_max:g})",
                                 "larger than the maximum:")
         if self.election_cut_probability + self.election_cancel_probability > 1:
-            raise ScenarioError(f"{path}.election_cancel_probability", self.election_cancel_probability,
+            raise ScenarioError("election_cancel_probability", self.election_cancel_probability,
                                 f"a number ≤ 1 - election_cut_probability ({1 - self.election_cut_probability:g})",
                                 "probabilities sum above 1:")
 
 
 @dataclass(frozen=True)
-class Role:
+class Role(Section):
     """One role of the team: how many are wanted, how many there are at the start, and their pay."""
 
     target_fte: int = param(10, "Positions the programme wants filled", ge=0, le=100_000)
@@ -101,7 +101,7 @@ def _default_roles() -> dict[str, Role]:
 
 
 @dataclass(frozen=True)
-class Staff:
+class Staff(Section):
     """The team: pay against the market, hiring, attrition, ramp-up, poaching, consultants."""
 
     roles: Mapping[str, Role] = param(_default_roles(), "Roles of the team, by name")
@@ -157,17 +157,17 @@ class Staff:
         0.6, "Work a consultant does relative to a ramped employee (they keep no know-how)", ge=0, le=1,
         source="assumption")
 
-    def check(self, path: str) -> None:
+    def check(self) -> None:
         if not self.roles:
-            raise ScenarioError(f"{path}.roles", {}, "at least one role", "empty:")
+            raise ScenarioError("roles", {}, "at least one role", "empty:")
         targets = sum(r.target_fte for r in self.roles.values())
         if self.minimum_crew_fte > targets:
-            raise ScenarioError(f"{path}.minimum_crew_fte", self.minimum_crew_fte,
+            raise ScenarioError("minimum_crew_fte", self.minimum_crew_fte,
                                 f"a number ≤ the sum of role targets ({targets})", "above the whole team:")
 
 
 @dataclass(frozen=True)
-class Frontier:
+class Frontier(Section):
     """The moving target: frontier and best open-weights capability in log10 effective compute."""
 
     frontier_log10_flop_at_start: float = param(
@@ -191,7 +191,7 @@ class Frontier:
 
 
 @dataclass(frozen=True)
-class ModelPlan:
+class ModelPlan(Section):
     """The national model and its release cycles: strategy, size, cadence, local edge, staleness."""
 
     strategy: str = param(
@@ -234,7 +234,7 @@ class ModelPlan:
 
 
 @dataclass(frozen=True)
-class Compute:
+class Compute(Section):
     """The owned fleet: which GPU and how many (supply chain and failures plug in here later)."""
 
     gpu: str = param("h100", "GPU generation of the owned fleet", choices=GPU_KINDS,
@@ -252,15 +252,15 @@ class Compute:
         0.25, "Draw of an idle GPU server as a share of its TDP", ge=0, le=1,
         source="assumption: idle accelerators, CPUs, fans and network still draw about a quarter of TDP")
 
-    def check(self, path: str) -> None:
+    def check(self) -> None:
         if self.idle_power_fraction > self.mean_power_fraction:
-            raise ScenarioError(f"{path}.idle_power_fraction", self.idle_power_fraction,
+            raise ScenarioError("idle_power_fraction", self.idle_power_fraction,
                                 f"a number ≤ mean_power_fraction ({self.mean_power_fraction:g})",
                                 "idle draw above busy draw:")
 
 
 @dataclass(frozen=True)
-class Energy:
+class Energy(Section):
     """Electricity for the owned fleet."""
 
     price_usd_per_kwh: float = param(
@@ -291,7 +291,7 @@ class Energy:
 
 
 @dataclass(frozen=True)
-class Scenario:
+class Scenario(Section):
     """One sovereign-AI programme and the world around it."""
 
     name: str = param("midsize-nation", "Short name of the scenario")
