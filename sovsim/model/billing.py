@@ -27,12 +27,13 @@ class Meter:
     """Reads the ledger for one fleet: power per generation and the profile it is billed against."""
 
     def __init__(self, ledger: Ledger, power_w: list[float], compute: Compute, energy: Energy,
-                 profiles: Profiles) -> None:
+                 profiles: Profiles, rent_usd_per_gpu_hour: float = 0.0) -> None:
         self.ledger = ledger
         self.power_w = power_w
         self.compute = compute
         self.energy = energy
         self.profiles = profiles
+        self.rent_usd_per_gpu_hour = rent_usd_per_gpu_hour
         self.billed_to_days = 0.0
         self._rate_version = -1
         self._rate_usd_per_day = 0.0
@@ -59,8 +60,8 @@ class Meter:
             kw = self._kw_cache[state] = watts * c.server_power_factor * self.energy.pue * draw / 1000.0
         return kw
 
-    def window_usd(self, start_days: float, end_days: float) -> float:
-        """Electricity cost over ``[start_days, end_days)``: the cost column of the accounting kernel.
+    def window_usd(self, start_days: float, end_days: float) -> tuple[float, float]:
+        """Electricity and cloud rent over ``[start_days, end_days)``: the cost columns of the accounting kernel.
 
         Computed directly on the ledger's rows (a month holds one to three segments); the tests hold it to
         the kernel's total.
@@ -77,21 +78,24 @@ class Meter:
 
         i, j = led.rows(start_days, end_days)
         a = start_days * 24.0
-        usd = 0.0
+        usd = rented_hours = 0.0
         for r in range(i, j):
             b = led.times[r + 1] * 24.0 if r + 1 < j else end_days * 24.0
             state = led.states[r]
             usd += self._state_kw(state) * state[4] * (at(b) - at(a))
+            rented_hours += state[1] * (b - a)
             a = b
-        return usd * p.price_usd_per_kwh
+        return usd * p.price_usd_per_kwh, rented_hours * self.rent_usd_per_gpu_hour
 
     def bill(self, account: Account, now: float) -> float:
-        """Charge the electricity since the last bill; return its cost."""
-        usd = self.window_usd(self.billed_to_days, now) if now > self.billed_to_days else 0.0
+        """Charge the electricity and cloud rent since the last bill; return their cost."""
+        energy_usd, rent_usd = self.window_usd(self.billed_to_days, now) if now > self.billed_to_days else (0, 0)
         self.billed_to_days = now
-        if usd:
-            account.pay(now, "energy", usd)
-        return usd
+        if energy_usd:
+            account.pay(now, "energy", energy_usd)
+        if rent_usd:
+            account.pay(now, "cloud", rent_usd)
+        return energy_usd + rent_usd
 
     def usd_per_day_now(self) -> float:
         """Cost of a day at the current state and the average price (for budgeting, not billing)."""
@@ -99,7 +103,8 @@ class Meter:
         if led.version != self._rate_version:
             state = led.states[-1]
             self._rate_version = led.version
-            self._rate_usd_per_day = self._state_kw(state) * 24.0 * self.energy.price_usd_per_kwh * state[4]
+            self._rate_usd_per_day = (self._state_kw(state) * 24.0 * self.energy.price_usd_per_kwh * state[4]
+                                      + state[1] * 24.0 * self.rent_usd_per_gpu_hour)
         return self._rate_usd_per_day
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GpuSpec", "GPUS"]
+__all__ = ["GpuSpec", "GPUS", "h100_equivalents"]
 
 
 @dataclass(frozen=True)
@@ -30,4 +30,13 @@ GPUS: dict[str, GpuSpec] = {
     "gh200": GpuSpec("gh200", 989e12, 1000.0, 42_000.0,
                      "calibration.md §1: GH200 989 TFLOP/s, up to 1,000 W; price not found, assumed as GB200 "
                      "NVL72 all-in ≈$42k/GPU"),
+    "domestic": GpuSpec("domestic", 320e12, 600.0, 22_000.0,
+                        "assumption: a domestic or alternative accelerator at about A100 level (calibration.md §2 "
+                        "mentions Huawei Ascend): a third of an H100's FLOP/s, half its FLOP/s per watt and per "
+                        "dollar"),
 }
+
+
+def h100_equivalents(kind: str, count: float) -> float:
+    """GPUs counted as H100-equivalents by peak dense FLOP/s (as export caps count them)."""
+    return count * GPUS[kind].peak_flops / GPUS["h100"].peak_flops

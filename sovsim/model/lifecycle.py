@@ -11,13 +11,18 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import simpy
+
+from sovsim.kernels.reliability import interrupted_run
+from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_MONTH, EventLog
 
 if TYPE_CHECKING:
     from sovsim.model.compute import Fleet
     from sovsim.model.frontier import Curve
     from sovsim.model.workforce import Team
-    from sovsim.scenario.schema import ModelPlan
+    from sovsim.scenario.schema import Compute, ModelPlan
 
 __all__ = ["Programme", "lifecycle", "training_flops"]
 
@@ -33,7 +38,22 @@ class Programme:
         self.release_events: list[int] = []
         self.national_log10 = math.nan
         self.training_gpu_hours = 0.0
+        self.work_hours = 0.0  #: hours of uninterrupted running the runs needed
+        self.wall_hours = 0.0  #: hours the runs took
+        self.interruptions = 0
+        self.running = False  #: a training run is in progress
         self.prep_capacity = 1.0  #: mean team capacity during the latest data preparation
+
+    def add_run(self, gpu_hours: float, work_h: float, wall_h: float, interruptions: int) -> None:
+        self.training_gpu_hours += gpu_hours
+        self.work_hours += work_h
+        self.wall_hours += wall_h
+        self.interruptions += interruptions
+
+    @property
+    def goodput(self) -> float | None:
+        """Useful share of the runs' wall-clock time; None before any run."""
+        return self.work_hours / self.wall_hours if self.wall_hours > 0 else None
 
     def release(self, now: float, capability_log10: float, event: int) -> None:
         self.releases.append((now, capability_log10))
@@ -49,7 +69,7 @@ def training_flops(params: ModelPlan) -> float:
 
 
 def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: Curve, params: ModelPlan,
-              log: EventLog, on_release: Callable[[float], None]) -> Any:
+              compute: Compute, rng: np.random.Generator, log: EventLog, on_release: Callable[[float], None]) -> Any:
     """Runs release cycles back to back at the chosen cadence, each as fast as staff and GPUs allow."""
     interval_days = params.release_interval_months * DAYS_PER_MONTH
     flops = training_flops(params)
@@ -70,18 +90,8 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
         elapsed = env.now - start
         programme.prep_capacity = params.data_prep_days / elapsed if elapsed > 0 else 1.0
         programme.stage = "training"
-        gpus = fleet.training_gpus(params.training_share)
-        while gpus <= 0:
-            yield env.timeout(DAYS_PER_MONTH)
-            gpus = fleet.training_gpus(params.training_share)
         run_start = env.now
-        days = flops / (gpus * fleet.peak_flops * params.mfu) / 86400.0
-        log.log(env.now, "lifecycle", "run-start",
-                f"cycle {programme.cycle}: training run of {flops:.2e} FLOP on {gpus:,} GPUs ({days:.0f} days)")
-        fleet.start_training(env.now, gpus)
-        yield env.timeout(days)
-        fleet.stop_training(env.now)
-        programme.training_gpu_hours += gpus * days * 24.0
+        yield from training_run(env, programme, fleet, flops, params, compute, rng, log)
         programme.stage = "evaluation"
         yield env.timeout(params.eval_days)
         own = math.log10(flops) + curve.algo_log10(run_start)
@@ -95,3 +105,62 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
         next_start = start + interval_days
         if next_start > env.now:
             yield env.timeout(next_start - env.now)
+
+
+def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, params: ModelPlan, compute: Compute,
+                 rng: np.random.Generator, log: EventLog) -> Any:
+    """A run of ``flops`` on whatever GPUs the fleet offers, interrupted by failures.
+
+    Its wall-clock length comes from the reliability kernel, fed with failure gaps drawn from the run's
+    stream: each failure loses the work since the last checkpoint and costs a restart. If the run loses its
+    capacity (a revoked contract, a retired fleet) it keeps its last checkpoint and waits for compute.
+    """
+    left = flops
+    while left > 0:
+        gpus = fleet.capacity(env.now, params.training_share)
+        while not gpus:
+            yield env.timeout(DAYS_PER_MONTH)
+            gpus = fleet.capacity(env.now, params.training_share)
+        count = sum(gpus.values())
+        flops_per_hour = sum(n * GPUS[k].peak_flops for k, n in gpus.items()) * params.mfu * 3600.0
+        work_h = left / flops_per_hour
+        wall_h, interruptions = _interrupted(work_h, count, compute, rng)
+        owned = fleet.owned_up(env.now)
+        used_owned = sum(min(n, gpus.get(k, 0)) for k, n in owned.items())
+        fleet.set_training(env.now, used_owned / max(1, sum(owned.values())))
+        log.log(env.now, "lifecycle", "run-start",
+                f"cycle {programme.cycle}: training run of {left:.2e} FLOP on {count:,} GPUs "
+                f"({wall_h / 24:.0f} days, {interruptions} interruptions)")
+        began = env.now
+        programme.running = True
+        try:
+            yield env.timeout(wall_h / 24.0)
+        except simpy.Interrupt:
+            ran_h = (env.now - began) * 24.0
+            progress_h = work_h * min(1.0, ran_h / wall_h)
+            kept_h = math.floor(progress_h / compute.checkpoint_hours) * compute.checkpoint_hours
+            left -= kept_h * flops_per_hour
+            programme.add_run(count * ran_h, kept_h, ran_h, round(interruptions * ran_h / wall_h))
+            log.log(env.now, "lifecycle", "run-lost", f"cycle {programme.cycle}: run lost its GPUs; "
+                                                      f"{kept_h / work_h:.0%} checkpointed", key=True)
+            continue
+        finally:
+            programme.running = False
+            fleet.set_training(env.now, 0.0)
+        programme.add_run(count * wall_h, work_h, wall_h, interruptions)
+        left = 0.0
+
+
+def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Generator) -> tuple[float, int]:
+    """(wall-clock hours, interruptions) of ``work_h`` hours of work on ``gpus`` GPUs."""
+    per_hour = gpus * compute.failures_per_gpu_year / (365.25 * 24.0)
+    if per_hour <= 0:
+        return work_h, 0
+    restart_h = compute.restart_minutes / 60.0
+    width = int(per_hour * work_h * 2 + 16)
+    while True:
+        gaps = rng.exponential(1.0 / per_hour, size=width)
+        wall_h, interruptions, used = interrupted_run(work_h, gaps, compute.checkpoint_hours, restart_h)
+        if used <= width:
+            return wall_h, interruptions
+        width *= 4

@@ -15,7 +15,7 @@ __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow"
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
-VERDICTS = ("alive", "defunded", "hollowed", "stale")
+VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved")
 
 
 def date_of(start: dt.date, time_days: float) -> dt.date:
@@ -36,7 +36,8 @@ class Event(NamedTuple):
 EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
-    "process": "The process that logged it: treasury, workforce, frontier, lifecycle, compute, coroner",
+    "process": "The process that logged it: treasury, workforce, frontier, lifecycle, compute, procurement, "
+               "export, energy, coroner",
     "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
     "details": "A readable sentence with the numbers",
     "key": "True for the events the narrative of `sovsim run` shows",
@@ -78,6 +79,8 @@ class TimelineRow(NamedTuple):
     consultants_fte: float
     hiring_frozen: bool
     gpus: int
+    rented_gpus: int
+    sovereign: bool
     national_log10: float
     open_log10: float
     frontier_log10: float
@@ -94,7 +97,9 @@ TIMELINE_FIELDS = {
     "effective_fte": "Own staff weighted by ramp-up (know-how)",
     "consultants_fte": "Consultants filling vacancies",
     "hiring_frozen": "True while hiring is frozen for lack of cash",
-    "gpus": "GPUs in the owned fleet",
+    "gpus": "Working GPUs of the owned fleet",
+    "rented_gpus": "GPUs rented under an active cloud contract",
+    "sovereign": "True when the country controls compute on its own soil (owned GPUs or a domestic cloud)",
     "national_log10": "Capability of the national model, log10 effective compute (NaN before the first release)",
     "open_log10": "Capability of the best open weights, log10 effective compute",
     "frontier_log10": "Capability of the frontier, log10 effective compute",
@@ -107,7 +112,7 @@ ROW_FIELDS = {
     "scenario": "Scenario name",
     "seed": "Base seed",
     "future": "Future index",
-    "verdict": "alive, defunded, hollowed or stale (the first death condition to hold)",
+    "verdict": "alive, defunded, hollowed, stale or starved (the first death condition to hold)",
     "death_time_years": "Years from the start to death; null when alive at the horizon",
     "death_date": "Calendar date of death; null when alive",
     "root_cause": "The event that started the chain to death (empty when alive)",
@@ -119,12 +124,13 @@ ROW_FIELDS = {
     "max_gap_months": "Largest such gap",
     "mean_open_gap_months": "Mean months the national model (with its local edge) trails open weights; "
                             "negative when ahead",
-    "total_cost_usd": "All spending: capex + staff + consultants + energy",
-    "capex_usd": "GPU purchases",
+    "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud",
+    "capex_usd": "GPU purchases (orders are prepaid; refunds of cancelled orders come back as receipts)",
     "staff_usd": "Salaries of own staff",
     "consultants_usd": "Consultant fees",
     "energy_cost_usd": "Electricity of the owned fleet, as billed monthly against the hourly price",
-    "appropriations_usd": "Appropriations received, year 1 (day 0) included",
+    "cloud_usd": "Rent of cloud GPUs",
+    "appropriations_usd": "Money received: appropriations (year 1 on day 0 included) and order refunds",
     "initial_cash_usd": "Launch capital on day 0",
     "final_cash_usd": "Cash at the end of the future",
     "budget_cuts": "Elections that cut the appropriation",
@@ -134,8 +140,15 @@ ROW_FIELDS = {
     "mean_effective_fte": "Mean effective staff over the months lived",
     "poaching_waves": "Poaching waves",
     "frontier_jumps": "Frontier jumps",
-    "gpu_hours": "GPU-hours of the owned fleet (busy or idle)",
-    "training_gpu_hours": "GPU-hours of training runs",
+    "gpu_hours": "GPU-hours of working owned and rented GPUs (busy or idle)",
+    "training_gpu_hours": "GPU-hours of training runs (wall-clock, interruptions included)",
+    "interruptions": "Interruptions of training runs by failures",
+    "goodput": "Useful share of the training runs' wall-clock time; null without a run",
+    "gpu_failures": "Hardware failures of owned GPUs",
+    "orders": "GPU purchase orders placed",
+    "orders_blocked": "Orders blocked at least once by an embargo or a cap",
+    "sovereign_months": "Months in which the country could run a training run on compute it controls on its own "
+                        "soil",
     "energy_mwh": "Electricity of the owned fleet, MWh",
     "co2_t": "Carbon of that electricity, tonnes CO2e",
     "update_capable_months": "Months in which the country could update its own weights on its own soil "
@@ -151,6 +164,8 @@ ROW_TYPES = {
     "consultants_usd": "float", "energy_cost_usd": "float", "appropriations_usd": "float", "initial_cash_usd": "float",
     "final_cash_usd": "float", "budget_cuts": "int", "hires": "int", "quits": "int", "staff_turnover": "float",
     "mean_effective_fte": "float", "poaching_waves": "int", "frontier_jumps": "int",
-    "gpu_hours": "float", "training_gpu_hours": "float", "energy_mwh": "float", "co2_t": "float",
+    "gpu_hours": "float", "training_gpu_hours": "float", "interruptions": "int", "goodput": "float",
+    "gpu_failures": "int", "orders": "int", "orders_blocked": "int", "sovereign_months": "int",
+    "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int",
 }

@@ -8,12 +8,13 @@ from typing import Any
 import simpy
 
 from sovsim.kernels.accounting import OUTPUTS
-from sovsim.model import billing, compute, coroner, energy, frontier, lifecycle, treasury, workforce
+from sovsim.model import billing, coroner, energy, frontier, lifecycle, treasury, workforce
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
+from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
-from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog, TimelineRow
+from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, EventLog, TimelineRow
 from sovsim.model.rng import stream
-from sovsim.scenario.schema import Scenario
+from sovsim.scenario.schema import GPU_KINDS, Scenario
 
 __all__ = ["World"]
 
@@ -34,16 +35,20 @@ class World:
         self.account = treasury.Account(scenario.treasury.initial_cash_usd,
                                         scenario.treasury.appropriation_usd_per_year)
         self.team = workforce.Team(scenario.staff)
-        self.ledger = Ledger(generations=1)
-        self.fleet = compute.Fleet(scenario.compute, self.ledger)
+        self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier", "energy",
+                                                                    "compute", "procurement", "export", "lifecycle")}
+        self.ledger = Ledger(generations=len(GPU_KINDS))
+        self.hardware = Hardware(env, scenario, self.ledger, self.account, self.log, self._rngs)
+        self.fleet = self.hardware.fleet
         profiles = energy.profiles_for(scenario.energy, scenario.calendar.start_date, scenario.calendar.horizon_years)
-        self.meter = billing.Meter(self.ledger, self.fleet.power_w, scenario.compute, scenario.energy, profiles)
+        self.meter = billing.Meter(self.ledger, self.fleet.power_w, scenario.compute, scenario.energy, profiles,
+                                   self.hardware.rent_usd_per_gpu_hour)
         self.curve = frontier.Curve(scenario.frontier)
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)
         self.timeline: list[TimelineRow] = []
         self.staff_by_role: list[tuple[int, ...]] = []
-        self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier", "energy")}
+        self._lifecycle: simpy.Process | None = None
         self._add_conditions()
 
     # -- wiring ----------------------------------------------------------------------------------------
@@ -63,6 +68,11 @@ class World:
                                    self._why_hollowed))
         self.coroner.add(Condition("stale", "stale", s.model.stale_grace_months * DAYS_PER_MONTH,
                                    self._model_is_stale, self._why_stale))
+        self.coroner.add(Condition("starved", "starved", s.compute.starved_grace_days, self.hardware.starved,
+                                   self.hardware.why_starved))
+        self.hardware.on_change = lambda now: self.coroner.check("starved", now)
+        self.hardware.proc.affordable_usd = self._affordable_usd
+        self.fleet.on_capacity_lost = self._capacity_lost
 
     def _open_search(self, r: int) -> None:
         team = self.team
@@ -77,10 +87,20 @@ class World:
     def _released(self, now: float) -> None:
         self.coroner.check("stale", now)
 
+    def _affordable_usd(self) -> float:
+        """Cash a refresh may spend: what is left above a year of current spending."""
+        burn_usd_per_year = (self.team.cost_usd_per_day() + self.meter.usd_per_day_now()) * DAYS_PER_YEAR
+        return self.account.cash_usd - burn_usd_per_year
+
+    def _capacity_lost(self, now: float) -> None:
+        if self.programme.running and self._lifecycle is not None and self._lifecycle.is_alive:
+            self._lifecycle.interrupt("capacity lost")
+        self.coroner.check("starved", now)
+
     def _start(self) -> None:
         env, s, log, rngs = self.env, self.scenario, self.log, self._rngs
-        env.process(compute.cluster(env, self.fleet, self.account, log))
         env.process(treasury.appropriations(env, self.account, log))
+        self.hardware.start()
         env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
         env.process(energy.energy_market(env, self.ledger, s.energy, rngs["energy"], log))
         env.process(billing.billing(env, self.meter, self.account))
@@ -92,8 +112,8 @@ class World:
         env.process(workforce.poaching(env, self.team, rngs["workforce"], log))
         env.process(workforce.pay_review(env, self.team, log))
         env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
-        env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve, s.model, log,
-                                        self._released))
+        self._lifecycle = env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve,
+                                                          s.model, s.compute, rngs["lifecycle"], log, self._released))
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
         horizon.callbacks.append(lambda _event: self.coroner.horizon())
         deadline = env.timeout(s.model.first_release_deadline_months * DAYS_PER_MONTH)
@@ -114,18 +134,19 @@ class World:
 
     def _day_zero(self) -> None:
         self._record(0.0)
-        for name in ("hollowed", "stale"):
+        for name in ("hollowed", "stale", "starved"):
             self.coroner.check(name, 0.0)
 
     def _month_end(self, now: float) -> None:
-        coroner.monthly_round(self.coroner, now, ("hollowed", "stale"), self._record)
+        coroner.monthly_round(self.coroner, now, ("hollowed", "stale", "starved"), self._record)
 
     # -- records ---------------------------------------------------------------------------------------
     def _record(self, now: float) -> None:
-        team, curve, programme = self.team, self.curve, self.programme
+        team, curve, programme, fleet = self.team, self.curve, self.programme, self.fleet
         self.timeline.append(TimelineRow(
             now, self.account.cash_usd, self.account.appropriation_usd_per_year, team.headcount(),
-            team.effective_fte(now), team.consultants_fte, team.frozen, self.fleet.gpus, programme.national_log10,
+            team.effective_fte(now), team.consultants_fte, team.frozen, sum(fleet.owned_up(now).values()),
+            sum(fleet.rented().values()), fleet.on_own_soil(now), programme.national_log10,
             curve.open_log10(now), curve.frontier_log10(now), programme.stage, len(programme.releases)))
         self.staff_by_role.append(tuple(team.in_post(r) for r in range(len(team.names))))
 
@@ -194,7 +215,7 @@ class World:
         mean_headcount = sum(r.headcount for r in lived) / len(lived)
         paid = {k: v / 100.0 for k, v in acc.paid_cents.items()}
         totals = dict(zip(OUTPUTS, self.meter.totals(end).tolist()))
-        return {
+        row = {
             "scenario": s.name,
             "seed": self.seed,
             "future": self.future,
@@ -224,10 +245,18 @@ class World:
             "mean_effective_fte": sum(r.effective_fte for r in lived) / len(lived),
             "poaching_waves": len(team.poaching_events),
             "frontier_jumps": len(self.curve.jump_days),
-            "gpu_hours": totals["gpu_hours"],
+            "gpu_hours": totals["gpu_hours"] + totals["rented_gpu_hours"],
             "training_gpu_hours": programme.training_gpu_hours,
+            "interruptions": programme.interruptions,
+            "goodput": programme.goodput,
+            "gpu_failures": self.fleet.failures,
+            "orders": len(self.hardware.proc.orders),
+            "orders_blocked": self.hardware.proc.blocked_orders,
+            "sovereign_months": sum(1 for r in lived if r.sovereign),
+            "cloud_usd": paid["cloud"],
             "energy_mwh": totals["kwh"] / 1e3,
             "co2_t": totals["kg_co2"] / 1e3,
-            "update_capable_months": sum(1 for r in lived if r.gpus > 0
+            "update_capable_months": sum(1 for r in lived if r.sovereign
                                          and r.effective_fte >= s.staff.minimum_crew_fte),
         }
+        return {key: row[key] for key in ROW_FIELDS}

@@ -102,6 +102,8 @@ def allowed_text(hint: Any, meta: Mapping[str, Any]) -> str:
         return "a string"
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return f"a table of {hint.__name__} fields"
+    if typing.get_origin(hint) is tuple:
+        return "an array of strings"
     if typing.get_origin(hint) in (dict, Mapping):
         inner = typing.get_args(hint)[1]
         return f"a table of named {inner.__name__} tables (names: lowercase letters, digits, _)"
@@ -178,6 +180,10 @@ def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
         return value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value, path)
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise _bad(hint, meta, path, value, "expected an array of strings, got")
+        return tuple(value)
     if typing.get_origin(hint) in (dict, Mapping):
         inner = typing.get_args(hint)[1]
         if not isinstance(value, Mapping):
@@ -222,6 +228,9 @@ def _check_stored(hint: Any, value: Any, name: str, meta: Mapping[str, Any]) -> 
     elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, hint):
             raise _bad(hint, meta, name, value, "expected a table, got")
+    elif typing.get_origin(hint) is tuple:
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            raise _bad(hint, meta, name, value, "expected an array of strings, got")
     elif typing.get_origin(hint) in (dict, Mapping):
         inner = typing.get_args(hint)[1]
         if not isinstance(value, Mapping) or not all(isinstance(v, inner) for v in value.values()):
@@ -234,6 +243,8 @@ def to_plain(obj: Any) -> Any:
         return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Mapping):
         return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return list(obj)
     return obj
 
 

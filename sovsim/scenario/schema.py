@@ -12,10 +12,16 @@ from dataclasses import dataclass
 
 from sovsim.scenario.fields import ScenarioError, Section, param
 
-__all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "Scenario"]
+__all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
+           "Supply", "Jurisdiction", "Export", "Scenario"]
 
 STRATEGIES = ("scratch", "continue", "finetune")
-GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200")
+GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic")
+COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid")
+NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
+              "country")
+REGIMES = ("open", "capped", "licensed", "embargoed")
+HOME = "HOME"  #: the jurisdiction of the country itself
 
 
 @dataclass(frozen=True)
@@ -235,13 +241,50 @@ class ModelPlan(Section):
 
 @dataclass(frozen=True)
 class Compute(Section):
-    """The owned fleet: which GPU and how many (supply chain and failures plug in here later)."""
+    """Where the compute comes from (own, rent, sovereign cloud, hybrid), how it fails and how it is refreshed."""
 
-    gpu: str = param("h100", "GPU generation of the owned fleet", choices=GPU_KINDS,
+    strategy: str = param(
+        "own", "own: buy a fleet; rent: a foreign cloud; sovereign_cloud: a domestic cloud; hybrid: own + foreign "
+               "cloud (a policy lever)", choices=COMPUTE_STRATEGIES,
+        source="calibration.md §5: Alps/Isambard owned, Falcon on AWS, national AI factories")
+    gpu: str = param("h100", "GPU generation of the owned fleet (and of rented capacity)", choices=GPU_KINDS,
                      source="calibration.md §1 GPU specs and prices")
     gpu_count: int = param(
-        512, "GPUs in the owned fleet, bought on day 0", ge=0, le=10_000_000,
+        512, "GPUs of the owned fleet, ordered on day 0 (own and hybrid)", ge=0, le=10_000_000,
         source="calibration.md §5: Sarvam 4,096 H100, Korean teams 512–768 B200, GPT-SW3 on Berzelius")
+    spare_fraction: float = param(
+        0.08, "Spare GPUs bought with every order, as a share of it", ge=0, le=1,
+        source="calibration.md §4 BLOOM: 384 A100 plus 32 spares (≈8%)")
+    lifetime_years: float = param(
+        5.0, "Years a GPU serves before it retires", gt=0, le=30,
+        source="assumption: five-year depreciation of accelerator servers")
+    refresh: bool = param(True, "Order replacements a year before the fleet retires, as far as the cash above a "
+                                "year of running costs allows", source="assumption")
+    failures_per_gpu_year: float = param(
+        0.17, "Unexpected interruptions per GPU-year (hardware and software)", ge=0, le=100,
+        source="calibration.md §4 derived per-GPU rate: all unexpected ≈0.17 per GPU-year (Llama 3)")
+    repair_days: float = param(30.0, "Days a failed GPU is out for repair", gt=0, le=3650,
+                               source="assumption: a month for RMA or replacement")
+    checkpoint_hours: float = param(
+        1.0, "Hours of training between checkpoints", gt=0, le=1000,
+        source="calibration.md §4 restart overhead: lost work of half a checkpoint interval (assumption: hourly)")
+    restart_minutes: float = param(15.0, "Minutes to restart a run after an interruption", ge=0, le=10_000,
+                                   source="calibration.md §4 restart overhead: 5–30 min per restart")
+    rented_gpus: int = param(0, "GPUs rented under contract (rent, sovereign_cloud and hybrid)", ge=0, le=10_000_000,
+                             source="calibration.md §5: Falcon-180B on up to 4,096 A100 at AWS")
+    cloud_provider: str = param("hyperscaler_us", "Supply-graph node of the foreign cloud (rent and hybrid)")
+    sovereign_cloud_provider: str = param("domestic_cloud", "Supply-graph node of the domestic cloud")
+    rent_usd_per_gpu_hour: float = param(
+        2.35, "Contract price of a rented GPU-hour at the foreign cloud", ge=0, le=1000,
+        source="calibration.md §1 H100 cloud 2024–26: SemiAnalysis 1-year contract index $2.35 (Mar 2026)")
+    sovereign_rent_usd_per_gpu_hour: float = param(
+        3.5, "Price of a GPU-hour at the domestic sovereign cloud", ge=0, le=1000,
+        source="calibration.md §1: hyperscalers $3–7/GPU-h (assumption: a sovereign premium over the index)")
+    recontract_days: float = param(
+        90.0, "Days to sign a new cloud contract once an embargo is lifted", ge=0, le=3650, source="assumption")
+    starved_grace_days: float = param(
+        540.0, "Days without any usable training compute before the programme is starved", ge=0,
+        source="assumption: 18 months, longer than the slowest normal lead time of 52 weeks (calibration.md §1)")
     server_power_factor: float = param(
         1.82, "Server power per GPU as a multiple of the GPU's TDP", ge=1, le=5,
         source="calibration.md §1 server power per GPU: DGX H100 10.2 kW / 8 = 1.82× TDP")
@@ -291,6 +334,103 @@ class Energy(Section):
 
 
 @dataclass(frozen=True)
+class SupplyNode(Section):
+    """A supplier in the GPU supply chain: its kind, jurisdiction, share of world supply and lead time."""
+
+    kind: str = param("integrator", "What the node does", choices=NODE_KINDS)
+    jurisdiction: str = param("US", f"Jurisdiction the node answers to ({HOME} is the country itself)")
+    capacity_share: float = param(1.0, "Share of world supply of its kind (a route's smallest share sets how "
+                                       "long a small buyer waits)", gt=0, le=1)
+    lead_time_weeks_min: float = param(8.0, "Shortest lead time through this node", ge=0, le=520,
+                                       source="calibration.md §1 lead time 2024: 8–12 weeks")
+    lead_time_weeks_max: float = param(52.0, "Longest lead time through this node", ge=0, le=520,
+                                       source="calibration.md §1 lead time 2023 and 2026: 36–52 weeks")
+    supplies: tuple[str, ...] = param((), "Nodes this node supplies (the graph's edges)")
+    products: tuple[str, ...] = param((), "GPU kinds this node designs (chip designers and domestic chip makers)")
+
+    def check(self) -> None:
+        if self.lead_time_weeks_min > self.lead_time_weeks_max:
+            raise ScenarioError("lead_time_weeks_min", self.lead_time_weeks_min,
+                                f"a number ≤ lead_time_weeks_max ({self.lead_time_weeks_max:g})",
+                                "larger than the maximum:")
+
+
+def _node(kind: str, jurisdiction: str, share: float, supplies: tuple[str, ...], lead: tuple[float, float] = (8, 52),
+          products: tuple[str, ...] = ()) -> SupplyNode:
+    return SupplyNode(kind, jurisdiction, share, lead[0], lead[1], supplies, products)
+
+
+def _default_graph() -> dict[str, SupplyNode]:
+    # Kinds and jurisdictions: calibration.md §1–2 (Nvidia designs; TSMC fabs and packages (CoWoS); SK hynix,
+    # Samsung and Micron make HBM; US integrators; US hyperscalers). Shares: assumption from market structure.
+    # Lead times: calibration.md §1 (8–52 weeks by market state); domestic chips: assumption, longer.
+    integrators = ("dell", "hpe", "supermicro")
+    return {
+        "nvidia": _node("chip_designer", "US", 0.9, ("cowos",), products=("a100", "h100", "h200", "b200", "gh200")),
+        "tsmc": _node("foundry", "TW", 0.9, ("nvidia",)),
+        "sk_hynix": _node("hbm", "KR", 0.5, ("cowos",)),
+        "samsung_hbm": _node("hbm", "KR", 0.35, ("cowos",)),
+        "micron": _node("hbm", "US", 0.15, ("cowos",)),
+        "cowos": _node("packaging", "TW", 0.9, integrators),
+        "dell": _node("integrator", "US", 0.4, ("country",)),
+        "hpe": _node("integrator", "US", 0.3, ("country",), (20, 52)),
+        "supermicro": _node("integrator", "US", 0.3, ("country",)),
+        "domestic_chip": _node("domestic_chip_maker", HOME, 1.0, ("country",), (40, 78), products=("domestic",)),
+        "hyperscaler_us": _node("cloud_provider", "US", 0.6, ("country",), (0, 4)),
+        "domestic_cloud": _node("cloud_provider", HOME, 1.0, ("country",), (0, 8)),
+        "country": _node("country", HOME, 1.0, (), (0, 0)),
+    }
+
+
+@dataclass(frozen=True)
+class Supply(Section):
+    """The supplier dependency graph: nodes and the "supplies" edges between them, ending at the country."""
+
+    nodes: Mapping[str, SupplyNode] = param(_default_graph(), "Suppliers by name (a node named 'country' is the "
+                                                              "programme's own country)")
+
+
+@dataclass(frozen=True)
+class Jurisdiction(Section):
+    """A foreign jurisdiction whose export regime toward the country can change."""
+
+    change_weight: float = param(1.0, "Relative chance that a regime change concerns this jurisdiction", ge=0,
+                                 source="calibration.md §2: almost every rule change since 2022 is American")
+    initial_regime: str = param("open", "Regime toward the country on day 0", choices=REGIMES)
+
+
+def _default_jurisdictions() -> dict[str, Jurisdiction]:
+    # calibration.md §2: the US made 8–9 major rule changes 2022–26; Taiwan and Korea followed US rules (FDPR).
+    return {"US": Jurisdiction(0.85, "open"), "TW": Jurisdiction(0.1, "open"), "KR": Jurisdiction(0.05, "open")}
+
+
+@dataclass(frozen=True)
+class Export(Section):
+    """Export-control regimes of foreign jurisdictions toward the country, and what blocked orders do."""
+
+    tier: int = param(2, "The country's tier (1: close ally, 2: most countries, 3: arms-embargoed)", ge=1, le=3,
+                      source="calibration.md §2 AI Diffusion IFR (Jan 2025): Tier 1 = US + 18 allies, Tier 2 ≈ "
+                             "120–140 countries")
+    changes_per_year: float = param(
+        3.0, "Rate of major export-rule changes", ge=0, le=52,
+        source="calibration.md §2 rate of rule change: ≈1/yr 2022–24, 3–4/yr 2025; Poisson 2–4/yr defensible")
+    jurisdictions: Mapping[str, Jurisdiction] = param(_default_jurisdictions(), "Foreign jurisdictions by code")
+    cap_h100_eq: float = param(
+        49_901.0, "GPU cap of a 'capped' regime over its window, in H100-equivalents", ge=0,
+        source="calibration.md §2: Tier-2 country cap ≈49,901 H100-eq for 2025–27")
+    cap_window_years: float = param(3.0, "Window of the cap", gt=0, le=50,
+                                    source="calibration.md §2: the cap covers 2025–27")
+    licence_delay_days: float = param(
+        90.0, "Extra delay of an order through a 'licensed' jurisdiction", ge=0, le=3650,
+        source="assumption; calibration.md §2 Oct 2023: licences and a 25-day notification window")
+    order_patience_days: float = param(
+        365.0, "Days a blocked order waits before it is cancelled", ge=0, le=3650, source="assumption")
+    refund_fraction: float = param(
+        0.5, "Share of a cancelled order's price refunded", ge=0, le=1,
+        source="assumption: deposits and restocking fees lost")
+
+
+@dataclass(frozen=True)
 class Scenario(Section):
     """One sovereign-AI programme and the world around it."""
 
@@ -301,5 +441,12 @@ class Scenario(Section):
     staff: Staff = param(Staff(), "The team")
     frontier: Frontier = param(Frontier(), "The moving frontier")
     model: ModelPlan = param(ModelPlan(), "The national model and its release cycles")
-    compute: Compute = param(Compute(), "The owned GPU fleet")
+    compute: Compute = param(Compute(), "Where the compute comes from")
     energy: Energy = param(Energy(), "Electricity")
+    supply: Supply = param(Supply(), "The supplier dependency graph")
+    export: Export = param(Export(), "Export-control regimes toward the country")
+
+    def check(self) -> None:
+        from sovsim.model.supply import check_supply  # the graph checks live with the graph
+
+        check_supply(self)

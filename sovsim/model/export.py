@@ -1,0 +1,77 @@
+"""Export regimes: for each foreign jurisdiction, its regime toward the country, changing at random.
+
+Regimes are ``open``, ``capped`` (a GPU cap over a window), ``licensed`` (extra delay) and ``embargoed``.
+Changes arrive as one Poisson stream; each concerns one jurisdiction (by weight) and draws its new regime
+from the weights of the country's tier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovsim.model.records import DAYS_PER_YEAR, EventLog
+from sovsim.scenario.schema import REGIMES
+
+if TYPE_CHECKING:
+    from sovsim.scenario.schema import Export
+
+__all__ = ["Regimes", "export_regimes", "TIER_WEIGHTS"]
+
+#: Chance of each regime (open, capped, licensed, embargoed) after a rule change, by tier. Assumption anchored
+#: in calibration.md §2: Tier 1 faced no cap; Tier 2 (most countries) was capped in Jan 2025, licensed at other
+#: times, and rarely cut off; Tier 3 (arms-embargoed countries) mostly licensed or embargoed.
+TIER_WEIGHTS = {
+    1: (0.85, 0.0, 0.15, 0.0),
+    2: (0.35, 0.35, 0.25, 0.05),
+    3: (0.05, 0.15, 0.30, 0.50),
+}
+
+
+class Regimes:
+    """The current regime of every foreign jurisdiction, and who to tell when one changes."""
+
+    def __init__(self, params: Export) -> None:
+        self.params = params
+        self.names = list(params.jurisdictions)
+        self.regime = {name: j.initial_regime for name, j in params.jurisdictions.items()}
+        self.last_change: dict[str, int] = {}  #: jurisdiction → event index of its latest change
+        self.listeners: list[Callable[[float, str, str, int], None]] = []
+
+    def embargoed(self) -> frozenset[str]:
+        return frozenset(n for n, r in self.regime.items() if r == "embargoed")
+
+    def of(self, jurisdictions: frozenset[str]) -> set[str]:
+        return {self.regime.get(j, "open") for j in jurisdictions}
+
+
+def export_regimes(env: Any, regimes: Regimes, rng: np.random.Generator, log: EventLog) -> Any:
+    """Rule changes arrive as a Poisson stream; each moves one jurisdiction to a new regime."""
+    p = regimes.params
+    weights = np.array([p.jurisdictions[n].change_weight for n in regimes.names], dtype=float)
+    if p.changes_per_year <= 0 or not regimes.names or weights.sum() <= 0:
+        return
+    weights /= weights.sum()
+    tier = np.array(TIER_WEIGHTS[p.tier])
+    number = 0
+    while True:
+        yield env.timeout(rng.exponential(DAYS_PER_YEAR / p.changes_per_year))
+        u_who, u_what = rng.random(), rng.random()
+        who = regimes.names[min(len(weights) - 1, int(np.searchsorted(np.cumsum(weights), u_who, side="right")))]
+        current = REGIMES.index(regimes.regime[who])
+        odds = tier.copy()
+        odds[current] = 0.0
+        if odds.sum() <= 0:
+            continue
+        odds /= odds.sum()
+        new = REGIMES[min(len(odds) - 1, int(np.searchsorted(np.cumsum(odds), u_what, side="right")))]
+        number += 1
+        old = regimes.regime[who]
+        regimes.regime[who] = new
+        event = log.log(env.now, "export", "regime", f"export rule change #{number}: {who} {old} → {new}",
+                        key=True)
+        regimes.last_change[who] = event
+        for listener in list(regimes.listeners):
+            listener(env.now, who, new, event)

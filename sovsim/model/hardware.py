@@ -1,0 +1,104 @@
+"""Hardware: the compute side of a world wired together — supply chain, export regimes, orders, fleet, cloud.
+
+It places the day-0 order and cloud contract of the scenario's compute strategy, revokes a contract the
+moment its provider's jurisdiction embargoes the country (and signs a new one after an embargo is lifted),
+orders refreshes, and answers the coroner's question: is there any usable training compute?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from sovsim.model.compute import Batch, Contract, Fleet
+from sovsim.model.export import Regimes, export_regimes
+from sovsim.model.ledger import Ledger
+from sovsim.model.procurement import Procurement, place_order, refresh
+from sovsim.model.records import EventLog
+from sovsim.model.supply import SupplyChain
+from sovsim.model.treasury import Account
+from sovsim.scenario.schema import Scenario
+
+__all__ = ["Hardware"]
+
+
+class Hardware:
+    """Fleet, supply chain, regimes and procurement of one world."""
+
+    def __init__(self, env: Any, scenario: Scenario, ledger: Ledger, account: Account, log: EventLog,
+                 rngs: dict[str, np.random.Generator]) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.log = log
+        c = scenario.compute
+        self.fleet = Fleet(c, ledger, rngs["compute"], log)
+        self.chain = SupplyChain(scenario.supply)
+        self.regimes = Regimes(scenario.export)
+        self.proc = Procurement(self.chain, self.regimes, self.fleet, account, c, scenario.export, log,
+                                rng=rngs["procurement"], changed=env.event())
+        self._export_rng = rngs["export"]
+        self.provider: str | None = {"rent": c.cloud_provider, "hybrid": c.cloud_provider,
+                                     "sovereign_cloud": c.sovereign_cloud_provider}.get(c.strategy)
+        self.regimes.listeners.append(self._regime_changed)
+        self.proc.on_delivered = self._delivered
+        self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's starved check
+
+    @property
+    def rent_usd_per_gpu_hour(self) -> float:
+        c = self.scenario.compute
+        return c.sovereign_rent_usd_per_gpu_hour if c.strategy == "sovereign_cloud" else c.rent_usd_per_gpu_hour
+
+    def start(self) -> None:
+        env, c = self.env, self.scenario.compute
+        env.process(export_regimes(env, self.regimes, self._export_rng, self.log))
+        if c.strategy in ("own", "hybrid") and c.gpu_count > 0:
+            place_order(env, self.proc, c.gpu, c.gpu_count)
+        if self.provider is not None and c.rented_gpus > 0:
+            node = self.chain.graph.nodes[self.provider]
+            contract = Contract(self.provider, node["jurisdiction"], c.gpu, c.rented_gpus, self.rent_usd_per_gpu_hour)
+            self.fleet.rent(env.now, contract)
+            self.log.log(env.now, "compute", "contract",
+                         f"cloud contract with {self.provider} ({node['jurisdiction']}): {c.rented_gpus:,} "
+                         f"{c.gpu.upper()} at ${contract.usd_per_gpu_hour:g}/GPU-hour", key=True)
+            if contract.jurisdiction in self.regimes.embargoed():
+                self.fleet.revoke(env.now, self.log.log(env.now, "export", "regime",
+                                                        f"{contract.jurisdiction} embargoes the country"))
+
+    def _regime_changed(self, now: float, who: str, regime: str, event: int) -> None:
+        self.proc.changed.succeed()
+        self.proc.changed = self.env.event()
+        contract = self.fleet.contract
+        if contract is not None and contract.jurisdiction == who:
+            if regime == "embargoed":
+                self.fleet.revoke(now, event)
+            elif not contract.active:
+                timer = self.env.timeout(self.scenario.compute.recontract_days)
+                timer.callbacks.append(lambda _e: self._recontract())
+        self.on_change(now)
+
+    def _recontract(self) -> None:
+        contract = self.fleet.contract
+        if contract is not None and not contract.active and contract.jurisdiction not in self.regimes.embargoed():
+            self.fleet.restore(self.env.now)
+            self.on_change(self.env.now)
+
+    def _delivered(self, now: float, batch: Batch) -> None:
+        if self.scenario.compute.refresh:
+            self.env.process(refresh(self.env, self.proc, batch))
+        self.on_change(now)
+
+    # -- the coroner's questions -----------------------------------------------------------------------
+    def starved(self, now: float) -> bool:
+        return not self.fleet.usable(now)
+
+    def why_starved(self, since: float) -> tuple[str, float | None]:
+        if self.fleet.loss_cause is not None:
+            return self.fleet.loss_cause
+        open_orders = [o for o in self.proc.orders if o.status == "open"]
+        if open_orders:
+            o = open_orders[0]
+            return (f"order #{o.number} of {o.target:,} {o.kind.upper()} still in the allocation queue",
+                    o.placed_days)
+        return "no compute ordered or rented", None

@@ -1,0 +1,145 @@
+"""Supply: the supplier dependency graph (networkx), its checks, and the routes a GPU order can take.
+
+An edge ``u → v`` says u supplies v. A node is *available* when its jurisdiction does not embargo the
+country and, for every kind of input it takes (foundry, HBM, a chip design…), at least one supplier of that
+kind is available. A GPU of kind P can be delivered along a path from a node that designs P to the node
+``country`` on which every node is available; among such paths the fastest is taken.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from sovsim.scenario.fields import ScenarioError
+from sovsim.scenario.schema import HOME
+
+if TYPE_CHECKING:
+    from sovsim.scenario.schema import Scenario, Supply, SupplyNode
+
+__all__ = ["build_graph", "check_supply", "Route", "SupplyChain", "COUNTRY"]
+
+COUNTRY = "country"
+SMALL_SUPPLIER_PENALTY = 0.25  #: extra lead time of a route whose smallest supplier has no share (assumption)
+#: Node kinds that are not inputs of what they supply (a cloud provider rents; the country receives).
+NOT_INPUTS = ("cloud_provider", "country")
+
+
+def build_graph(supply: Supply) -> nx.DiGraph:
+    """The supplier graph with node attributes (kind, jurisdiction, capacity share, lead times, products)."""
+    graph = nx.DiGraph()
+    for name, node in supply.nodes.items():
+        graph.add_node(name, kind=node.kind, jurisdiction=node.jurisdiction, share=node.capacity_share,
+                       lead_min=node.lead_time_weeks_min, lead_max=node.lead_time_weeks_max, products=node.products)
+    for name, node in supply.nodes.items():
+        for target in node.supplies:
+            graph.add_edge(name, target)
+    return graph
+
+
+def check_supply(scenario: Scenario) -> None:
+    """Refuse a graph that is cyclic, names unknown nodes or jurisdictions, or cannot reach the country."""
+    nodes: Mapping[str, SupplyNode] = scenario.supply.nodes
+    known = set(scenario.export.jurisdictions) | {HOME}
+    where = "supply.nodes"
+    if COUNTRY not in nodes or nodes[COUNTRY].kind != "country":
+        raise ScenarioError(f"{where}.{COUNTRY}", None, "a node named 'country' of kind 'country'", "missing:")
+    for name, node in nodes.items():
+        if node.jurisdiction not in known:
+            raise ScenarioError(f"{where}.{name}.jurisdiction", node.jurisdiction,
+                                "one of " + ", ".join(sorted(known)) + " (export.jurisdictions or HOME)",
+                                "unknown jurisdiction")
+        for target in node.supplies:
+            if target not in nodes:
+                raise ScenarioError(f"{where}.{name}.supplies", target, "names of nodes in supply.nodes",
+                                    "unknown node")
+    graph = build_graph(scenario.supply)
+    if not nx.is_directed_acyclic_graph(graph):
+        cycle = " → ".join(u for u, _ in nx.find_cycle(graph))
+        raise ScenarioError(f"{where}", cycle, "an acyclic graph", "the supply graph has a cycle:")
+    for name, node in nodes.items():
+        if node.products and not nx.has_path(graph, name, COUNTRY):
+            raise ScenarioError(f"{where}.{name}.supplies", list(node.supplies),
+                                "a chain of suppliers that reaches 'country'", f"{name} has no path to the country:")
+    c = scenario.compute
+    designers = {p for node in nodes.values() for p in node.products}
+    if c.gpu not in designers:
+        raise ScenarioError("compute.gpu", c.gpu, "a GPU kind that a node of supply.nodes lists in its products",
+                            "no supplier makes it:")
+    for field, provider in (("cloud_provider", c.cloud_provider), ("sovereign_cloud_provider",
+                                                                   c.sovereign_cloud_provider)):
+        if provider not in nodes or nodes[provider].kind != "cloud_provider":
+            raise ScenarioError(f"compute.{field}", provider, "a node of supply.nodes of kind 'cloud_provider'",
+                                "not a cloud provider:")
+    if nodes[c.sovereign_cloud_provider].jurisdiction != HOME:
+        raise ScenarioError("compute.sovereign_cloud_provider", c.sovereign_cloud_provider,
+                            "a cloud provider of jurisdiction HOME", "not on the country's soil:")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path from a designer to the country, its nodes' jurisdictions and its lead-time rule."""
+
+    nodes: tuple[str, ...]
+    jurisdictions: frozenset[str]
+    lead_min_weeks: tuple[float, ...]
+    lead_max_weeks: tuple[float, ...]
+    bottleneck_share: float
+
+    def lead_weeks(self, u: float) -> float:
+        """Lead time for a market draw ``u`` in [0, 1).
+
+        The slowest node's, up to a quarter longer for a small buyer on a route through small suppliers.
+        """
+        slowest = max(lo + u * (hi - lo) for lo, hi in zip(self.lead_min_weeks, self.lead_max_weeks))
+        return slowest * (1.0 + SMALL_SUPPLIER_PENALTY * (1.0 - self.bottleneck_share))
+
+
+class SupplyChain:
+    """The graph with its routes per GPU kind; availability follows the embargoed jurisdictions."""
+
+    def __init__(self, supply: Supply) -> None:
+        self.graph = build_graph(supply)
+        self.order = list(nx.topological_sort(self.graph))
+
+    @functools.cache  # noqa: B019 - one chain per world; the routes of a kind never change
+    def routes(self, product: str) -> tuple[Route, ...]:
+        g = self.graph
+        out = []
+        for designer in sorted(n for n in g if product in g.nodes[n]["products"]):
+            for path in nx.all_simple_paths(g, designer, COUNTRY):
+                nodes = tuple(path)
+                out.append(Route(nodes, frozenset(g.nodes[n]["jurisdiction"] for n in nodes),
+                                 tuple(g.nodes[n]["lead_min"] for n in nodes),
+                                 tuple(g.nodes[n]["lead_max"] for n in nodes),
+                                 min(g.nodes[n]["share"] for n in nodes)))
+        return tuple(out)
+
+    def available(self, embargoed: frozenset[str]) -> set[str]:
+        """Nodes available when the jurisdictions in ``embargoed`` embargo the country."""
+        g = self.graph
+        ok: set[str] = set()
+        for n in self.order:  # inputs come before what they supply
+            if g.nodes[n]["jurisdiction"] in embargoed:
+                continue
+            kinds: dict[str, bool] = {}
+            for p in g.predecessors(n):
+                kind = g.nodes[p]["kind"]
+                if kind in NOT_INPUTS:
+                    continue
+                kinds[kind] = kinds.get(kind, False) or p in ok
+            if all(kinds.values()):
+                ok.add(n)
+        return ok
+
+    def best_route(self, product: str, embargoed: frozenset[str], u: float) -> Route | None:
+        """The fastest route for a market draw ``u`` whose nodes are all available, or None."""
+        ok = self.available(embargoed)
+        usable = [r for r in self.routes(product) if all(n in ok for n in r.nodes)]
+        if not usable:
+            return None
+        return min(usable, key=lambda r: (r.lead_weeks(u), -r.bottleneck_share, r.nodes))
