@@ -291,3 +291,23 @@ def validate_command() -> None:
     if failed:
         Console(stderr=True).print(f"[bold red]{len(failed)} figure(s) off their tolerance[/]")
         raise SystemExit(1)
+
+
+@main.command("analyze")
+@click.argument("results", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Report directory for report.html and the plots [default: DIR/report].")
+@click.option("--outcome", "outcome", default=None, metavar="EXPR",
+              help="The outcome of interest: a boolean expression over the futures columns "
+                   "[default: \"verdict != 'alive' and death_time_years < 5\"].")
+def analyze_command(results: Path, out: Path | None, outcome: str | None) -> None:
+    """Analyse a sweep: survival, causes of death, scenario discovery (PRIM, CART), sensitivity, HTML report."""
+    from sovsim.analysis import AnalysisError
+    from sovsim.analysis.tables import render
+
+    try:
+        result = sovsim.analyze(results, outcome=outcome, out=out if out is not None else results / "report")
+    except AnalysisError as exc:
+        _fail(str(exc))
+        return
+    render(result, Console())

@@ -1,0 +1,96 @@
+"""``analyze``: every analysis of a results directory, gathered into one :class:`AnalysisResult`."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sovsim.analysis.cart import CartResult, cart
+from sovsim.analysis.causes import CausesResult, causes
+from sovsim.analysis.data import DEFAULT_OUTCOME, AnalysisError, SweepResults, evaluate_outcome, load
+from sovsim.analysis.prim import Prim, PrimBox, PrimError
+from sovsim.analysis.sensitivity import SensitivityResult, sensitivity
+from sovsim.analysis.survival import SurvivalResult, survival_by_policy
+
+__all__ = ["AnalysisResult", "analyze", "discovery_inputs"]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything ``sovsim analyze`` shows, as Python objects."""
+
+    results: SweepResults
+    outcome_expression: str
+    outcome: pd.Series  #: True for the futures of interest (aligned with ``results.futures``)
+    survival: SurvivalResult
+    causes: CausesResult
+    prim: PrimBox | None  #: selected at :meth:`PrimBox.suggest`; None when PRIM had nothing to find
+    cart: CartResult | None
+    sensitivity: SensitivityResult | None
+    notes: tuple[str, ...] = ()
+    report: Path | None = None
+    plots: dict[str, tuple[Path, Path]] = field(default_factory=dict)  #: name → (PNG, SVG)
+
+    @property
+    def futures(self) -> pd.DataFrame:
+        return self.results.futures
+
+
+def discovery_inputs(results: SweepResults) -> pd.DataFrame:
+    """The columns scenario discovery works on: the uncertainties, and the policy when there are several."""
+    columns = [u.path for u in results.uncertainties]
+    x = results.futures[columns].copy()
+    if len(results.policies) > 1:
+        x["policy"] = pd.Categorical(results.futures["policy"], categories=results.policies)
+    return x
+
+
+def _discover(x: pd.DataFrame, y: pd.Series) -> tuple[PrimBox | None, str | None]:
+    cases = int(y.sum())
+    if x.shape[1] == 0:
+        return None, "PRIM: the sweep varies nothing (no uncertainties and one policy)"
+    if cases == 0:
+        return None, "PRIM: no future meets the outcome"
+    if cases == len(y):
+        return None, "PRIM: every future meets the outcome"
+    try:
+        box = Prim(x, y.to_numpy()).find_box()
+    except PrimError as exc:
+        return None, f"PRIM: {exc}"
+    box.select(box.suggest())
+    return box, None
+
+
+def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path | None = None) -> AnalysisResult:
+    """Analyse a sweep's results directory; with ``out``, write ``report.html`` and the plots there.
+
+    ``outcome`` is a boolean expression over the futures columns (default: died before year 5,
+    ``verdict != 'alive' and death_time_years < 5``); futures that raised (status ``error``) are left out.
+    """
+    results = load(results_dir)
+    futures = results.futures
+    if futures.empty:
+        raise AnalysisError(f"DIR: every future in {str(results.root)!r} is an error row; nothing to analyse")
+    expression = DEFAULT_OUTCOME if outcome is None else outcome
+    y = evaluate_outcome(futures, expression)
+    notes = []
+    if results.errors:
+        notes.append(f"{results.errors} futures raised an error and are left out")
+    x = discovery_inputs(results)
+    box, note = _discover(x, y)
+    if note:
+        notes.append(note)
+    tree = cart(x, y) if x.shape[1] else None
+    seed = int(results.manifest.get("seed", 0) or 0)
+    scores = sensitivity(results, y, x, seed) if x.shape[1] else None
+    result = AnalysisResult(results, expression, y, survival_by_policy(futures), causes(futures), box, tree,
+                            scores, tuple(notes))
+    if out is not None:
+        from sovsim.analysis.report import write_report
+
+        report, plots = write_report(result, Path(out))
+        result = dataclasses.replace(result, report=report, plots=plots)
+    return result
