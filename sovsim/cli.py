@@ -18,7 +18,8 @@ from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, preset
 
 __all__ = ["main"]
 
-VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bold magenta", "stale": "bold yellow"}
+VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bold magenta", "stale": "bold yellow",
+                 "starved": "bold cyan"}
 
 
 def _fail(message: str) -> None:
@@ -136,11 +137,16 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
         ("  capex / staff / consultants / energy",
          " / ".join(f"${row[k] / 1e6:,.1f}M"
                     for k in ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd"))),
+        ("  cloud rent", f"${row['cloud_usd'] / 1e6:,.1f}M"),
         ("appropriations received", f"${row['appropriations_usd'] / 1e6:,.1f}M"),
         ("final cash", f"${row['final_cash_usd'] / 1e6:,.1f}M"),
         ("hires / quits", f"{row['hires']} / {row['quits']}"),
         ("staff turnover", f"{row['staff_turnover']:.1%} a year"),
         ("training GPU-hours", f"{row['training_gpu_hours']:,.0f}"),
+        ("interruptions / goodput", f"{row['interruptions']:,} / "
+                                    + ("—" if row["goodput"] is None else f"{row['goodput']:.1%}")),
+        ("orders / blocked", f"{row['orders']} / {row['orders_blocked']}"),
+        ("months on sovereign compute", f"{row['sovereign_months']}"),
         ("energy", f"{row['energy_mwh']:,.0f} MWh, {row['co2_t']:,.0f} t CO2e"),
     ):
         table.add_row(label, value)

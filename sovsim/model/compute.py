@@ -72,6 +72,7 @@ class Fleet:
         self.loss_cause: tuple[str, float | None] | None = None  #: why capacity last went away
         self.on_capacity_lost: Callable[[float], None] = lambda now: None
         self._advanced_to = 0.0
+        self._up: dict[str, int] = {}
 
     @property
     def power_w(self) -> list[float]:
@@ -117,26 +118,25 @@ class Fleet:
             self._write(now)
 
     def owned_up(self, now: float) -> dict[str, int]:
+        """Working owned GPUs by kind (do not modify the returned dict)."""
         self.advance(now)
-        out: dict[str, int] = {}
-        for b in self.batches:
-            if not b.retired and b.up:
-                out[b.kind] = out.get(b.kind, 0) + b.up
-        return out
+        return self._up
 
     def _write(self, now: float) -> None:
+        """Recount the working GPUs by kind and write the changed kinds to the ledger."""
         counts = dict.fromkeys(self.kinds, 0)
         for b in self.batches:
             if not b.retired:
                 counts[b.kind] += b.up
+        self._up = {k: n for k, n in counts.items() if n}
         for g, kind in enumerate(self.kinds):
             if self.ledger.gpus[self.ledger.n - 1, g] != counts[kind]:
                 self.ledger.set(now, gpus=(g, counts[kind]))
 
     # -- rented GPUs -----------------------------------------------------------------------------------
     def rent(self, now: float, contract: Contract) -> None:
+        """Sign a contract: its GPUs are reserved for training runs and billed for the hours they run."""
         self.contract = contract
-        self.ledger.set(now, rented=contract.gpus)
 
     def revoke(self, now: float, event: int) -> None:
         c = self.contract
@@ -144,7 +144,6 @@ class Fleet:
             return
         c.active = False
         c.revoked_event = event
-        self.ledger.set(now, rented=0)
         self.loss_cause = (self.log.events[event].details, self.log.events[event].time_days)
         self.log.log(now, "compute", "revoked", f"cloud contract with {c.provider} ({c.jurisdiction}) revoked: "
                                                 f"{c.gpus:,} rented GPUs gone overnight", key=True)
@@ -155,7 +154,6 @@ class Fleet:
         if c is None or c.active:
             return
         c.active = True
-        self.ledger.set(now, rented=c.gpus)
         self.log.log(now, "compute", "recontract", f"new cloud contract with {c.provider}: {c.gpus:,} GPUs", key=True)
 
     def rented(self) -> dict[str, int]:
@@ -178,8 +176,9 @@ class Fleet:
         c = self.contract
         return bool(self.owned_up(now)) or (c is not None and c.active and c.jurisdiction == HOME and c.gpus > 0)
 
-    def set_training(self, now: float, share_of_owned: float) -> None:
-        self.ledger.set(now, train=share_of_owned)
+    def set_training(self, now: float, share_of_owned: float, rented: int = 0) -> None:
+        """A run starts (or stops, with zeros): the share of the owned fleet it uses and the rented GPUs."""
+        self.ledger.set(now, train=share_of_owned, rented=rented)
 
 
 def retire(env: Any, fleet: Fleet, batch: Batch, lifetime_days: float, log: EventLog) -> Any:

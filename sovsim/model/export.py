@@ -7,6 +7,8 @@ from the weights of the country's tier.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,7 @@ __all__ = ["Regimes", "export_regimes", "TIER_WEIGHTS"]
 #: times, and rarely cut off; Tier 3 (arms-embargoed countries) mostly licensed or embargoed.
 TIER_WEIGHTS = {
     1: (0.85, 0.0, 0.15, 0.0),
-    2: (0.35, 0.35, 0.25, 0.05),
+    2: (0.45, 0.30, 0.245, 0.005),
     3: (0.05, 0.15, 0.30, 0.50),
 }
 
@@ -50,28 +52,30 @@ class Regimes:
 def export_regimes(env: Any, regimes: Regimes, rng: np.random.Generator, log: EventLog) -> Any:
     """Rule changes arrive as a Poisson stream; each moves one jurisdiction to a new regime."""
     p = regimes.params
-    weights = np.array([p.jurisdictions[n].change_weight for n in regimes.names], dtype=float)
-    if p.changes_per_year <= 0 or not regimes.names or weights.sum() <= 0:
+    weights = [p.jurisdictions[n].change_weight for n in regimes.names]
+    if p.changes_per_year <= 0 or not regimes.names or sum(weights) <= 0:
         return
-    weights /= weights.sum()
-    tier = np.array(TIER_WEIGHTS[p.tier])
+    cumulative = list(itertools.accumulate(w / sum(weights) for w in weights))
+    tier = TIER_WEIGHTS[p.tier]
     number = 0
     while True:
         yield env.timeout(rng.exponential(DAYS_PER_YEAR / p.changes_per_year))
-        u_who, u_what = rng.random(), rng.random()
-        who = regimes.names[min(len(weights) - 1, int(np.searchsorted(np.cumsum(weights), u_who, side="right")))]
-        current = REGIMES.index(regimes.regime[who])
-        odds = tier.copy()
-        odds[current] = 0.0
-        if odds.sum() <= 0:
-            continue
-        odds /= odds.sum()
-        new = REGIMES[min(len(odds) - 1, int(np.searchsorted(np.cumsum(odds), u_what, side="right")))]
+        u_who, u_what, u_keep = rng.random(), rng.random(), rng.random()
+        who = regimes.names[min(len(weights) - 1, bisect.bisect_right(cumulative, u_who))]
         number += 1
+        if regimes.regime[who] == "embargoed" and u_keep < p.embargo_persistence:
+            log.log(env.now, "export", "tighten", f"export rule change #{number}: {who} keeps its embargo")
+            continue
+        current = REGIMES.index(regimes.regime[who])
+        odds = [0.0 if i == current else w for i, w in enumerate(tier)]
+        if sum(odds) <= 0:
+            continue
+        cut = list(itertools.accumulate(w / sum(odds) for w in odds))
+        new = REGIMES[min(len(odds) - 1, bisect.bisect_right(cut, u_what))]
         old = regimes.regime[who]
         regimes.regime[who] = new
         event = log.log(env.now, "export", "regime", f"export rule change #{number}: {who} {old} → {new}",
-                        key=True)
+                        key="embargoed" in (old, new))
         regimes.last_change[who] = event
         for listener in list(regimes.listeners):
             listener(env.now, who, new, event)

@@ -43,6 +43,7 @@ class Hardware:
                                      "sovereign_cloud": c.sovereign_cloud_provider}.get(c.strategy)
         self.regimes.listeners.append(self._regime_changed)
         self.proc.on_delivered = self._delivered
+        self.proc.on_blocked = lambda now: self.on_change(now)
         self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's starved check
 
     @property
@@ -91,7 +92,10 @@ class Hardware:
 
     # -- the coroner's questions -----------------------------------------------------------------------
     def starved(self, now: float) -> bool:
-        return not self.fleet.usable(now)
+        """No usable training compute, and none on its way (an order in the normal allocation queue is)."""
+        if self.fleet.usable(now):
+            return False
+        return not any(o.status == "open" and not o.blocked for o in self.proc.orders)
 
     def why_starved(self, since: float) -> tuple[str, float | None]:
         if self.fleet.loss_cause is not None:

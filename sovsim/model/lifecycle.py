@@ -127,7 +127,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         wall_h, interruptions = _interrupted(work_h, count, compute, rng)
         owned = fleet.owned_up(env.now)
         used_owned = sum(min(n, gpus.get(k, 0)) for k, n in owned.items())
-        fleet.set_training(env.now, used_owned / max(1, sum(owned.values())))
+        fleet.set_training(env.now, used_owned / max(1, sum(owned.values())), count - used_owned)
         log.log(env.now, "lifecycle", "run-start",
                 f"cycle {programme.cycle}: training run of {left:.2e} FLOP on {count:,} GPUs "
                 f"({wall_h / 24:.0f} days, {interruptions} interruptions)")
@@ -146,7 +146,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
             continue
         finally:
             programme.running = False
-            fleet.set_training(env.now, 0.0)
+            fleet.set_training(env.now, 0.0, 0)
         programme.add_run(count * wall_h, work_h, wall_h, interruptions)
         left = 0.0
 

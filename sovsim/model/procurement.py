@@ -59,6 +59,7 @@ class Procurement:
     rng: Any = None  #: the procurement stream: one market draw per order
     changed: Any = None  #: a SimPy event triggered at the next regime change
     on_delivered: Callable[[float, Batch], None] = lambda now, batch: None
+    on_blocked: Callable[[float], None] = lambda now: None
     affordable_usd: Callable[[], float] = lambda: 0.0  #: what the treasury can spend on a refresh now
 
     @property
@@ -101,8 +102,9 @@ def purchase(env: Any, proc: Procurement, order: Order) -> Any:
                 cause = log.events[root if root is not None else event]
                 proc.fleet.loss_cause = proc.fleet.loss_cause or (cause.details, cause.time_days)
             patience = export.order_patience_days - (env.now - blocked_since)
-            if patience <= 0:
+            if patience <= 1e-6:  # (a timeout shorter than float resolution would never advance the clock)
                 order.status = "cancelled"
+                proc.on_blocked(env.now)
                 refund = order.price_usd * export.refund_fraction
                 if refund > 0:
                     proc.account.receive(env.now, refund)
@@ -118,6 +120,7 @@ def purchase(env: Any, proc: Procurement, order: Order) -> Any:
         now_route = proc.route(env.now, order)
         if now_route is None:
             route = None
+            proc.on_blocked(env.now)
             continue
         if now_route.nodes != route.nodes:
             log.log(env.now, "procurement", "reroute", f"{what} re-routed via {' → '.join(now_route.nodes)}")

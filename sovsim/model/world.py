@@ -185,6 +185,9 @@ class World:
 
     def _why_stale(self, since: float) -> Diagnosis:
         m, programme, curve, log = self.scenario.model, self.programme, self.curve, self.log
+        if programme.stage == "training" and not self.programme.running and not self.fleet.usable(since):
+            cause, when = self.hardware.why_starved(since)
+            return f"no compute to train release {len(programme.releases) + 1}: {cause}", when
         if not programme.releases:
             reason = f"no release within {m.first_release_deadline_months:g} months (cycle 1 in {programme.stage})"
             if programme.stage == "data" or programme.prep_capacity < 0.8:

@@ -283,8 +283,9 @@ class Compute(Section):
     recontract_days: float = param(
         90.0, "Days to sign a new cloud contract once an embargo is lifted", ge=0, le=3650, source="assumption")
     starved_grace_days: float = param(
-        540.0, "Days without any usable training compute before the programme is starved", ge=0,
-        source="assumption: 18 months, longer than the slowest normal lead time of 52 weeks (calibration.md §1)")
+        180.0, "Days without usable training compute, and none on its way, before the programme is starved "
+               "(an order waiting its normal lead time is on its way; a blocked one is not)", ge=0,
+        source="assumption: half a year without compute, like the grace of a stale model")
     server_power_factor: float = param(
         1.82, "Server power per GPU as a multiple of the GPU's TDP", ge=1, le=5,
         source="calibration.md §1 server power per GPU: DGX H100 10.2 kW / 8 = 1.82× TDP")
@@ -415,6 +416,10 @@ class Export(Section):
         3.0, "Rate of major export-rule changes", ge=0, le=52,
         source="calibration.md §2 rate of rule change: ≈1/yr 2022–24, 3–4/yr 2025; Poisson 2–4/yr defensible")
     jurisdictions: Mapping[str, Jurisdiction] = param(_default_jurisdictions(), "Foreign jurisdictions by code")
+    embargo_persistence: float = param(
+        0.8, "Chance that a rule change concerning an embargoing jurisdiction keeps (tightens) the embargo", ge=0,
+        le=1, source="calibration.md §2: controls on China tightened in every revision Oct 2022–Apr 2025 and were "
+                     "only partly relaxed (Aug and Dec 2025)")
     cap_h100_eq: float = param(
         49_901.0, "GPU cap of a 'capped' regime over its window, in H100-equivalents", ge=0,
         source="calibration.md §2: Tier-2 country cap ≈49,901 H100-eq for 2025–27")
