@@ -31,6 +31,7 @@ DEFAULTS = {
     "failures_per_gpu_year": (0.17, "calibration.md §4: all unexpected interruptions of Llama 3, per GPU-year"),
     "checkpoint_hours": (1.0, "assumption: hourly checkpoints"),
     "restart_minutes": (15.0, "calibration.md §4: 5–30 min per restart"),
+    "checkpoint_write_minutes": (1.0, "assumption: a one-minute stall per checkpoint (calibration.md §4)"),
 }
 
 
@@ -52,7 +53,8 @@ def estimate(*, gpu_hours: float | None = None, power_w: float | None = None, pu
              price_usd_per_kwh: float | None = None, params: float | None = None, tokens: float | None = None,
              gpu: str | None = None, gpus: int | None = None, mfu: float | None = None, failures: bool = False,
              failures_per_gpu_year: float | None = None, checkpoint_hours: float | None = None,
-             restart_minutes: float | None = None, runs: int = 200, seed: int = 0) -> dict[str, Any]:
+             restart_minutes: float | None = None, checkpoint_write_minutes: float | None = None, runs: int = 200,
+             seed: int = 0) -> dict[str, Any]:
     """Energy, carbon and cost of a training run, from GPU-hours and power or from a model and a cluster.
 
     Give either ``gpu_hours`` and ``power_w``, or ``params``, ``tokens``, ``gpu``, ``gpus`` and ``mfu``
@@ -111,31 +113,33 @@ def estimate(*, gpu_hours: float | None = None, power_w: float | None = None, pu
         if "days" not in out:
             raise EstimateError("failures", True, "a model and cluster (--params --tokens --gpu --gpus --mfu)")
         out.update(_failures(out["days"] * 24.0, out["gpus"], failures_per_gpu_year, checkpoint_hours,
-                             restart_minutes, runs, seed))
+                             restart_minutes, checkpoint_write_minutes, runs, seed))
     return out
 
 
 def _failures(work_h: float, gpus: int, rate: float | None, checkpoint_h: float | None,
-              restart_min: float | None, runs: int, seed: int) -> dict[str, Any]:
+              restart_min: float | None, write_min: float | None, runs: int, seed: int) -> dict[str, Any]:
     rate = DEFAULTS["failures_per_gpu_year"][0] if rate is None else rate
     checkpoint_h = DEFAULTS["checkpoint_hours"][0] if checkpoint_h is None else checkpoint_h
     restart_min = DEFAULTS["restart_minutes"][0] if restart_min is None else restart_min
+    write_min = DEFAULTS["checkpoint_write_minutes"][0] if write_min is None else write_min
     for name, value in (("failures_per_gpu_year", rate), ("checkpoint_hours", checkpoint_h), ("runs", runs)):
         _positive(name, value)
-    if not (math.isfinite(restart_min) and restart_min >= 0):
-        raise EstimateError("restart_minutes", restart_min, "a number ≥ 0")
+    for name, value in (("restart_minutes", restart_min), ("checkpoint_write_minutes", write_min)):
+        if not (math.isfinite(value) and value >= 0):
+            raise EstimateError(name, value, "a number ≥ 0")
     per_hour = gpus * rate / (365.25 * 24.0)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     width = int(per_hour * work_h * 3 + 32)
     while True:
         gaps = rng.exponential(1.0 / per_hour, size=(runs, width))
-        wall, interruptions, used = interrupted_runs(work_h, gaps, checkpoint_h, restart_min / 60.0)
+        wall, interruptions, used = interrupted_runs(work_h, gaps, checkpoint_h, restart_min / 60.0, write_min / 60.0)
         if (used <= width).all():
             break
         width *= 2
     return {"interruptions": float(interruptions.mean()), "goodput": float((work_h / wall).mean()),
             "wall_days": float(wall.mean() / 24.0), "failures_per_gpu_year": rate, "checkpoint_hours": checkpoint_h,
-            "restart_minutes": restart_min, "runs": runs}
+            "restart_minutes": restart_min, "checkpoint_write_minutes": write_min, "runs": runs}
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,7 @@ def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
 @click.option("--failures-per-gpu-year", type=float, help="Interruption rate per GPU [default: 0.17].")
 @click.option("--checkpoint-hours", type=float, help="Hours between checkpoints [default: 1].")
 @click.option("--restart-minutes", type=float, help="Minutes to restart after a failure [default: 15].")
+@click.option("--checkpoint-write-minutes", type=float, help="Minutes each checkpoint stalls the run [default: 1].")
 @click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True, help="Monte Carlo runs.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")

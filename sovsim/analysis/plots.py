@@ -154,9 +154,11 @@ def prim_box_plot(box: PrimBox) -> Figure:
             ax.barh(y, 1.0, color="0.9", height=0.5)
             if r["kind"] == "categorical":
                 kept = [v.strip() for v in str(r["values"]).split(",")]
-                share = len(kept) / max(float(r.get("of", len(kept)) or len(kept)), 1.0)
+                share = len(kept) / max(float(r["categories"]), 1.0)
                 ax.barh(y, share, color="#1565c0", height=0.5)
-                ax.text(0.01, y, "{" + ", ".join(kept) + "}", va="center", ha="left", color="white", fontsize=8)
+                inside = share >= 0.5
+                ax.text(0.01 if inside else share + 0.01, y, "{" + ", ".join(kept) + "}", va="center", ha="left",
+                        color="white" if inside else "black", fontsize=8)
                 qp = r["qp_lower"]
                 ax.text(1.02, y, f"qp {qp:.2g}" if np.isfinite(qp) else "", va="center", fontsize=8)
                 continue

@@ -460,7 +460,8 @@ class PrimBox:
     def limits(self, i: int | None = None) -> pd.DataFrame:
         """The restricted limits of step ``i`` as a table.
 
-        Columns: name, kind, lower, upper, values, qp_lower, qp_upper, and the range of the data (min, max).
+        Columns: name, kind, lower, upper, values, qp_lower, qp_upper, the range of the data (min, max), and
+        for a categorical dimension how many categories it has.
         """
         i = self._index(i)
         d, prim = self.prim.data, self.prim
@@ -472,13 +473,13 @@ class PrimBox:
                 j = d.numeric.index(name)
                 rows.append({"name": name, "kind": "integer" if d.is_int[j] else "real", "lower": lim[0],
                              "upper": lim[1], "values": None, "qp_lower": lower_qp, "qp_upper": upper_qp,
-                             "min": float(prim.init.lo[j]), "max": float(prim.init.hi[j])})
+                             "min": float(prim.init.lo[j]), "max": float(prim.init.hi[j]), "categories": np.nan})
             else:
                 c = d.categorical.index(name)
                 rows.append({"name": name, "kind": "categorical", "lower": np.nan, "upper": np.nan,
                              "values": ", ".join(map(str, lim)), "qp_lower": lower_qp, "qp_upper": upper_qp,
-                             "min": np.nan, "max": np.nan, "of": len(d.categories[c])})
-        columns = ["name", "kind", "lower", "upper", "values", "qp_lower", "qp_upper", "min", "max"]
+                             "min": np.nan, "max": np.nan, "categories": len(d.categories[c])})
+        columns = ["name", "kind", "lower", "upper", "values", "qp_lower", "qp_upper", "min", "max", "categories"]
         return pd.DataFrame(rows, columns=columns)
 
     def significant(self, i: int | None = None, alpha: float = 0.05) -> bool:

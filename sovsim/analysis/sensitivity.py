@@ -66,7 +66,7 @@ def sobol_indices(results: SweepResults, outcome: pd.Series, seed: int = 0) -> S
     return SensitivityResult("sobol", table, tuple(notes))
 
 
-def feature_scores(x: pd.DataFrame, outcome: pd.Series, seed: int = 0, trees: int = 200) -> SensitivityResult:
+def feature_scores(x: pd.DataFrame, outcome: pd.Series, seed: int = 0, trees: int = 100) -> SensitivityResult:
     """Extra-trees impurity scores of each column of ``x`` for the outcome (categories as codes)."""
     from sklearn.ensemble import ExtraTreesClassifier
 

@@ -11,5 +11,5 @@ __all__ = ["warm"]
 def warm() -> None:
     """Compile (or load from cache) every kernel; the sweep driver calls this before forking workers."""
     _warm_accounting()
-    interrupted_run(1.0, np.ones(2), 1.0, 0.1)
-    interrupted_runs(1.0, np.ones((2, 2)), 1.0, 0.1)
+    interrupted_run(1.0, np.ones(2), 1.0, 0.1, 0.01)
+    interrupted_runs(1.0, np.ones((2, 2)), 1.0, 0.1, 0.01)

@@ -160,7 +160,8 @@ def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Gene
     width = int(per_hour * work_h * 2 + 16)
     while True:
         gaps = rng.exponential(1.0 / per_hour, size=width)
-        wall_h, interruptions, used = interrupted_run(work_h, gaps, compute.checkpoint_hours, restart_h)
+        wall_h, interruptions, used = interrupted_run(work_h, gaps, compute.checkpoint_hours, restart_h,
+                                                      compute.checkpoint_write_minutes / 60.0)
         if used <= width:
             return wall_h, interruptions
         width *= 4
