@@ -8,6 +8,7 @@ from the weights of the country's tier.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from sovsim.scenario.schema import REGIMES
 if TYPE_CHECKING:
     from sovsim.scenario.schema import Export
 
-__all__ = ["Regimes", "export_regimes", "TIER_WEIGHTS"]
+__all__ = ["Regimes", "export_regimes", "scheduled_changes", "TIER_WEIGHTS"]
 
 #: Chance of each regime (open, capped, licensed, embargoed) after a rule change, by tier. Assumption anchored
 #: in calibration.md §2: Tier 1 faced no cap; Tier 2 (most countries) was capped in Jan 2025, licensed at other
@@ -48,6 +49,15 @@ class Regimes:
     def of(self, jurisdictions: frozenset[str]) -> set[str]:
         return {self.regime.get(j, "open") for j in jurisdictions}
 
+    def apply(self, now: float, who: str, new: str, label: str, log: EventLog) -> None:
+        """Move ``who`` to regime ``new``, log it, and tell the listeners."""
+        old = self.regime[who]
+        self.regime[who] = new
+        event = log.log(now, "export", "regime", f"{label}: {who} {old} → {new}", key="embargoed" in (old, new))
+        self.last_change[who] = event
+        for listener in list(self.listeners):
+            listener(now, who, new, event)
+
 
 def export_regimes(env: Any, regimes: Regimes, rng: np.random.Generator, log: EventLog) -> Any:
     """Rule changes arrive as a Poisson stream; each moves one jurisdiction to a new regime."""
@@ -72,10 +82,15 @@ def export_regimes(env: Any, regimes: Regimes, rng: np.random.Generator, log: Ev
             continue
         cut = list(itertools.accumulate(w / sum(odds) for w in odds))
         new = REGIMES[min(len(odds) - 1, bisect.bisect_right(cut, u_what))]
-        old = regimes.regime[who]
-        regimes.regime[who] = new
-        event = log.log(env.now, "export", "regime", f"export rule change #{number}: {who} {old} → {new}",
-                        key="embargoed" in (old, new))
-        regimes.last_change[who] = event
-        for listener in list(regimes.listeners):
-            listener(env.now, who, new, event)
+        regimes.apply(env.now, who, new, f"export rule change #{number}", log)
+
+
+def scheduled_changes(env: Any, regimes: Regimes, start: dt.date, log: EventLog) -> Any:
+    """Applies the scenario's rule changes on their fixed dates."""
+    for name, change in sorted(regimes.params.schedule.items(), key=lambda kv: (kv[1].date, kv[0])):
+        at = float((change.date - start).days)
+        if at < env.now:
+            continue
+        yield env.timeout(at - env.now)
+        if regimes.regime[change.jurisdiction] != change.regime:
+            regimes.apply(env.now, change.jurisdiction, change.regime, f"scheduled rule change {name}", log)

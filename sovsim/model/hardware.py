@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from sovsim.model.compute import Batch, Contract, Fleet
-from sovsim.model.export import Regimes, export_regimes
+from sovsim.model.export import Regimes, export_regimes, scheduled_changes
 from sovsim.model.ledger import Ledger
 from sovsim.model.procurement import Procurement, place_order, refresh
 from sovsim.model.records import EventLog
@@ -54,6 +54,8 @@ class Hardware:
     def start(self) -> None:
         env, c = self.env, self.scenario.compute
         env.process(export_regimes(env, self.regimes, self._export_rng, self.log))
+        if self.scenario.export.schedule:
+            env.process(scheduled_changes(env, self.regimes, self.scenario.calendar.start_date, self.log))
         if c.strategy in ("own", "hybrid") and c.gpu_count > 0:
             place_order(env, self.proc, c.gpu, c.gpu_count)
         if self.provider is not None and c.rented_gpus > 0:

@@ -65,6 +65,10 @@ def check_supply(scenario: Scenario) -> None:
         if node.products and not nx.has_path(graph, name, COUNTRY):
             raise ScenarioError(f"{where}.{name}.supplies", list(node.supplies),
                                 "a chain of suppliers that reaches 'country'", f"{name} has no path to the country:")
+    for name, change in scenario.export.schedule.items():
+        if change.jurisdiction not in scenario.export.jurisdictions:
+            raise ScenarioError(f"export.schedule.{name}.jurisdiction", change.jurisdiction,
+                                "one of " + ", ".join(scenario.export.jurisdictions), "unknown jurisdiction")
     c = scenario.compute
     designers = {p for node in nodes.values() for p in node.products}
     if c.gpu not in designers:

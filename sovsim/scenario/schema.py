@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sovsim.scenario.fields import ScenarioError, Section, param
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
-           "Supply", "Jurisdiction", "Export", "Scenario"]
+           "Supply", "Jurisdiction", "ScheduledChange", "Export", "Scenario"]
 
 STRATEGIES = ("scratch", "continue", "finetune")
 GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic")
@@ -404,6 +404,15 @@ class Jurisdiction(Section):
     initial_regime: str = param("open", "Regime toward the country on day 0", choices=REGIMES)
 
 
+@dataclass(frozen=True)
+class ScheduledChange(Section):
+    """A rule change on a fixed date, on top of the random ones (for what-if questions and exact tests)."""
+
+    date: dt.date = param(dt.date(2030, 1, 1), "When the change takes effect")
+    jurisdiction: str = param("US", "Which jurisdiction changes its regime")
+    regime: str = param("embargoed", "The new regime", choices=REGIMES)
+
+
 def _default_jurisdictions() -> dict[str, Jurisdiction]:
     # calibration.md §2: the US made 8–9 major rule changes 2022–26; Taiwan and Korea followed US rules (FDPR).
     return {"US": Jurisdiction(0.85, "open"), "TW": Jurisdiction(0.1, "open"), "KR": Jurisdiction(0.05, "open")}
@@ -424,6 +433,7 @@ class Export(Section):
         0.8, "Chance that a rule change concerning an embargoing jurisdiction keeps (tightens) the embargo", ge=0,
         le=1, source="calibration.md §2: controls on China tightened in every revision Oct 2022–Apr 2025 and were "
                      "only partly relaxed (Aug and Dec 2025)")
+    schedule: Mapping[str, ScheduledChange] = param({}, "Rule changes on fixed dates, by name")
     cap_h100_eq: float = param(
         49_901.0, "GPU cap of a 'capped' regime over its window, in H100-equivalents", ge=0,
         source="calibration.md §2: Tier-2 country cap ≈49,901 H100-eq for 2025–27")
