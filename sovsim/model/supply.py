@@ -130,6 +130,9 @@ class SupplyChain:
         for n in self.order:  # inputs come before what they supply
             if g.nodes[n]["jurisdiction"] in embargoed:
                 continue
+            if g.nodes[n]["kind"] == "country":  # the destination takes whatever arrives by some route
+                ok.add(n)
+                continue
             kinds: dict[str, bool] = {}
             for p in g.predecessors(n):
                 kind = g.nodes[p]["kind"]

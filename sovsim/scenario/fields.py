@@ -21,7 +21,7 @@ from typing import Any
 
 __all__ = ["ScenarioError", "Section", "param", "build", "allowed_text", "to_plain", "section_fields"]
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
 class ScenarioError(ValueError):
@@ -106,7 +106,7 @@ def allowed_text(hint: Any, meta: Mapping[str, Any]) -> str:
         return "an array of strings"
     if typing.get_origin(hint) in (dict, Mapping):
         inner = typing.get_args(hint)[1]
-        return f"a table of named {inner.__name__} tables (names: lowercase letters, digits, _)"
+        return f"a table of named {inner.__name__} tables (names: letters, digits, _ and -)"
     kind = "an integer" if hint is int else "a number"
     lo = [f"≥ {_num(meta['ge'])}" if meta.get("ge") is not None else None,
           f"> {_num(meta['gt'])}" if meta.get("gt") is not None else None]
@@ -191,8 +191,8 @@ def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
         out = {}
         for key, sub in value.items():
             if not _NAME.fullmatch(str(key)):
-                raise ScenarioError(_join(path, str(key)), key, "a name of lowercase letters, digits and _",
-                                    "bad name")
+                raise ScenarioError(_join(path, str(key)), key,
+                                    "a name of letters, digits, _ and - (starting with a letter)", "bad name")
             out[str(key)] = build(inner, sub, _join(path, str(key)))
         return types.MappingProxyType(out)
     raise TypeError(f"{path}: unsupported field type {hint!r}")  # a declaration error, not a user error
