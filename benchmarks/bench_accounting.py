@@ -120,6 +120,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     touched = segments * (6 * 8 + 4 * 2 * 8)  # six ledger columns, four profile look-ups of two values each
     bandwidth = memory_bandwidth_bytes_per_s()
     bills, totals = accounting_share(scenario, 50 if quick else 200)
+    run_us = failure_kernel_per_run_us(scenario)
     return [
         {"benchmark": "accounting: one future, kernel", "value": t_kernel * 1e6, "unit": "µs"},
         {"benchmark": "accounting: one future, NumPy twin", "value": t_numpy * 1e6, "unit": "µs"},
@@ -135,15 +136,19 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         {"benchmark": "accounting: share of a future's wall time, monthly bills", "value": bills * 100, "unit": "%"},
         {"benchmark": "accounting: share of a future's wall time, kernel totals", "value": totals * 100, "unit": "%",
          "target": 2.0, "direction": "max"},
+        {"benchmark": "reliability: failure kernel per training run (draws + kernel)", "value": run_us, "unit": "µs",
+         "note": "one training cycle of the default preset"},
     ]
 
 
-def main() -> None:
-    for row in run():
-        target = row.get("target")
-        extra = f" (target {'≥' if row.get('direction') == 'min' else '≤'} {target:g})" if target else ""
-        print(f"{row['benchmark']}: {row['value']:.3g} {row['unit']}{extra} {row.get('note', '')}")
+def failure_kernel_per_run_us(scenario: sovsim.Scenario) -> float:
+    """Cost of timing one training run of the preset: drawing its failure gaps and the reliability kernel."""
+    from sovsim.model.gpus import GPUS
+    from sovsim.model.lifecycle import _interrupted, training_flops
 
-
-if __name__ == "__main__":
-    main()
+    rng = np.random.default_rng(0)
+    gpus = int(scenario.compute.gpu_count * scenario.model.training_share)
+    flops_per_hour = gpus * GPUS[scenario.compute.gpu].peak_flops * scenario.model.mfu * 3600.0
+    work_h = training_flops(scenario.model) / flops_per_hour
+    _interrupted(work_h, gpus, scenario.compute, rng)
+    return best_of(lambda: _interrupted(work_h, gpus, scenario.compute, rng), number=2000) * 1e6
