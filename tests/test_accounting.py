@@ -29,13 +29,13 @@ from sovsim.model.energy import profiles_for
 from sovsim.model.ledger import Ledger
 from sovsim.model.world import World
 
-HOURS = 240
+HOURS = 48
 finite = {"allow_nan": False, "allow_infinity": False}
 
 
 @st.composite
 def ledgers(draw: st.DrawFn, generations: int = 2) -> dict:
-    """A random ledger of 1–12 segments inside a 240-hour profile, with random hourly profiles."""
+    """A random ledger of 1–12 segments inside a 48-hour profile, with random hourly profiles."""
     n = draw(st.integers(1, 12))
     times = sorted(draw(st.lists(st.floats(0, HOURS - 1, **finite), min_size=n, max_size=n, unique=True)))
     end = draw(st.floats(times[-1], HOURS + 5, **finite))
