@@ -131,11 +131,21 @@ def bench_accounting(quick: bool) -> list[dict[str, Any]]:
             for r in run(quick)]
 
 
+def bench_prim(quick: bool) -> list[dict[str, Any]]:
+    """sovsim's PRIM against EMA Workbench's on 100,000 rows × 20 uncertainties: time ratio and the same box."""
+    sys.path.insert(0, str(HERE))
+    from bench_prim import run
+
+    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
+            for r in run(quick)]
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
     "future": bench_future,
     "accounting": bench_accounting,
     "sweep": bench_sweep,
     "memory": bench_driver_memory,
+    "prim": bench_prim,
 }
 
 

@@ -260,7 +260,7 @@ def test_numba_kernels_agree_with_their_numpy_twins(data, peel_alpha, mass_min) 
 
 
 @given(prim_data())
-def test_violation_counts_agree_with_their_twin(data) -> None:
+def test_nested_counts_agree_with_counting_every_row(data) -> None:
     x, y = data
     try:
         runner = Prim(x, y)
@@ -268,12 +268,34 @@ def test_violation_counts_agree_with_their_twin(data) -> None:
         return
     box = runner.find_box()
     d = runner.data
-    rows = np.arange(len(y))
+    rows = box.rows
+    lo = np.vstack([box.limits_at(i).lo for i in range(len(box))]) if d.numeric else np.zeros((len(box), 0))
+    hi = np.vstack([box.limits_at(i).hi for i in range(len(box))]) if d.numeric else np.zeros((len(box), 0))
+    allowed = np.stack([box.limits_at(i).allowed for i in range(len(box))])
+    numeric = (lo != runner.init.lo) | (hi != runner.init.hi)
+    categorical = (allowed != runner.init.allowed).any(axis=2)
+    # the peeling steps: each box inside the one before
+    m = 1
+    while m < len(box) and (lo[m] >= lo[m - 1]).all() and (hi[m] <= hi[m - 1]).all() and \
+            (allowed[m] <= allowed[m - 1]).all():
+        m += 1
+    sorted_rows = np.ascontiguousarray(np.vstack([rows[np.argsort(d.xt[:, rows], axis=1)],
+                                                  rows[np.argsort(d.xc[:, rows], axis=1)]]))
+    cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m])
+    fast = kernels.nested_counts(runner.y, sorted_rows, len(y), float(len(rows)), float(y[rows].sum()), m,
+                                 2 * len(d.numeric) + len(d.categorical), *cuts)
+    slow = kernels.relaxed_counts(d.xt, d.xc, rows, runner.y, lo[:m], hi[:m], allowed[:m], numeric[:m],
+                                  categorical[:m])
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)
+    # and the per-row test itself against its definition
     for i in range(len(box)):
         limits = box.limits_at(i)
-        numeric, categorical = runner._restricted(limits)
-        args = (d.xt, d.xc, rows, limits.lo, limits.hi, limits.allowed, np.flatnonzero(numeric),
-                np.flatnonzero(categorical))
-        fast, slow = kernels.violations(*args), kernels.violations_numpy(*args)
-        np.testing.assert_array_equal(fast[0], slow[0])
-        np.testing.assert_array_equal(fast[1], slow[1])
+        count, which = runner.violations(rows, limits)
+        for t, r in enumerate(rows):
+            broken = [2 * j for j in np.flatnonzero(numeric[i]) if d.xt[j, r] < limits.lo[j]]
+            broken += [2 * j + 1 for j in np.flatnonzero(numeric[i]) if d.xt[j, r] > limits.hi[j]]
+            broken += [2 * len(d.numeric) + c for c in np.flatnonzero(categorical[i])
+                       if not limits.allowed[c, d.xc[c, r]]]
+            assert count[t] == min(len(broken), 2)
+            assert which[t] == (broken[0] if len(broken) == 1 else -1)

@@ -166,8 +166,6 @@ class Prim:
         self.n_cols = len(d.numeric) + len(d.categorical)
         self.boxes: list[PrimBox] = []
         self._peel_kernel = kernels.best_peel if engine == "numba" else kernels.best_peel_numpy
-        self._violations = kernels.violations if engine == "numba" else kernels.violations_numpy
-        self._relaxed_counts = kernels.relaxed_counts if engine == "numba" else kernels.relaxed_counts_numpy
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -206,6 +204,7 @@ class Prim:
         rows = box.rows
         members = rows.copy()
         orders = _sorted_rows(d.xt, rows)
+        box._sorted = orders.copy()
         n_box = rows.shape[0]
         lo, hi, allowed = self.init.lo.copy(), self.init.hi.copy(), self.init.allowed.copy()
         while True:
@@ -249,8 +248,8 @@ class Prim:
     def violations(self, rows: np.ndarray, limits: _Limits) -> tuple[np.ndarray, np.ndarray]:
         """Per row: restricted limits broken (0, 1, 2+) and which one when exactly one (see the kernel)."""
         numeric, categorical = self._restricted(limits)
-        return self._violations(self.data.xt, self.data.xc, rows, limits.lo, limits.hi, limits.allowed,
-                                np.flatnonzero(numeric), np.flatnonzero(categorical))
+        return kernels.violations(self.data.xt, self.data.xc, rows, limits.lo, limits.hi, limits.allowed,
+                                  np.flatnonzero(numeric), np.flatnonzero(categorical))
 
     def _paste(self, box: PrimBox) -> None:
         d, dn = self.data, len(self.data.numeric)
@@ -327,6 +326,7 @@ class PrimBox:
         self._n: list[int] = []
         self._k: list[float] = []
         self._qp: list[dict[str, tuple[float, float]]] = []
+        self._sorted: np.ndarray | None = None  #: ``rows`` sorted by each numeric column
         self.selected = 0
         self.append(prim.init, rows.shape[0], float(prim.y[rows].sum()))
 
@@ -433,8 +433,7 @@ class PrimBox:
         allowed = np.stack([lim.allowed for lim in self._limits])
         numeric_res = (lo != prim.init.lo) | (hi != prim.init.hi)
         categorical_res = (allowed != prim.init.allowed).any(axis=2)
-        counts = prim._relaxed_counts(d.xt, d.xc, self.rows, prim.y, lo, hi, allowed, numeric_res, categorical_res)
-        inside_n, inside_k, extra_n, extra_k = counts
+        inside_n, inside_k, extra_n, extra_k = self._counts(lo, hi, allowed, numeric_res, categorical_res)
         keys: list[tuple[int, str, int]] = []
         index: list[tuple[int, int]] = []  # (step, limit number)
         for i in range(len(self)):
@@ -456,6 +455,35 @@ class PrimBox:
         for (i, name, side), value in zip(keys, values):
             pair = self._qp[i].get(name, (np.nan, np.nan))
             self._qp[i][name] = (float(value), pair[1]) if side == 0 else (pair[0], float(value))
+
+    def _counts(self, lo: np.ndarray, hi: np.ndarray, allowed: np.ndarray, numeric_res: np.ndarray,
+                categorical_res: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The counts behind the quasi-p-values of every step.
+
+        Along the peeling (each box inside the one before) the nested kernel visits only the rows each step
+        cuts off; the steps after it (pasting, dropped restrictions) are counted row by row.
+        """
+        prim, d = self.prim, self.prim.data
+        if prim.engine == "numpy":
+            return kernels.relaxed_counts(d.xt, d.xc, self.rows, prim.y, lo, hi, allowed, numeric_res,
+                                          categorical_res)
+        nested = (lo[1:] >= lo[:-1]).all(axis=1) & (hi[1:] <= hi[:-1]).all(axis=1) & \
+            (allowed[1:] <= allowed[:-1]).all(axis=(1, 2))
+        m = 1 + (int(np.argmin(nested)) if not nested.all() else int(nested.shape[0]))
+        if self._sorted is None:
+            self._sorted = _sorted_rows(d.xt, self.rows)
+        by_code = self.rows[np.argsort(d.xc[:, self.rows], axis=1, kind="stable")] if d.categorical else \
+            np.zeros((0, self.rows.shape[0]), dtype=np.int64)
+        sorted_rows = np.ascontiguousarray(np.vstack([self._sorted, by_code]))
+        cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m])
+        head = kernels.nested_counts(prim.y, sorted_rows, prim.n, float(self.rows.shape[0]),
+                                     float(prim.y[self.rows].sum()), m, 2 * len(d.numeric) + len(d.categorical),
+                                     *cuts)
+        if m == len(lo):
+            return head
+        tail = kernels.relaxed_counts(d.xt, d.xc, self.rows, prim.y, lo[m:], hi[m:], allowed[m:], numeric_res[m:],
+                                      categorical_res[m:])
+        return tuple(np.concatenate([a, b]) for a, b in zip(head, tail))  # type: ignore[return-value]
 
     def limits(self, i: int | None = None) -> pd.DataFrame:
         """The restricted limits of step ``i`` as a table.

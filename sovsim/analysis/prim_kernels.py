@@ -11,12 +11,14 @@ a categorical one by dropping one category. The score is the gain in mean divide
 unrestricted, then to the first in order (numeric columns upper before lower, then categories). Each
 numeric column keeps its box members sorted by value (``orders``), so a peel costs the points it removes.
 
-``violations`` tells, for each point, how many restricted limits it breaks (0, 1 or 2 = more) and which
-one when it is exactly one: the counts behind pasting. ``relaxed_counts`` turns the same test into the
-counts behind the quasi-p-values of every step of a trajectory at once (in parallel over the steps).
+``violations`` (NumPy) tells, for each point, how many restricted limits it breaks (0, 1 or 2 = more) and
+which one when it is exactly one: the counts behind pasting. ``relaxed_counts`` (NumPy) turns the same test
+into the counts behind the quasi-p-values of every step of a trajectory, testing every row at every step;
+``nested_counts`` gets the same counts along the peeling steps, where each box lies inside the one before,
+by visiting only the rows each step cuts off.
 
-Each kernel has a NumPy twin (``*_numpy``) that sorts afresh instead of keeping orders; tests check that the
-two agree.
+The numba kernels have NumPy twins that tests hold them to: ``best_peel_numpy`` sorts afresh instead of
+keeping orders, and ``relaxed_counts`` is the twin of ``nested_counts``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["quantile", "best_peel", "best_peel_numpy", "violations", "violations_numpy", "relaxed_counts",
-           "relaxed_counts_numpy", "compact", "NO_PEEL"]
+__all__ = ["quantile", "best_peel", "best_peel_numpy", "compact", "violations", "relaxed_counts", "nested_counts",
+           "nested_cuts", "NO_PEEL"]
 
 #: ``kind`` of the answer of :func:`best_peel` when no candidate exists.
 NO_PEEL = -1
@@ -82,6 +84,39 @@ def _lenient1_py(mean_old: float, k_new: float, n_new: int, n_old: int) -> float
 
 
 @numba.njit(cache=True)
+def _numeric_peel(col: np.ndarray, order: np.ndarray, n_box: int, y: np.ndarray, q: float, is_int: bool,
+                  bound: float, upper: bool) -> tuple[int, float, float]:  # pragma: no cover
+    """One side of a numeric peel at quantile ``q``: (points removed, cases removed, new limit).
+
+    A float column keeps ``x ≤ q`` (upper) or ``x ≥ q`` (lower) and the limit is ``q``. An integer column
+    peels at the whole value below ``q`` (truncated), or removes every point at the current ``bound`` when
+    that is where the truncation lands; its limit is the outermost value kept.
+    """
+    cut = q
+    inclusive = False
+    if is_int:
+        cut = float(math.trunc(q))
+        if cut == bound:
+            inclusive = True
+    removed = 0
+    k_removed = 0.0
+    t = n_box - 1 if upper else 0
+    while 0 <= t < n_box:
+        v = col[order[t]]
+        if (v > cut if upper else v < cut) or (inclusive and v == cut):
+            removed += 1
+            k_removed += y[order[t]]
+            t += -1 if upper else 1
+        else:
+            break
+    if not is_int:
+        return removed, k_removed, q
+    if 0 <= t < n_box:
+        return removed, k_removed, col[order[t]]
+    return removed, k_removed, col[order[n_box - 1 if upper else 0]]
+
+
+@numba.njit(cache=True)
 def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarray, y: np.ndarray,
               orders: np.ndarray, members: np.ndarray, n_box: int, lo: np.ndarray, hi: np.ndarray,
               init_lo: np.ndarray, init_hi: np.ndarray, allowed: np.ndarray, restricted: np.ndarray,
@@ -110,48 +145,13 @@ def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarr
         col = xt[j]
         order = orders[j]
         for side in (1, 0):  # upper first, as in EMA Workbench
-            q = _quantile_ordered(col, order, n_box, 1.0 - alpha if side == 1 else alpha)
-            removed = 0
-            k_removed = 0.0
-            if side == 1:
-                cut = q
-                strict = True  # remove x > cut
-                if is_int[j]:
-                    bp = float(math.trunc(q))
-                    if bp == hi[j]:
-                        strict = False  # remove x >= hi
-                        cut = hi[j]
-                    else:
-                        cut = bp
-                t = n_box - 1
-                while t >= 0 and (col[order[t]] > cut if strict else col[order[t]] >= cut):
-                    removed += 1
-                    k_removed += y[order[t]]
-                    t -= 1
-                if is_int[j]:
-                    limit = col[order[t]] if t >= 0 else col[order[n_box - 1]]
-                else:
-                    limit = q
+            upper = side == 1
+            q = _quantile_ordered(col, order, n_box, 1.0 - alpha if upper else alpha)
+            removed, k_removed, limit = _numeric_peel(col, order, n_box, y, q, is_int[j], hi[j] if upper else lo[j],
+                                                      upper)
+            if upper:
                 now_restricted = lo[j] != init_lo[j] or limit != init_hi[j]
             else:
-                cut = q
-                strict = True  # remove x < cut
-                if is_int[j]:
-                    bp = float(math.trunc(q))
-                    if bp == lo[j]:
-                        strict = False  # remove x <= lo
-                        cut = lo[j]
-                    else:
-                        cut = bp
-                t = 0
-                while t < n_box and (col[order[t]] < cut if strict else col[order[t]] <= cut):
-                    removed += 1
-                    k_removed += y[order[t]]
-                    t += 1
-                if is_int[j]:
-                    limit = col[order[t]] if t < n_box else col[order[0]]
-                else:
-                    limit = q
                 now_restricted = limit != init_lo[j] or hi[j] != init_hi[j]
             n_new = n_box - removed
             k_new = k_old - k_removed
@@ -262,49 +262,14 @@ def compact(orders: np.ndarray, members: np.ndarray, n_box: int, inside: np.ndar
     return n_new
 
 
-@numba.njit(cache=True)
 def violations(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-               allowed: np.ndarray, numeric_dims: np.ndarray,
-               categorical_dims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+                     allowed: np.ndarray, numeric_dims: np.ndarray,
+                     categorical_dims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: limits broken (0, 1, or 2 for two or more) and which one when exactly one.
 
     A limit is ``2 j`` (lower of numeric column ``j``), ``2 j + 1`` (upper) or ``2 dn + c`` (categorical
     column ``c``); only the columns listed in ``numeric_dims`` and ``categorical_dims`` count.
     """
-    dn = xt.shape[0]
-    n = rows.shape[0]
-    count = np.zeros(n, dtype=np.int8)
-    which = np.full(n, -1, dtype=np.int64)
-    for t in range(n):
-        r = rows[t]
-        broken = 0
-        limit = -1
-        for j in numeric_dims:
-            v = xt[j, r]
-            if v < lo[j]:
-                broken += 1
-                limit = 2 * j
-            elif v > hi[j]:
-                broken += 1
-                limit = 2 * j + 1
-            if broken > 1:
-                break
-        if broken <= 1:
-            for c in categorical_dims:
-                if not allowed[c, xc[c, r]]:
-                    broken += 1
-                    limit = 2 * dn + c
-                    if broken > 1:
-                        break
-        count[t] = min(broken, 2)
-        which[t] = limit if broken == 1 else -1
-    return count, which
-
-
-def violations_numpy(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                     allowed: np.ndarray, numeric_dims: np.ndarray,
-                     categorical_dims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NumPy twin of :func:`violations`."""
     dn = xt.shape[0]
     flags, codes = [], []
     for j in numeric_dims:
@@ -323,108 +288,100 @@ def violations_numpy(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, lo: np.nd
 
 
 @numba.njit(cache=True)
-def _relaxed_step(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                  allowed: np.ndarray, numeric_dims: np.ndarray, categorical_dims: np.ndarray, extra_n: np.ndarray,
-                  extra_k: np.ndarray) -> tuple[float, float]:  # pragma: no cover
-    """One step of :func:`relaxed_counts`: fills ``extra_n``/``extra_k``, returns (rows, cases) inside."""
-    dn = xt.shape[0]
-    n_in = 0.0
-    k_in = 0.0
-    for t in range(rows.shape[0]):
-        r = rows[t]
-        broken = 0
-        limit = -1
-        for j in numeric_dims:
-            v = xt[j, r]
-            if v < lo[j]:
-                broken += 1
-                limit = int(2 * j)
-            elif v > hi[j]:
-                broken += 1
-                limit = int(2 * j + 1)
-            if broken > 1:
-                break
-        if broken <= 1:
-            for c in categorical_dims:
-                if not allowed[c, xc[c, r]]:
-                    broken += 1
-                    limit = int(2 * dn + c)
-                    if broken > 1:
-                        break
-        if broken == 0:
-            n_in += 1.0
-            k_in += y[r]
-        elif broken == 1:
-            extra_n[limit] += 1.0
-            extra_k[limit] += y[r]
-    return n_in, k_in
+def _cut(y: np.ndarray, order: np.ndarray, first: int, last: int, limit: int, broken: np.ndarray,
+         single: np.ndarray, tally_n: np.ndarray, tally_k: np.ndarray) -> tuple[float, float]:  # pragma: no cover
+    """Rows ``order[first:last]`` start to break ``limit``: update the tallies, return what leaves the box.
 
-
-@numba.njit(cache=True)
-def _tightest_first(lo: np.ndarray, hi: np.ndarray, restricted: np.ndarray,
-                    span: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """The restricted numeric columns, narrowest limits (relative to the data's span) first.
-
-    A row outside two limits is then found out sooner.
+    The tallies count, per limit, the rows (and cases) that break exactly that one limit.
     """
-    dims = np.flatnonzero(restricted)
-    width = np.empty(dims.shape[0])
-    for t in range(dims.shape[0]):
-        j = dims[t]
-        width[t] = (hi[j] - lo[j]) / span[j] if span[j] > 0 else 1.0
-    return dims[np.argsort(width)]
+    left_n = 0.0
+    left_k = 0.0
+    for t in range(first, last):
+        r = order[t]
+        if broken[r] == 0:
+            left_n += 1.0
+            left_k += y[r]
+            tally_n[limit] += 1.0
+            tally_k[limit] += y[r]
+            single[r] = limit
+            broken[r] = 1
+        elif broken[r] == 1:
+            tally_n[single[r]] -= 1.0
+            tally_k[single[r]] -= y[r]
+            broken[r] = 2
+    return left_n, left_k
 
 
-@numba.njit(cache=True, parallel=True)
-def _relaxed_parallel(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, y: np.ndarray, lo: np.ndarray,
-                      hi: np.ndarray, allowed: np.ndarray, numeric_res: np.ndarray, categorical_res: np.ndarray,
-                      span: np.ndarray, inside_n: np.ndarray, inside_k: np.ndarray, extra_n: np.ndarray,
-                      extra_k: np.ndarray) -> None:  # pragma: no cover
-    for s in numba.prange(lo.shape[0]):
-        inside_n[s], inside_k[s] = _relaxed_step(xt, xc, rows, y, lo[s], hi[s], allowed[s],
-                                                 _tightest_first(lo[s], hi[s], numeric_res[s], span),
-                                                 np.flatnonzero(categorical_res[s]), extra_n[s], extra_k[s])
+def nested_counts(y: np.ndarray, sorted_rows: np.ndarray, n_rows: int, n_in: float, k_in: float, steps: int,
+                  size: int, cut_step: np.ndarray, cut_limit: np.ndarray, cut_order: np.ndarray,
+                  cut_first: np.ndarray, cut_last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`relaxed_counts` for a trajectory whose every box lies inside the one before (peeling).
+
+    A row only ever gains broken limits along such a trajectory, so each step only visits the rows its
+    tightened limits cut off: cut ``i`` (in step order) says that at step ``cut_step[i]`` the rows
+    ``sorted_rows[cut_order[i], cut_first[i]:cut_last[i]]`` start to break limit ``cut_limit[i]``. Row ids
+    are below ``n_rows``; the first box holds all ``n_in`` rows and ``k_in`` cases.
+    """
+    broken = np.zeros(n_rows, dtype=np.int8)
+    single = np.full(n_rows, -1, dtype=np.int64)
+    inside_n, inside_k = np.full(steps, n_in), np.full(steps, k_in)
+    extra_n, extra_k = np.zeros((steps, size)), np.zeros((steps, size))
+    tally_n, tally_k = np.zeros(size), np.zeros(size)
+    i = 0
+    for s in range(1, steps):
+        while i < cut_step.shape[0] and cut_step[i] == s:
+            left_n, left_k = _cut(y, sorted_rows[cut_order[i]], int(cut_first[i]), int(cut_last[i]),
+                                  int(cut_limit[i]), broken, single, tally_n, tally_k)
+            n_in -= left_n
+            k_in -= left_k
+            i += 1
+        inside_n[s], inside_k[s] = n_in, k_in
+        extra_n[s], extra_k[s] = tally_n, tally_k
+    return inside_n, inside_k, extra_n, extra_k
 
 
-@numba.njit(cache=True)
-def _relaxed_serial(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, y: np.ndarray, lo: np.ndarray,
-                    hi: np.ndarray, allowed: np.ndarray, numeric_res: np.ndarray, categorical_res: np.ndarray,
-                    span: np.ndarray, inside_n: np.ndarray, inside_k: np.ndarray, extra_n: np.ndarray,
-                    extra_k: np.ndarray) -> None:  # pragma: no cover
-    for s in range(lo.shape[0]):
-        inside_n[s], inside_k[s] = _relaxed_step(xt, xc, rows, y, lo[s], hi[s], allowed[s],
-                                                 _tightest_first(lo[s], hi[s], numeric_res[s], span),
-                                                 np.flatnonzero(categorical_res[s]), extra_n[s], extra_k[s])
+def nested_cuts(xt: np.ndarray, xc: np.ndarray, sorted_rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                allowed: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The cuts :func:`nested_counts` visits, as (step, limit, order, first, last) arrays in step order.
+
+    ``sorted_rows`` has the box's rows sorted by each numeric column, then by the code of each categorical one.
+    """
+    dn, dc = xt.shape[0], xc.shape[0]
+    parts: list[np.ndarray] = []
+    for j in range(dn):
+        values = xt[j, sorted_rows[j]]
+        low = np.searchsorted(values, lo[:, j], side="left")  # rows with x < lo break the lower limit
+        high = np.searchsorted(values, hi[:, j], side="right")  # rows at positions ≥ high break the upper one
+        for limit, first, last in ((2 * j, low[:-1], low[1:]), (2 * j + 1, high[1:], high[:-1])):
+            s = np.flatnonzero(last > first) + 1
+            parts.append(np.column_stack([s, np.full_like(s, limit), np.full_like(s, j), first[s - 1], last[s - 1]]))
+    for c in range(dc):
+        codes = xc[c, sorted_rows[dn + c]]
+        starts = np.searchsorted(codes, np.arange(allowed.shape[2] + 1), side="left")
+        dropped = allowed[:-1, c, :] & ~allowed[1:, c, :]
+        s, code = np.nonzero(dropped)
+        parts.append(np.column_stack([s + 1, np.full_like(s, 2 * dn + c), np.full_like(s, dn + c), starts[code],
+                                      starts[code + 1]]))
+    table = np.vstack(parts) if parts else np.zeros((0, 5), dtype=np.int64)
+    table = table[np.argsort(table[:, 0], kind="stable")].astype(np.int64)
+    return tuple(np.ascontiguousarray(table[:, k]) for k in range(5))
 
 
-def relaxed_counts(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                   allowed: np.ndarray, numeric_res: np.ndarray,
-                   categorical_res: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def relaxed_counts(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, y: np.ndarray, lo: np.ndarray,
+                         hi: np.ndarray, allowed: np.ndarray, numeric_res: np.ndarray,
+                         categorical_res: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows and cases inside each box of a trajectory, and outside it by exactly one limit.
 
     Step ``s`` has limits ``lo[s]``, ``hi[s]``, ``allowed[s]`` and restricted flags ``numeric_res[s]``,
     ``categorical_res[s]``; per limit (numbered as in :func:`violations`) the rows and cases that break only
-    that limit are counted. Large trajectories run their steps in parallel.
+    that limit are counted. Every row is tested at every step: the reference for :func:`nested_counts`.
     """
-    steps, size = lo.shape[0], 2 * xt.shape[0] + xc.shape[0]
-    inside_n, inside_k = np.zeros(steps), np.zeros(steps)
-    extra_n, extra_k = np.zeros((steps, size)), np.zeros((steps, size))
-    span = xt.max(axis=1) - xt.min(axis=1) if xt.shape[1] else np.ones(xt.shape[0])
-    run = _relaxed_parallel if steps * rows.shape[0] >= 200_000 else _relaxed_serial
-    run(xt, xc, rows, y, lo, hi, allowed, numeric_res, categorical_res, span, inside_n, inside_k, extra_n, extra_k)
-    return inside_n, inside_k, extra_n, extra_k
-
-
-def relaxed_counts_numpy(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, y: np.ndarray, lo: np.ndarray,
-                         hi: np.ndarray, allowed: np.ndarray, numeric_res: np.ndarray,
-                         categorical_res: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """NumPy twin of :func:`relaxed_counts`."""
     steps, size = lo.shape[0], 2 * xt.shape[0] + xc.shape[0]
     inside_n, inside_k = np.zeros(steps), np.zeros(steps)
     extra_n, extra_k = np.zeros((steps, size)), np.zeros((steps, size))
     y_rows = y[rows]
     for s in range(steps):
-        count, which = violations_numpy(xt, xc, rows, lo[s], hi[s], allowed[s], np.flatnonzero(numeric_res[s]),
+        count, which = violations(xt, xc, rows, lo[s], hi[s], allowed[s], np.flatnonzero(numeric_res[s]),
                                         np.flatnonzero(categorical_res[s]))
         inside_n[s], inside_k[s] = (count == 0).sum(), y_rows[count == 0].sum()
         single = count == 1
