@@ -3,6 +3,7 @@
 import typing as _typing
 
 from sovsim.analysis import analyze
+from sovsim.queueing import erlang_c
 from sovsim.result import FutureResult, run
 from sovsim.scenario import Scenario, ScenarioError, load_scenario, presets
 
@@ -13,8 +14,8 @@ if _typing.TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "analyze", "load_results", "load_scenario",
-           "presets", "run"]
+__all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "analyze", "erlang_c", "load_results",
+           "load_scenario", "presets", "run"]
 
 
 def load_results(root: "str | Path", table: str = "futures") -> "pd.DataFrame":

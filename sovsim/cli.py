@@ -19,7 +19,7 @@ from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, preset
 __all__ = ["main"]
 
 VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bold magenta", "stale": "bold yellow",
-                 "starved": "bold cyan"}
+                 "starved": "bold cyan", "vanity_pilot": "bold blue"}
 
 
 def _fail(message: str) -> None:
@@ -147,6 +147,10 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
                                     + ("—" if row["goodput"] is None else f"{row['goodput']:.1%}")),
         ("orders / blocked", f"{row['orders']} / {row['orders_blocked']}"),
         ("months on sovereign compute", f"{row['sovereign_months']}"),
+        ("years in production / tokens served", f"{row['years_in_production']:.1f} / {row['tokens_served']:,.3g}"),
+        ("cost per M tokens / p95 latency", " / ".join(
+            "—" if v is None else f"{prefix}{v:,.2f}{suffix}"
+            for v, prefix, suffix in ((row["cost_per_mtok_usd"], "$", ""), (row["p95_latency_s"], "", " s")))),
         ("energy", f"{row['energy_mwh']:,.0f} MWh, {row['co2_t']:,.0f} t CO2e"),
     ):
         table.add_row(label, value)
@@ -292,7 +296,7 @@ def validate_command() -> None:
         table.add_column(column, justify="right" if column not in ("table", "case") else "left")
     for r in rows:
         table.add_row(r.table, r.case, f"{r.published:,.6g}", f"{r.computed:,.6g}", f"{r.error:.3%}",
-                      f"{r.tolerance:.1%}", "[green]yes[/]" if r.ok else "[red]no[/]")
+                      f"{r.tolerance:.3g}", "[green]yes[/]" if r.ok else "[red]no[/]")
     Console().print(table)
     failed = [r for r in rows if not r.ok]
     if failed:

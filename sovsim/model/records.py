@@ -15,7 +15,7 @@ __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow"
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
-VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved")
+VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved", "vanity_pilot")
 
 
 def date_of(start: dt.date, time_days: float) -> dt.date:
@@ -37,7 +37,7 @@ EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
     "process": "The process that logged it: treasury, workforce, frontier, lifecycle, compute, procurement, "
-               "export, energy, coroner",
+               "export, energy, deployment, coroner",
     "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
     "details": "A readable sentence with the numbers",
     "key": "True for the events the narrative of `sovsim run` shows",
@@ -86,6 +86,8 @@ class TimelineRow(NamedTuple):
     frontier_log10: float
     stage: str
     releases: int
+    deployment: str
+    requests_per_day: float
 
 
 TIMELINE_FIELDS = {
@@ -105,6 +107,8 @@ TIMELINE_FIELDS = {
     "frontier_log10": "Capability of the frontier, log10 effective compute",
     "stage": "Stage of the release cycle: data, training, evaluation, waiting",
     "releases": "Releases so far",
+    "deployment": "Stage of the public service: none (no model released yet), pilot or production",
+    "requests_per_day": "Requests a day the service carries this month (pilot load, or adoption in production)",
 }
 # Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
 
@@ -112,7 +116,7 @@ ROW_FIELDS = {
     "scenario": "Scenario name",
     "seed": "Base seed",
     "future": "Future index",
-    "verdict": "alive, defunded, hollowed, stale or starved (the first death condition to hold)",
+    "verdict": "alive, defunded, hollowed, stale, starved or vanity_pilot (the first death condition to hold)",
     "death_time_years": "Years from the start to death; null when alive at the horizon",
     "death_date": "Calendar date of death; null when alive",
     "root_cause": "The event that started the chain to death (empty when alive)",
@@ -153,6 +157,13 @@ ROW_FIELDS = {
     "co2_t": "Carbon of that electricity, tonnes CO2e",
     "update_capable_months": "Months in which the country could update its own weights on its own soil "
                              "(GPUs owned and a minimum crew)",
+    "years_in_production": "Years the service spent in production",
+    "tokens_served": "Tokens served by the national model, pilot and production",
+    "cost_per_mtok_usd": "Serving cost per million tokens served over the future: energy, amortised GPUs or rent, "
+                         "and the serving share of the team; null when nothing was served",
+    "p95_latency_s": "p95 response time (Erlang C) at the busy hour of the load last judged against the "
+                     "production bar (the launch load in pilot, the current load in production); infinite when "
+                     "that load exceeds the serving capacity, null before a model was released",
 }
 
 #: Storage type of each result-row field ("float" and "string" fields may be null).
@@ -167,5 +178,6 @@ ROW_TYPES = {
     "gpu_hours": "float", "training_gpu_hours": "float", "interruptions": "int", "goodput": "float",
     "gpu_failures": "int", "orders": "int", "orders_blocked": "int", "sovereign_months": "int",
     "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
-    "update_capable_months": "int",
+    "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
+    "cost_per_mtok_usd": "float", "p95_latency_s": "float",
 }

@@ -8,7 +8,7 @@ from typing import Any
 import simpy
 
 from sovsim.kernels.accounting import OUTPUTS
-from sovsim.model import billing, coroner, energy, frontier, lifecycle, treasury, workforce
+from sovsim.model import billing, coroner, deployment, energy, frontier, lifecycle, treasury, workforce
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
 from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
@@ -36,7 +36,8 @@ class World:
                                         scenario.treasury.appropriation_usd_per_year)
         self.team = workforce.Team(scenario.staff)
         self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier", "energy",
-                                                                    "compute", "procurement", "export", "lifecycle")}
+                                                                    "compute", "procurement", "export", "lifecycle",
+                                                                    "deployment")}
         self.ledger = Ledger(generations=len(GPU_KINDS))
         self.hardware = Hardware(env, scenario, self.ledger, self.account, self.log, self._rngs)
         self.fleet = self.hardware.fleet
@@ -46,6 +47,9 @@ class World:
         self.curve = frontier.Curve(scenario.frontier)
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)
+        self.service = deployment.Service(scenario, self.fleet, self.ledger, self.account, self.team, self.programme,
+                                          self.curve, self._model_is_stale, self._rngs["deployment"], self.log)
+        self._first_release = env.event()
         self.timeline: list[TimelineRow] = []
         self.staff_by_role: list[tuple[int, ...]] = []
         self._lifecycle: simpy.Process | None = None
@@ -71,6 +75,9 @@ class World:
         self.coroner.add(Condition("starved", "starved", s.compute.starved_grace_days, self.hardware.starved,
                                    self.hardware.why_starved))
         self.hardware.on_change = lambda now: self.coroner.check("starved", now)
+        self.coroner.add(Condition("vanity_pilot", "vanity_pilot", s.deployment.max_pilot_years * DAYS_PER_YEAR,
+                                   lambda now: self.service.stage != "production", self.service.why_vanity))
+        self.service.on_change = lambda now: self.coroner.check("vanity_pilot", now)
         self.hardware.proc.affordable_usd = self._affordable_usd
         self.fleet.on_capacity_lost = self._capacity_lost
 
@@ -86,6 +93,8 @@ class World:
 
     def _released(self, now: float) -> None:
         self.coroner.check("stale", now)
+        if not self._first_release.triggered:
+            self._first_release.succeed()
 
     def _affordable_usd(self) -> float:
         """Cash a refresh may spend: what is left above a year of current spending."""
@@ -114,6 +123,7 @@ class World:
         env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
         self._lifecycle = env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve,
                                                           s.model, s.compute, rngs["lifecycle"], log, self._released))
+        env.process(deployment.deployment(env, self.service, self._first_release))
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
         horizon.callbacks.append(lambda _event: self.coroner.horizon())
         deadline = env.timeout(s.model.first_release_deadline_months * DAYS_PER_MONTH)
@@ -126,6 +136,7 @@ class World:
         self._start()
         self.env.run(until=self.coroner.end)
         now = self.env.now
+        self.service.settle(now)
         self.meter.bill(self.account, now)
         treasury.settle(now, self.account, self.team)
         if not self.timeline or self.timeline[-1].time_days != now:
@@ -134,10 +145,11 @@ class World:
 
     def _day_zero(self) -> None:
         self._record(0.0)
-        for name in ("hollowed", "stale", "starved"):
+        for name in ("hollowed", "stale", "starved", "vanity_pilot"):
             self.coroner.check(name, 0.0)
 
     def _month_end(self, now: float) -> None:
+        self.service.review(now)
         coroner.monthly_round(self.coroner, now, ("hollowed", "stale", "starved"), self._record)
 
     # -- records ---------------------------------------------------------------------------------------
@@ -147,7 +159,8 @@ class World:
             now, self.account.cash_usd, self.account.appropriation_usd_per_year, team.headcount(),
             team.effective_fte(now), team.consultants_fte, team.frozen, sum(fleet.owned_up(now).values()),
             sum(fleet.rented().values()), fleet.on_own_soil(now), programme.national_log10,
-            curve.open_log10(now), curve.frontier_log10(now), programme.stage, len(programme.releases)))
+            curve.open_log10(now), curve.frontier_log10(now), programme.stage, len(programme.releases),
+            self.service.stage, self.service.requests_per_day))
         self.staff_by_role.append(tuple(team.in_post(r) for r in range(len(team.names))))
 
     # -- death conditions ------------------------------------------------------------------------------
@@ -261,5 +274,9 @@ class World:
             "co2_t": totals["kg_co2"] / 1e3,
             "update_capable_months": sum(1 for r in lived if r.sovereign
                                          and r.effective_fte >= s.staff.minimum_crew_fte),
+            "years_in_production": self.service.years_in_production,
+            "tokens_served": self.service.tokens_served,
+            "cost_per_mtok_usd": self.service.cost_per_mtok_usd,
+            "p95_latency_s": None if self.service.last is None else self.service.last.p95_s,
         }
         return {key: row[key] for key in ROW_FIELDS}

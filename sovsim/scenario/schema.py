@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sovsim.scenario.fields import ScenarioError, Section, param
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
-           "Supply", "Jurisdiction", "ScheduledChange", "Export", "Scenario"]
+           "Supply", "Jurisdiction", "ScheduledChange", "Export", "Deployment", "Scenario"]
 
 STRATEGIES = ("scratch", "continue", "finetune")
 GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic")
@@ -450,6 +450,74 @@ class Export(Section):
 
 
 @dataclass(frozen=True)
+class Deployment(Section):
+    """From pilot to production: demand, serving replicas, latency and cost per token against an alternative API."""
+
+    pilot_requests_per_day: float = param(
+        2_000.0, "Requests a day while the service is a pilot (a few hundred civil servants)", ge=0,
+        source="assumption: a pilot in a few ministries; no published figure")
+    production_max_requests_per_day: float = param(
+        3_000_000.0, "Requests a day at full adoption in production (the logistic's ceiling)", gt=0,
+        source="assumption: ≈300k public servants of a mid-size country × 10 requests a day")
+    adoption_growth_per_year: float = param(
+        2.0, "Rate of the logistic adoption curve in production, per year", gt=0, le=50,
+        source="assumption: from a tenth to nine tenths of the ceiling in about two years")
+    adoption_midpoint_years: float = param(
+        0.5, "Years of production at which adoption reaches half its ceiling", ge=0, le=50,
+        source="assumption: the service launches to the ministries that ran the pilot (27% of the ceiling at "
+               "launch)")
+    stale_adoption_loss: float = param(
+        1.0, "Years of adoption lost per year while the model is stale or the service is back in pilot", ge=0, le=50,
+        source="assumption: users drift to other tools as fast as they came")
+    demand_volatility: float = param(
+        0.2, "Month-to-month spread of demand (σ of a mean-one lognormal factor)", ge=0, le=3,
+        source="assumption: budget cycles, campaigns and holidays move demand about ±20%")
+    tokens_per_request: float = param(
+        2_000.0, "Tokens processed per request (prompt, retrieved context and answer)", gt=0, le=1e7,
+        source="assumption: a public-sector assistant with retrieved documents in its prompt")
+    serving_share: float = param(
+        0.2, "Share of the owned fleet that serves (with no owned GPUs: the most an elastic inference contract at "
+             "the same provider may rent, as a share of the rented GPUs; it is sized to the busy hour at 80% "
+             "utilisation and billed monthly)", ge=0, le=1,
+        source="assumption: the fifth of the cluster that training leaves free (model.training_share = 0.8)")
+    gpus_per_replica: int = param(
+        1, "GPUs that together serve one replica of the model", ge=1, le=1024,
+        source="calibration.md §1: an 8B model in BF16 (16 GB) fits one 80 GB H100")
+    serving_efficiency: float = param(
+        0.1, "Fraction of peak FLOP/s a replica achieves while serving (≈ 2·N FLOPs per token)", gt=0, le=1,
+        source="assumption: batched decoding is memory-bound, below the training MFU of calibration.md §4 "
+               "(0.2–0.35)")
+    busy_hour_factor: float = param(
+        2.5, "Arrival rate in the busiest hour as a multiple of the daily mean rate", ge=1, le=24,
+        source="assumption: public-sector demand concentrated in office hours (24 h / ≈10 h)")
+    p95_latency_target_s: float = param(
+        2.5, "p95 of the response time (wait + service) that production must meet at the busy hour", gt=0,
+        source="calibration.md §7 latency targets: p95 total 2–3 s")
+    serving_staff_share: float = param(
+        0.1, "Share of the team's cost (staff and consultants) charged to serving", ge=0, le=1,
+        source="assumption: a few engineers and operators run the service")
+    alternative_usd_per_mtok: float = param(
+        1.0, "Price per million tokens of a foreign API as capable as the best open weights of the day", gt=0,
+        source="calibration.md §7 inference price: GPT-3-level fell $60 → $0.06 per M tokens 2021–24 (a16z); "
+               "assumption: the price of the current open-weights tier stays about $1")
+    alternative_decline_per_year: float = param(
+        10.0, "Yearly fall of the alternative price at fixed capability: the national model competes with an API "
+              "priced this much lower for every year its capability has been open", ge=1, le=1000,
+        source="calibration.md §7 inference price at fixed capability: ≈10×/yr (a16z), 9–900×/yr (Epoch)")
+    sovereignty_premium: float = param(
+        0.6, "How much more than the alternative the country accepts to pay per token (1 = up to twice)", ge=0,
+        le=100, source="assumption: a ministry pays up to 60% more for control over its data and model (cloud "
+                       "sovereign premium of calibration.md §1: $3.5 vs $2.35 per GPU-hour, ≈50%)")
+    rollback_grace_months: float = param(
+        6.0, "Months a production service may fail the bar before it is rolled back to pilot", ge=0, le=120,
+        source="assumption: as model.stale_grace_months")
+    max_pilot_years: float = param(
+        3.0, "Years the service may stay out of production (from the start, or from a rollback) before the "
+             "programme is a vanity pilot", gt=0, le=50,
+        source="assumption: a three-year pilot outlives a parliamentary term's patience")
+
+
+@dataclass(frozen=True)
 class Scenario(Section):
     """One sovereign-AI programme and the world around it."""
 
@@ -464,6 +532,7 @@ class Scenario(Section):
     energy: Energy = param(Energy(), "Electricity")
     supply: Supply = param(Supply(), "The supplier dependency graph")
     export: Export = param(Export(), "Export-control regimes toward the country")
+    deployment: Deployment = param(Deployment(), "From pilot to production")
 
     def check(self) -> None:
         from sovsim.model.supply import check_supply  # the graph checks live with the graph

@@ -1,0 +1,336 @@
+"""Deployment: the national model as a public service, from pilot to production — or never out of staging.
+
+Once a model is released the service opens as a pilot. Every month (on the coroner's monthly round, so no
+events of its own) the service is reviewed analytically:
+
+- **demand**: the pilot load, or in production a logistic adoption curve over the years of adoption, which
+  run backwards while the model is stale or the service is back in pilot; a mean-one lognormal factor
+  drawn each month from the deployment stream moves it;
+- **serving**: replicas of ``gpus_per_replica`` GPUs on ``serving_share`` of the owned fleet (or, with no
+  owned GPUs, an elastic inference contract sized to the load, at most that share of the rented GPUs); a
+  replica serves at ``GPUs × peak FLOP/s × serving_efficiency / (2·N)`` tokens per second, and is one
+  server of an M/M/c queue (:mod:`sovsim.queueing`) whose p95 response time at the busy hour is compared
+  with the target;
+- **cost per million tokens**: amortised GPUs and their electricity at their utilisation (or the rent),
+  plus a share of the team, against the price of an API as useful as the national model — the price of
+  today's open-weights tier, divided by ``alternative_decline_per_year`` for every year open weights have
+  outdone the national model with its local edge — times (1 + the sovereignty premium).
+
+A pilot goes live when, at the load production would bring, the p95 latency meets the target, the cost
+is within the premium and the model is not stale. A production service that fails the bar for
+``rollback_grace_months`` is rolled back to pilot. The coroner's ``vanity_pilot`` condition holds while
+the service is not in production. The owned GPUs busy serving are written to the ledger (``serve``), so
+the electricity bill follows the load; the rent of an inference contract is paid monthly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovsim.model.gpus import GPUS
+from sovsim.model.records import DAYS_PER_YEAR, EventLog
+from sovsim.queueing import response_time_quantile
+
+if TYPE_CHECKING:
+    from sovsim.model.compute import Fleet
+    from sovsim.model.frontier import Curve
+    from sovsim.model.ledger import Ledger
+    from sovsim.model.lifecycle import Programme
+    from sovsim.model.treasury import Account
+    from sovsim.model.workforce import Team
+    from sovsim.scenario.schema import Scenario
+
+__all__ = ["Service", "Review", "deployment", "logistic_demand"]
+
+SECONDS_PER_DAY = 86_400.0
+RENTED_UTILISATION = 0.8  #: busy-hour utilisation an elastic inference contract is sized for
+REASONS = ("latency", "cost", "staleness")  #: the bars a service can fail, in the order diagnoses prefer them
+
+
+def logistic_demand(adoption_years: float, ceiling: float, growth_per_year: float, midpoint_years: float) -> float:
+    """Requests a day after ``adoption_years`` of adoption: ceiling / (1 + e^(−growth·(years − midpoint)))."""
+    x = -growth_per_year * (adoption_years - midpoint_years)
+    return ceiling / (1.0 + math.exp(x)) if x < 700 else 0.0
+
+
+@dataclass(frozen=True)
+class Review:
+    """One month's judgement of the service against the production bar, at the load it was judged at."""
+
+    time_days: float
+    requests_per_day: float
+    replicas: int
+    utilisation: float  #: busy-hour load over serving capacity (≥ 1: the queue never drains)
+    p95_s: float  #: infinite when the queue is unstable or there are no replicas
+    cost_per_mtok_usd: float  #: infinite with no capacity to serve
+    bar_usd_per_mtok: float  #: the alternative price × (1 + premium)
+    alternative_usd_per_mtok: float
+    stale: bool
+    released: bool
+    target_s: float  #: the p95 latency target
+
+    @property
+    def failing(self) -> tuple[str, ...]:
+        """The bars this review fails, from :data:`REASONS`."""
+        out = []
+        if self.p95_s > self.target_s:
+            out.append("latency")
+        if self.cost_per_mtok_usd > self.bar_usd_per_mtok:
+            out.append("cost")
+        if self.stale or not self.released:
+            out.append("staleness")
+        return tuple(out)
+
+
+class Service:
+    """The public service of the national model: its stage, demand, serving capacity and what it cost."""
+
+    def __init__(self, scenario: Scenario, fleet: Fleet, ledger: Ledger, account: Account, team: Team,
+                 programme: Programme, curve: Curve, is_stale: Callable[[float], bool], rng: np.random.Generator,
+                 log: EventLog) -> None:
+        self.params = scenario.deployment
+        self.rng = rng
+        self.scenario = scenario
+        self.fleet, self.ledger, self.account, self.team = fleet, ledger, account, team
+        self.programme, self.curve, self.is_stale, self.log = programme, curve, is_stale, log
+        self.stage = "none"  #: none (no model yet), pilot or production
+        self.adoption_years = 0.0
+        self.requests_per_day = 0.0
+        self.years_in_production = 0.0
+        self.tokens_served = 0.0
+        self.serving_cost_usd = 0.0
+        self.last: Review | None = None  #: the latest judgement against the bar
+        self.failing_since: float | None = None  #: when a production service began to fail the bar
+        self.blocked: dict[str, int] = dict.fromkeys(REASONS, 0)  #: pilot months blocked, by reason
+        self.blocked_text: dict[str, str] = {}  #: the latest numbers of each blocking reason
+        self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's vanity_pilot check
+        self._reviewed_days = 0.0
+        self._tokens_per_day = 0.0
+        self._usd_per_day = 0.0
+        self._rent_usd_per_day = 0.0
+        self._serve_share = 0.0
+
+    # -- serving capacity and cost --------------------------------------------------------------------
+    def _serving(self, now: float, requests_per_day: float) -> tuple[int, float, float, float]:
+        """(replicas, tokens/s per replica, fixed USD/day of the GPUs, busy-draw USD/day at full load).
+
+        Owned: ``serving_share`` of the working fleet. Rented (no owned GPUs): an elastic inference contract
+        at the training contract's provider and price, sized to run the busy hour of ``requests_per_day`` at
+        :data:`RENTED_UTILISATION`, and at most ``serving_share`` of the contract's GPUs. The GPUs' fixed
+        cost is their amortisation and idle electricity (owned) or their rent.
+        """
+        p, c, e = self.params, self.scenario.compute, self.scenario.energy
+        flops_per_token = 2.0 * self.scenario.model.parameter_count
+        owned = self.fleet.owned_up(now)
+        if owned:
+            total = sum(owned.values())
+            n = max(1, int(total * p.serving_share)) if p.serving_share > 0 else 0
+            gpus = {k: v * n / total for k, v in owned.items()}
+            multiplier = self.ledger.current("multiplier")
+            kw = sum(g * GPUS[k].power_w for k, g in gpus.items()) * c.server_power_factor * e.pue / 1000.0
+            usd_per_kwh_day = 24.0 * e.price_usd_per_kwh * multiplier
+            amortised = sum(g * GPUS[k].price_usd for k, g in gpus.items()) / (c.lifetime_years * DAYS_PER_YEAR)
+            fixed = amortised + kw * c.idle_power_fraction * usd_per_kwh_day
+            busy = kw * (c.mean_power_fraction - c.idle_power_fraction) * usd_per_kwh_day
+            self._rent_usd_per_day = 0.0
+        else:
+            rented = self.fleet.rented()
+            total = sum(rented.values())
+            n = int(total * p.serving_share)
+            if n:
+                per_gpu = sum(GPUS[k].peak_flops * v for k, v in rented.items()) / total * p.serving_efficiency
+                busy_tokens_per_s = requests_per_day * p.busy_hour_factor * p.tokens_per_request / SECONDS_PER_DAY
+                needed = busy_tokens_per_s * flops_per_token / per_gpu / RENTED_UTILISATION
+                n = min(n, p.gpus_per_replica * max(1, math.ceil(needed / p.gpus_per_replica)))
+            gpus = {k: v * n / total for k, v in rented.items()} if n else {}
+            contract = self.fleet.contract
+            rent = contract.usd_per_gpu_hour if contract is not None else 0.0
+            fixed = self._rent_usd_per_day = n * 24.0 * rent
+            busy = 0.0
+        replicas = n // p.gpus_per_replica
+        if replicas == 0:
+            return 0, 0.0, fixed, busy
+        peak = sum(g * GPUS[k].peak_flops for k, g in gpus.items()) * (replicas * p.gpus_per_replica / n)
+        tokens_per_s = peak * p.serving_efficiency / flops_per_token / replicas
+        return replicas, tokens_per_s, fixed, busy
+
+    def alternative_usd_per_mtok(self, now: float) -> float:
+        """Price of an API as useful as the national model: cheaper for every year that usefulness is open.
+
+        Usefulness counts the local edge, as the stale test does: the alternative matches the national model
+        once open weights reach its capability plus the edge, and falls ``alternative_decline_per_year``
+        times for every year they have been beyond it.
+        """
+        p, curve = self.params, self.curve
+        per_year = curve.trend_log10_per_month * 12.0
+        if per_year <= 0 or math.isnan(self.programme.national_log10):
+            return p.alternative_usd_per_mtok
+        useful_log10 = self.programme.national_log10 + self.scenario.model.local_edge_log10
+        open_years = max(0.0, (curve.open_log10(now) - useful_log10) / per_year)
+        return p.alternative_usd_per_mtok / p.alternative_decline_per_year ** open_years
+
+    def judge(self, now: float, requests_per_day: float,
+              serving: tuple[int, float, float, float] | None = None) -> Review:
+        """Latency, cost and staleness of serving ``requests_per_day`` from now on (``serving``: of ``_serving``)."""
+        p = self.params
+        replicas, tokens_per_s, fixed, busy = self._serving(now, requests_per_day) if serving is None else serving
+        released = bool(self.programme.releases)
+        stale = self.is_stale(now)
+        alternative = self.alternative_usd_per_mtok(now)
+        bar = alternative * (1.0 + p.sovereignty_premium)
+        staff = p.serving_staff_share * self.team.cost_usd_per_day()
+        if replicas == 0 or tokens_per_s <= 0:
+            return Review(now, requests_per_day, 0, math.inf, math.inf, math.inf, bar, alternative, stale, released,
+                          p.p95_latency_target_s)
+        service_rate = tokens_per_s / p.tokens_per_request  # requests per second per replica
+        capacity_per_day = replicas * service_rate * SECONDS_PER_DAY
+        busy_rate = requests_per_day * p.busy_hour_factor / SECONDS_PER_DAY
+        utilisation = busy_rate / (replicas * service_rate)
+        if requests_per_day <= 0:
+            p95 = -math.log(0.05) / service_rate
+        elif utilisation < 1:
+            p95 = response_time_quantile(busy_rate, service_rate, replicas, 0.95)
+        else:
+            p95 = math.inf
+        served = min(requests_per_day, capacity_per_day)
+        usd_per_day = fixed + busy * served / capacity_per_day + staff
+        tokens = served * p.tokens_per_request
+        cost = usd_per_day / tokens * 1e6 if tokens > 0 else math.inf
+        return Review(now, requests_per_day, replicas, utilisation, p95, cost, bar, alternative, stale, released,
+                      p.p95_latency_target_s)
+
+    # -- the monthly review ---------------------------------------------------------------------------
+    def open_pilot(self, now: float) -> None:
+        self.stage = "pilot"
+        self.log.log(now, "deployment", "pilot", f"pilot service opens for {self.params.pilot_requests_per_day:,.0f} "
+                                                 "requests a day", key=True)
+        self._operate(now, self.params.pilot_requests_per_day)
+
+    def review(self, now: float) -> None:
+        """Account for the month gone, then judge the service and operate it for the month ahead."""
+        p = self.params
+        self.settle(now)
+        noise = float(self.rng.lognormal(-0.5 * p.demand_volatility ** 2, p.demand_volatility))
+        if self.stage == "none":
+            return
+        launch = logistic_demand(self.adoption_years, p.production_max_requests_per_day, p.adoption_growth_per_year,
+                                 p.adoption_midpoint_years) * noise
+        pilot = p.pilot_requests_per_day * noise
+        serving = self._serving(now, launch)
+        self.last = review = self.judge(now, launch, serving)
+        failing = review.failing
+        if self.stage == "pilot":
+            if failing:
+                for reason in failing:
+                    self.blocked[reason] += 1
+                    self.blocked_text[reason] = self._explain(reason, review)
+                self._operate(now, pilot)
+                return
+            self.stage = "production"
+            self.failing_since = None
+            self.log.log(now, "deployment", "go-live",
+                         f"production at {launch:,.0f} requests a day: p95 {review.p95_s:.2f} s on "
+                         f"{review.replicas:,} replicas, ${review.cost_per_mtok_usd:.2f} per M tokens vs "
+                         f"${review.bar_usd_per_mtok:.2f} allowed", key=True)
+            self.on_change(now)
+        elif failing:
+            if self.failing_since is None:
+                self.failing_since = now
+            if now - self.failing_since >= p.rollback_grace_months * DAYS_PER_YEAR / 12.0 - 1e-9:
+                self.stage = "pilot"
+                self.failing_since = None
+                self.blocked = dict.fromkeys(REASONS, 0)
+                self.log.log(now, "deployment", "rollback",
+                             f"rolled back to pilot after {p.rollback_grace_months:g} months below the bar: "
+                             + "; ".join(self._explain(r, review) for r in failing), key=True)
+                self.on_change(now)
+                self._operate(now, pilot)
+                return
+        else:
+            self.failing_since = None
+        self._operate(now, launch, serving)
+
+    def settle(self, now: float) -> None:
+        """Tokens, cost, rent, years in production and adoption of the month since the last review."""
+        dt = now - self._reviewed_days
+        self._reviewed_days = now
+        if dt <= 0:
+            return
+        self.tokens_served += self._tokens_per_day * dt
+        self.serving_cost_usd += self._usd_per_day * dt
+        if self._rent_usd_per_day > 0 and self.stage != "none":
+            self.account.pay(now, "cloud", self._rent_usd_per_day * dt)
+        years = dt / DAYS_PER_YEAR
+        if self.stage == "production" and not self.is_stale(now):
+            self.adoption_years += years
+            self.years_in_production += years
+        else:
+            if self.stage == "production":
+                self.years_in_production += years
+            if self.stage == "production" or self.adoption_years > 0:
+                self.adoption_years = max(0.0, self.adoption_years - self.params.stale_adoption_loss * years)
+
+    def _operate(self, now: float, requests_per_day: float,
+                 serving: tuple[int, float, float, float] | None = None) -> None:
+        """Serve ``requests_per_day`` until the next review: tokens, cost per day, and the ledger's serve share."""
+        p = self.params
+        replicas, tokens_per_s, fixed, busy = self._serving(now, requests_per_day) if serving is None else serving
+        staff = p.serving_staff_share * self.team.cost_usd_per_day()
+        capacity = replicas * tokens_per_s / p.tokens_per_request * SECONDS_PER_DAY
+        served = min(requests_per_day, capacity)
+        load = served / capacity if capacity > 0 else 0.0
+        self.requests_per_day = requests_per_day
+        self._tokens_per_day = served * p.tokens_per_request
+        self._usd_per_day = fixed + busy * load + staff
+        owned = self.fleet.owned_up(now)
+        share = 0.0
+        if owned and replicas:
+            share = round(replicas * p.gpus_per_replica / sum(owned.values()) * load, 4)
+        if share != self._serve_share:
+            self._serve_share = share
+            self.ledger.set(now, serve=share)
+
+    @staticmethod
+    def _explain(reason: str, r: Review) -> str:
+        if reason == "latency":
+            if r.replicas == 0:
+                return "no GPUs to serve on"
+            if math.isinf(r.p95_s):
+                return (f"busy-hour load {r.utilisation:.0%} of the capacity of {r.replicas:,} replicas at "
+                        f"{r.requests_per_day:,.0f} requests a day: the queue never drains")
+            return (f"p95 latency {r.p95_s:.2f} s vs target {r.target_s:g} s at {r.requests_per_day:,.0f} requests a "
+                    f"day on {r.replicas:,} replicas ({r.utilisation:.0%} busy at the busy hour)")
+        if reason == "cost":
+            return (f"${r.cost_per_mtok_usd:.2f} per M tokens vs ${r.bar_usd_per_mtok:.2f} allowed (alternative "
+                    f"${r.alternative_usd_per_mtok:.2f})")
+        return "model stale against open weights" if r.released else "no model released"
+
+    def why_vanity(self, since: float) -> tuple[str, float | None]:
+        """The bar that kept the service out of production longest since ``since``, with its latest numbers."""
+        months = sum(self.blocked.values())
+        if not months:
+            return "no model released to pilot", None
+        root = max(REASONS, key=lambda r: self.blocked[r])
+        also = [f"{r} {self.blocked[r]}" for r in REASONS if r != root and self.blocked[r]]
+        text = (f"never in production since {self.log.date(since)}: {root} — {self.blocked_text[root]} (blocked "
+                f"{self.blocked[root]} monthly reviews" + (f"; also {', '.join(also)}" if also else "") + ")")
+        return text, None
+
+    @property
+    def cost_per_mtok_usd(self) -> float | None:
+        return self.serving_cost_usd / self.tokens_served * 1e6 if self.tokens_served > 0 else None
+
+
+def deployment(env: Any, service: Service, released: Any) -> Any:
+    """The service's life: it waits for the first release, then opens the pilot.
+
+    From then on the service is reviewed on the coroner's monthly round (:meth:`Service.review`), so
+    a future's deployment costs two events, not one a month.
+    """
+    yield released
+    service.open_pilot(env.now)
