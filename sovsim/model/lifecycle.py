@@ -69,7 +69,8 @@ def training_flops(params: ModelPlan) -> float:
 
 
 def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: Curve, params: ModelPlan,
-              compute: Compute, rng: np.random.Generator, log: EventLog, on_release: Callable[[float], None]) -> Any:
+              compute: Compute, rng: np.random.Generator, log: EventLog, on_release: Callable[[float], None],
+              horizon_days: float = math.inf) -> Any:
     """Runs release cycles back to back at the chosen cadence, each as fast as staff and GPUs allow."""
     interval_days = params.release_interval_months * DAYS_PER_MONTH
     flops = training_flops(params)
@@ -91,7 +92,7 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
         programme.prep_capacity = params.data_prep_days / elapsed if elapsed > 0 else 1.0
         programme.stage = "training"
         run_start = env.now
-        yield from training_run(env, programme, fleet, flops, params, compute, rng, log)
+        yield from training_run(env, programme, fleet, flops, params, compute, rng, log, horizon_days)
         programme.stage = "evaluation"
         yield env.timeout(params.eval_days)
         own = math.log10(flops) + curve.algo_log10(run_start)
@@ -108,7 +109,7 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
 
 
 def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, params: ModelPlan, compute: Compute,
-                 rng: np.random.Generator, log: EventLog) -> Any:
+                 rng: np.random.Generator, log: EventLog, horizon_days: float = math.inf) -> Any:
     """A run of ``flops`` on whatever GPUs the fleet offers, interrupted by failures.
 
     Its wall-clock length comes from the reliability kernel, fed with failure gaps drawn from the run's
@@ -124,7 +125,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         count = sum(gpus.values())
         flops_per_hour = sum(n * GPUS[k].peak_flops for k, n in gpus.items()) * params.mfu * 3600.0
         work_h = left / flops_per_hour
-        wall_h, interruptions = _interrupted(work_h, count, compute, rng)
+        wall_h, interruptions = _interrupted(work_h, count, compute, rng, (horizon_days - env.now) * 24.0)
         owned = fleet.owned_up(env.now)
         used_owned = sum(min(n, gpus.get(k, 0)) for k, n in owned.items())
         fleet.set_training(env.now, used_owned / max(1, sum(owned.values())), count - used_owned)
@@ -151,17 +152,28 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         left = 0.0
 
 
-def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Generator) -> tuple[float, int]:
-    """(wall-clock hours, interruptions) of ``work_h`` hours of work on ``gpus`` GPUs."""
+MAX_GAPS = 1_000_000  #: failure gaps drawn for one run at most (8 MB)
+
+
+def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Generator,
+                 limit_h: float = math.inf) -> tuple[float, int]:
+    """(wall-clock hours, interruptions) of ``work_h`` hours of work on ``gpus`` GPUs.
+
+    A run still unfinished after ``limit_h`` hours (the rest of the future) is not followed further: it
+    comes back as lasting just past the limit, so a run that can never finish (failures faster than its
+    checkpoints, or work far beyond the horizon) costs bounded memory and time.
+    """
     per_hour = gpus * compute.failures_per_gpu_year / (365.25 * 24.0)
     if per_hour <= 0:
         return work_h, 0
     restart_h = compute.restart_minutes / 60.0
-    width = int(per_hour * work_h * 2 + 16)
+    width = int(min(per_hour * min(work_h, limit_h) * 2 + 16, MAX_GAPS))
     while True:
         gaps = rng.exponential(1.0 / per_hour, size=width)
         wall_h, interruptions, used = interrupted_run(work_h, gaps, compute.checkpoint_hours, restart_h,
                                                       compute.checkpoint_write_minutes / 60.0)
         if used <= width:
             return wall_h, interruptions
-        width *= 4
+        if wall_h >= limit_h or width >= MAX_GAPS:
+            return max(wall_h, limit_h) + 1.0, interruptions
+        width = min(width * 4, MAX_GAPS)

@@ -122,7 +122,8 @@ class World:
         env.process(workforce.pay_review(env, self.team, log))
         env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
         self._lifecycle = env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve,
-                                                          s.model, s.compute, rngs["lifecycle"], log, self._released))
+                                                          s.model, s.compute, rngs["lifecycle"], log, self._released,
+                                                          s.calendar.horizon_years * DAYS_PER_YEAR))
         env.process(deployment.deployment(env, self.service, self._first_release))
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
         horizon.callbacks.append(lambda _event: self.coroner.horizon())
@@ -144,6 +145,9 @@ class World:
         return self
 
     def _day_zero(self) -> None:
+        if self.env.peek() == 0.0:  # other day-0 steps are still queued (a delivery with no lead time): after them
+            self.env.timeout(0).callbacks.append(lambda _event: self._day_zero())
+            return
         self._record(0.0)
         for name in ("hollowed", "stale", "starved", "vanity_pilot"):
             self.coroner.check(name, 0.0)
@@ -227,8 +231,9 @@ class World:
         with_model = [r for r in self.timeline if not math.isnan(r.national_log10)] if per_month > 0 else []
         gaps = [(r.frontier_log10 - r.national_log10) / per_month for r in with_model]
         open_gaps = [(r.open_log10 - r.national_log10 - s.model.local_edge_log10) / per_month for r in with_model]
-        lived = self.timeline[:-1] or self.timeline
-        mean_headcount = sum(r.headcount for r in lived) / len(lived)
+        lived = [r for r in self.timeline if r.time_days < end]  # the months begun before the end
+        sample = lived or self.timeline[-1:]
+        mean_headcount = sum(r.headcount for r in sample) / len(sample)
         paid = {k: v / 100.0 for k, v in acc.paid_cents.items()}
         totals = dict(zip(OUTPUTS, self.meter.totals(end).tolist()))
         row = {
@@ -258,7 +263,7 @@ class World:
             "hires": team.hires,
             "quits": team.quits,
             "staff_turnover": team.quits / years / mean_headcount if years > 0 and mean_headcount > 0 else 0.0,
-            "mean_effective_fte": sum(r.effective_fte for r in lived) / len(lived),
+            "mean_effective_fte": sum(r.effective_fte for r in sample) / len(sample),
             "poaching_waves": len(team.poaching_events),
             "frontier_jumps": len(self.curve.jump_days),
             "gpu_hours": totals["gpu_hours"] + totals["rented_gpu_hours"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import tomllib
 import typing
@@ -74,7 +75,7 @@ def scenario_from_dict(
     merged = _deep_copy(data)
     for path, value in _override_items(overrides):
         check_override_path(path, value)
-        _assign(merged, path, value)
+        _assign(merged, path, copy.deepcopy(value))
     return typing.cast(Scenario, build(Scenario, merged))
 
 
