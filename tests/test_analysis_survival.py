@@ -160,6 +160,9 @@ def test_causes_shares_and_root_events() -> None:
      "frontier jump # decades (open weights follow in # months)"),
     ("open weights overtook release 3 (2031-04-01)", "open weights overtook release # (#)"),
     ("spending above the appropriation", "spending above the appropriation"),
+    ("export rule change #12: US capped → embargoed", "export rule change #: US capped → embargoed"),
+    ("512 H100 delivered, 64 retired at end of life", "# H100 delivered, # retired at end of life"),
+    ("a 12-month cadence outlasts the local edge", "a #-month cadence outlasts the local edge"),
     (None, ""),
 ])
 def test_numbers_are_taken_out_of_root_causes(text, expected) -> None:

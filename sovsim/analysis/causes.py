@@ -27,14 +27,20 @@ __all__ = ["CumulativeIncidence", "aalen_johansen", "CausesResult", "causes", "v
            "normalise_cause"]
 
 _DATE = re.compile(r"\b\d{4}-\d{2}(?:-\d{2})?\b")
-_NUMBER = re.compile(r"[-+]?(?:\d[\d,]*)(?:\.\d+)?(?:e[-+]?\d+)?")
+_ORDINAL = re.compile(r"#\d+")
+#: A number, unless it is part of a name such as H100.
+_NUMBER = re.compile(r"(?<![A-Za-z\d])[-+]?\d[\d,]*(?:\.\d+)?")
 
 
 def normalise_cause(text: str | None) -> str:
-    """The cause with every number (and date) replaced by ``#`` and spaces collapsed (``""`` for none)."""
+    """The cause with every number (and date) replaced by ``#`` and spaces collapsed (``""`` for none).
+
+    Numbers inside names (``H100``) stay.
+    """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
-    return re.sub(r"\s+", " ", _NUMBER.sub("#", _DATE.sub("#", str(text)))).strip()
+    text = _NUMBER.sub("#", _DATE.sub("#", _ORDINAL.sub("#", str(text))))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True)

@@ -135,8 +135,9 @@ def prim_tradeoff_plot(box: PrimBox) -> Figure:
         i = box.selected
         ax.scatter([frame["coverage"][i]], [frame["density"][i]], s=160, facecolors="none", edgecolors="#c62828",
                    lw=1.8, zorder=4)
-        ax.annotate(f"box {i}", (frame["coverage"][i], frame["density"][i]), xytext=(8, -14),
-                    textcoords="offset points", color="#c62828")
+        ax.annotate(f"box {i}", (frame["coverage"][i], frame["density"][i]), xytext=(10, -16),
+                    textcoords="offset points", color="#c62828", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
         ax.set(xlabel="coverage (share of the futures of interest in the box)",
                ylabel="density (share of the box of interest)", xlim=(0, 1.02), ylim=(0, 1.02),
                title="PRIM peeling trajectory: coverage–density trade-off")

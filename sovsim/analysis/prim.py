@@ -516,17 +516,20 @@ class PrimBox:
         return bool(values) and max(values) <= alpha
 
     def suggest(self, alpha: float = 0.05) -> int:
-        """A step to start from: the best harmonic mean of coverage and density.
+        """A step to start from: the most coverage times the lift in density over the whole data.
 
-        Among the steps whose limits are all significant (quasi-p ≤ ``alpha``), or among all restricted
-        steps if none is; fewer restricted dimensions win ties.
+        The score is ``coverage × (density - d0) / (1 - d0)``, with ``d0`` the density of the first box: 0
+        for the whole space, 1 for a box holding all the cases of interest and nothing else. Only steps whose
+        limits are all significant (quasi-p ≤ ``alpha``) count, or every restricted step if none is; fewer
+        restricted dimensions win ties.
         """
         frame = self.trajectory
-        score = 2 * frame.coverage * frame.density / (frame.coverage + frame.density)
+        base = float(frame.density[0])
+        score = frame.coverage * (frame.density - base) / (1.0 - base) if base < 1 else frame.coverage * 0
         steps = [i for i in range(1, len(self)) if self.significant(i, alpha)] or list(range(1, len(self)))
         if not steps:
             return 0
-        return max(steps, key=lambda i: (float(score[i]), -int(frame.res_dim[i]), -i))
+        return max(steps, key=lambda i: (round(float(score[i]), 12), -int(frame.res_dim[i]), -i))
 
     def drop_restriction(self, name: str, i: int | None = None) -> int:
         """Add to the trajectory step ``i`` with ``name`` freed to its full range; return (and select) it."""
