@@ -107,8 +107,14 @@ def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> np.ndarray:
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, xt.shape[0])
     if workers == 1 or xt.shape[0] * rows.shape[0] < 200_000:
         return np.ascontiguousarray(rows[np.argsort(xt[:, rows], axis=1)])
+    out = np.empty((xt.shape[0], rows.shape[0]), dtype=np.int64)
+
+    def sort(j: int) -> None:
+        out[j] = rows[np.argsort(xt[j, rows])]
+
     with ThreadPoolExecutor(workers) as pool:
-        return np.vstack(list(pool.map(lambda j: rows[np.argsort(xt[j, rows])], range(xt.shape[0]))))
+        list(pool.map(sort, range(xt.shape[0])))
+    return out
 
 
 @dataclass(frozen=True)
@@ -474,7 +480,7 @@ class PrimBox:
             self._sorted = _sorted_rows(d.xt, self.rows)
         by_code = self.rows[np.argsort(d.xc[:, self.rows], axis=1, kind="stable")] if d.categorical else \
             np.zeros((0, self.rows.shape[0]), dtype=np.int64)
-        sorted_rows = np.ascontiguousarray(np.vstack([self._sorted, by_code]))
+        sorted_rows = [*self._sorted, *by_code]  # one array per numeric column, then per categorical one
         cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m])
         head = kernels.nested_counts(prim.y, sorted_rows, prim.n, float(self.rows.shape[0]),
                                      float(prim.y[self.rows].sum()), m, 2 * len(d.numeric) + len(d.categorical),

@@ -24,6 +24,7 @@ keeping orders, and ``relaxed_counts`` is the twin of ``nested_counts``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numba
 import numpy as np
@@ -263,27 +264,25 @@ def compact(orders: np.ndarray, members: np.ndarray, n_box: int, inside: np.ndar
 
 
 def violations(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                     allowed: np.ndarray, numeric_dims: np.ndarray,
-                     categorical_dims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               allowed: np.ndarray, numeric_dims: np.ndarray,
+               categorical_dims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: limits broken (0, 1, or 2 for two or more) and which one when exactly one.
 
     A limit is ``2 j`` (lower of numeric column ``j``), ``2 j + 1`` (upper) or ``2 dn + c`` (categorical
     column ``c``); only the columns listed in ``numeric_dims`` and ``categorical_dims`` count.
     """
     dn = xt.shape[0]
-    flags, codes = [], []
+    total = np.zeros(rows.shape[0], dtype=np.int16)
+    which = np.full(rows.shape[0], -1, dtype=np.int64)
     for j in numeric_dims:
         x = xt[j, rows]
-        flags += [x < lo[j], x > hi[j]]
-        codes += [2 * j, 2 * j + 1]
+        for flag, limit in ((x < lo[j], 2 * j), (x > hi[j], 2 * j + 1)):
+            total += flag
+            which[flag] = limit
     for c in categorical_dims:
-        flags.append(~allowed[c, xc[c, rows]])
-        codes.append(2 * dn + c)
-    if not flags:
-        return np.zeros(rows.shape[0], dtype=np.int8), np.full(rows.shape[0], -1, dtype=np.int64)
-    broken = np.vstack(flags)
-    total = broken.sum(axis=0)
-    which = np.asarray(codes, dtype=np.int64)[broken.argmax(axis=0)]
+        flag = ~allowed[c, xc[c, rows]]
+        total += flag
+        which[flag] = 2 * dn + c
     return np.minimum(total, 2).astype(np.int8), np.where(total == 1, which, -1)
 
 
@@ -312,7 +311,7 @@ def _cut(y: np.ndarray, order: np.ndarray, first: int, last: int, limit: int, br
     return left_n, left_k
 
 
-def nested_counts(y: np.ndarray, sorted_rows: np.ndarray, n_rows: int, n_in: float, k_in: float, steps: int,
+def nested_counts(y: np.ndarray, sorted_rows: Sequence[np.ndarray], n_rows: int, n_in: float, k_in: float, steps: int,
                   size: int, cut_step: np.ndarray, cut_limit: np.ndarray, cut_order: np.ndarray,
                   cut_first: np.ndarray, cut_last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`relaxed_counts` for a trajectory whose every box lies inside the one before (peeling).
@@ -340,7 +339,7 @@ def nested_counts(y: np.ndarray, sorted_rows: np.ndarray, n_rows: int, n_in: flo
     return inside_n, inside_k, extra_n, extra_k
 
 
-def nested_cuts(xt: np.ndarray, xc: np.ndarray, sorted_rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+def nested_cuts(xt: np.ndarray, xc: np.ndarray, sorted_rows: Sequence[np.ndarray], lo: np.ndarray, hi: np.ndarray,
                 allowed: np.ndarray) -> tuple[np.ndarray, ...]:
     """The cuts :func:`nested_counts` visits, as (step, limit, order, first, last) arrays in step order.
 
