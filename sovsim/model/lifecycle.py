@@ -138,7 +138,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
             yield env.timeout(wall_h / 24.0)
         except simpy.Interrupt:
             ran_h = (env.now - began) * 24.0
-            progress_h = work_h * min(1.0, ran_h / wall_h)
+            progress_h = min(ran_h, work_h * min(1.0, ran_h / wall_h))  # never more work than hours run
             kept_h = math.floor(progress_h / compute.checkpoint_hours) * compute.checkpoint_hours
             left -= kept_h * flops_per_hour
             programme.add_run(count * ran_h, kept_h, ran_h, round(interruptions * ran_h / wall_h))

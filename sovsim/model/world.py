@@ -207,10 +207,11 @@ class World:
             return f"no compute to train release {len(programme.releases) + 1}: {cause}", when
         if not programme.releases:
             reason = f"no release within {m.first_release_deadline_months:g} months (cycle 1 in {programme.stage})"
-            if programme.stage == "data" or programme.prep_capacity < 0.8:
+            short = programme.prep_capacity if programme.stage != "data" else self.team.capacity_fraction(since)
+            if short < 0.8:
                 cause, when = self._why_hollowed(since)
                 return f"{reason}; team short: {cause}", when
-            return reason, None
+            return f"{reason}: the first cycle needs longer than the deadline", None
         for t, index in zip(reversed(curve.jump_days), reversed(curve.jump_events)):
             if since - curve.lag_days - DAYS_PER_YEAR <= t <= since - curve.lag_days:
                 return self._event_cause(index)
