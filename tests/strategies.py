@@ -140,10 +140,7 @@ def _compute(draw: st.DrawFn) -> dict[str, Any]:
         "compute.gpu_count": draw(st.one_of(st.just(0), st.integers(1, 16), st.integers(17, 20_000))),
         "compute.rented_gpus": draw(st.one_of(st.just(0), st.integers(1, 4096))),
         "compute.spare_fraction": draw(_f(0.0, 1.0)),
-        # at least the longest horizon: a fleet retiring under a run cut off at the horizon credits more work
-        # than the run did (test_processes.py::test_a_run_cut_off_at_the_horizon_and_then_lost_keeps_at_most_
-        # the_work_it_ran); retirement itself has its own exact tests
-        "compute.lifetime_years": draw(_f(3.0, 30.0)),
+        "compute.lifetime_years": draw(_f(0.1, 30.0)),
         "compute.refresh": draw(st.booleans()),
         "compute.failures_per_gpu_year": draw(_zero_or(0.01, 10.0)),
         "compute.repair_days": draw(_f(1.0, 365.0)),
@@ -210,10 +207,6 @@ def overrides(draw: st.DrawFn, min_horizon_years: float = 0.5, max_horizon_years
     }
     for part in (_treasury(), _staff(), _frontier(), _model(), _compute(), _deployment()):
         out.update(draw(part))
-    if out["compute.failures_per_gpu_year"] > 0 and out["compute.strategy"] in ("rent", "hybrid"):
-        # an embargo that revokes the cloud under a run cut off at the horizon credits more work than the run
-        # did (test_processes.py::test_a_run_cut_off_at_the_horizon_and_then_lost_keeps_at_most_the_work_it_ran)
-        out["export.changes_per_year"] = 0.0
     if draw(st.booleans()):
         # Sheltered: most random programmes die within months (a cluster bigger than the launch capital,
         # a crew above the staff in post); half the draws remove the quick deaths so that the later
