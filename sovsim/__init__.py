@@ -15,7 +15,7 @@ if _typing.TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "analyze", "erlang_c", "load_results",
-           "load_scenario", "presets", "run"]
+           "load_scenario", "presets", "run", "stats", "sweep"]
 
 
 def load_results(root: "str | Path", table: str = "futures") -> "pd.DataFrame":
@@ -23,3 +23,13 @@ def load_results(root: "str | Path", table: str = "futures") -> "pd.DataFrame":
     from sovsim.sweep.query import load_results as load
 
     return load(root, table)
+
+
+def __getattr__(name: str) -> "object":
+    # loaded on first use: ``sovsim.sweep`` (callable: ``sovsim.sweep(spec, out)``) brings DuckDB and PyArrow,
+    # ``sovsim.stats`` (intervals) brings SciPy
+    if name in ("sweep", "stats"):
+        import importlib
+
+        return importlib.import_module(f"sovsim.{name}")
+    raise AttributeError(f"module 'sovsim' has no attribute {name!r}")

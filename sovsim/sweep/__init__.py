@@ -1,4 +1,11 @@
-"""Sweeps: thousands of futures from a spec, run in shards on an engine, stored as Parquet, queried with DuckDB."""
+"""Sweeps: thousands of futures from a spec, run in shards on an engine, stored as Parquet, queried with DuckDB.
+
+The package itself is callable: ``sovsim.sweep(spec, out, ...)`` is :func:`sovsim.sweep.runner.sweep`.
+"""
+
+import sys
+import types
+from typing import Any
 
 from sovsim.sweep.query import connect, load_results, query
 from sovsim.sweep.runner import LocalEngine, SweepReport, resume, sweep
@@ -6,3 +13,13 @@ from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
 
 __all__ = ["LocalEngine", "SpecError", "SweepReport", "SweepSpec", "connect", "load_results", "load_spec", "query",
            "resume", "spec_from_dict", "sweep"]
+
+
+class _SweepModule(types.ModuleType):
+    """The package, callable as :func:`sweep` so that notebooks can write ``sovsim.sweep(spec, out)``."""
+
+    def __call__(self, spec: Any, out: Any, **options: Any) -> SweepReport:
+        return sweep(spec, out, **options)
+
+
+sys.modules[__name__].__class__ = _SweepModule
