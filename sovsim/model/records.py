@@ -88,6 +88,11 @@ class TimelineRow(NamedTuple):
     releases: int
     deployment: str
     requests_per_day: float
+    paid_capex_usd: float
+    paid_staff_usd: float
+    paid_consultants_usd: float
+    paid_energy_usd: float
+    paid_cloud_usd: float
 
 
 TIMELINE_FIELDS = {
@@ -109,6 +114,12 @@ TIMELINE_FIELDS = {
     "releases": "Releases so far",
     "deployment": "Stage of the public service: none (no model released yet), pilot or production",
     "requests_per_day": "Requests a day the service carries this month (pilot load, or adoption in production)",
+    "paid_capex_usd": "GPU purchases paid so far (cumulative; the difference of two rows is the spending between "
+                      "them, as for the four columns below)",
+    "paid_staff_usd": "Salaries of own staff paid so far (cumulative)",
+    "paid_consultants_usd": "Consultant fees paid so far (cumulative)",
+    "paid_energy_usd": "Electricity of the owned fleet paid so far (cumulative)",
+    "paid_cloud_usd": "Rent of cloud GPUs paid so far (cumulative)",
 }
 # Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
 

@@ -164,7 +164,8 @@ class World:
             team.effective_fte(now), team.consultants_fte, team.frozen, sum(fleet.owned_up(now).values()),
             sum(fleet.rented().values()), fleet.on_own_soil(now), programme.national_log10,
             curve.open_log10(now), curve.frontier_log10(now), programme.stage, len(programme.releases),
-            self.service.stage, self.service.requests_per_day))
+            self.service.stage, self.service.requests_per_day,
+            *(self.account.paid_cents[k] / 100.0 for k in ("capex", "staff", "consultants", "energy", "cloud"))))
         self.staff_by_role.append(tuple(team.in_post(r) for r in range(len(team.names))))
 
     # -- death conditions ------------------------------------------------------------------------------
