@@ -1,4 +1,4 @@
-"""Billing: every month the electricity drawn since the last bill is priced and charged to the treasury.
+"""Billing: on every payday the electricity and rent since the last bill are priced and charged to the treasury.
 
 The bill integrates the ledger's segments of the month against the hourly price profile (one to three
 segments, computed directly in Python); the totals of a whole future come from the numba kernel, and the
@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovsim.kernels.accounting import integrate
-from sovsim.model.records import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from sovsim.model.energy import Profiles
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from sovsim.model.treasury import Account
     from sovsim.scenario.schema import Compute, Energy
 
-__all__ = ["Meter", "billing"]
+__all__ = ["Meter"]
 
 
 class Meter:
@@ -106,10 +105,3 @@ class Meter:
             self._rate_usd_per_day = (self._state_kw(state) * 24.0 * self.energy.price_usd_per_kwh * state[4]
                                       + state[1] * 24.0 * self.rent_usd_per_gpu_hour)
         return self._rate_usd_per_day
-
-
-def billing(env: Any, meter: Meter, account: Account) -> Any:
-    """Sends the monthly electricity bill to the treasury."""
-    while True:
-        yield env.timeout(DAYS_PER_MONTH)
-        meter.bill(account, env.now)

@@ -34,7 +34,7 @@ import numpy as np
 
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
-from sovsim.queueing import response_time_quantile
+from sovsim.queueing import erlang_c, response_time_quantile, response_time_survival
 
 if TYPE_CHECKING:
     from sovsim.model.compute import Fleet
@@ -66,19 +66,34 @@ class Review:
     requests_per_day: float
     replicas: int
     utilisation: float  #: busy-hour load over serving capacity (≥ 1: the queue never drains)
-    p95_s: float  #: infinite when the queue is unstable or there are no replicas
     cost_per_mtok_usd: float  #: infinite with no capacity to serve
     bar_usd_per_mtok: float  #: the alternative price × (1 + premium)
     alternative_usd_per_mtok: float
     stale: bool
     released: bool
     target_s: float  #: the p95 latency target
+    too_slow: bool  #: the p95 response time is above the target
+    busy_rate_per_s: float = 0.0  #: busy-hour arrivals (requests per second), for :attr:`p95_s`
+    service_rate_per_s: float = 0.0  #: requests per second one replica serves, for :attr:`p95_s`
+
+    @property
+    def p95_s(self) -> float:
+        """The p95 response time at the busy hour: infinite when the queue is unstable or there are no replicas.
+
+        Worked out on demand (log lines, the result row): the monthly judgement only needs to know whether it
+        exceeds the target, which one evaluation of the response-time distribution answers.
+        """
+        if self.replicas == 0 or self.service_rate_per_s <= 0 or self.utilisation >= 1:
+            return math.inf
+        if self.busy_rate_per_s <= 0:
+            return -math.log(0.05) / self.service_rate_per_s
+        return response_time_quantile(self.busy_rate_per_s, self.service_rate_per_s, self.replicas, 0.95)
 
     @property
     def failing(self) -> tuple[str, ...]:
         """The bars this review fails, from :data:`REASONS`."""
         out = []
-        if self.p95_s > self.target_s:
+        if self.too_slow:
             out.append("latency")
         if self.cost_per_mtok_usd > self.bar_usd_per_mtok:
             out.append("cost")
@@ -107,13 +122,17 @@ class Service:
         self.last: Review | None = None  #: the latest judgement against the bar
         self.failing_since: float | None = None  #: when a production service began to fail the bar
         self.blocked: dict[str, int] = dict.fromkeys(REASONS, 0)  #: pilot months blocked, by reason
-        self.blocked_text: dict[str, str] = {}  #: the latest numbers of each blocking reason
+        self.blocked_review: dict[str, Review] = {}  #: the latest review blocked by each reason
         self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's vanity_pilot check
         self._reviewed_days = 0.0
         self._tokens_per_day = 0.0
         self._usd_per_day = 0.0
         self._rent_usd_per_day = 0.0
         self._serve_share = 0.0
+        self._owned_seen: dict[str, int] | None = None  #: the fleet's dict of working GPUs last served from
+        self._multiplier_seen = math.nan
+        self._owned_total = 0
+        self._owned_serving: tuple[int, float, float, float] = (0, 0.0, 0.0, 0.0)
 
     # -- serving capacity and cost --------------------------------------------------------------------
     def _serving(self, now: float, requests_per_day: float) -> tuple[int, float, float, float]:
@@ -128,16 +147,28 @@ class Service:
         flops_per_token = 2.0 * self.scenario.model.parameter_count
         owned = self.fleet.owned_up(now)
         if owned:
+            multiplier = self.ledger.current("multiplier")
+            # the owned fleet's serving does not depend on the load: reuse it until the fleet or the price moves
+            if owned is self._owned_seen and multiplier == self._multiplier_seen:
+                return self._owned_serving
             total = sum(owned.values())
             n = max(1, int(total * p.serving_share)) if p.serving_share > 0 else 0
             gpus = {k: v * n / total for k, v in owned.items()}
-            multiplier = self.ledger.current("multiplier")
             kw = sum(g * GPUS[k].power_w for k, g in gpus.items()) * c.server_power_factor * e.pue / 1000.0
             usd_per_kwh_day = 24.0 * e.price_usd_per_kwh * multiplier
             amortised = sum(g * GPUS[k].price_usd for k, g in gpus.items()) / (c.lifetime_years * DAYS_PER_YEAR)
             fixed = amortised + kw * c.idle_power_fraction * usd_per_kwh_day
             busy = kw * (c.mean_power_fraction - c.idle_power_fraction) * usd_per_kwh_day
             self._rent_usd_per_day = 0.0
+            replicas = n // p.gpus_per_replica
+            if replicas == 0:
+                serving: tuple[int, float, float, float] = (0, 0.0, fixed, busy)
+            else:
+                peak = sum(g * GPUS[k].peak_flops for k, g in gpus.items()) * (replicas * p.gpus_per_replica / n)
+                serving = (replicas, peak * p.serving_efficiency / flops_per_token / replicas, fixed, busy)
+            self._owned_seen, self._multiplier_seen, self._owned_total = owned, multiplier, total
+            self._owned_serving = serving
+            return serving
         else:
             rented = self.fleet.rented()
             total = sum(rented.values())
@@ -185,24 +216,28 @@ class Service:
         bar = alternative * (1.0 + p.sovereignty_premium)
         staff = p.serving_staff_share * self.team.cost_usd_per_day()
         if replicas == 0 or tokens_per_s <= 0:
-            return Review(now, requests_per_day, 0, math.inf, math.inf, math.inf, bar, alternative, stale, released,
-                          p.p95_latency_target_s)
+            return Review(now, requests_per_day, 0, math.inf, math.inf, bar, alternative, stale, released,
+                          p.p95_latency_target_s, True)
         service_rate = tokens_per_s / p.tokens_per_request  # requests per second per replica
         capacity_per_day = replicas * service_rate * SECONDS_PER_DAY
         busy_rate = requests_per_day * p.busy_hour_factor / SECONDS_PER_DAY
         utilisation = busy_rate / (replicas * service_rate)
+        target = p.p95_latency_target_s
         if requests_per_day <= 0:
-            p95 = -math.log(0.05) / service_rate
+            too_slow = -math.log(0.05) / service_rate > target
         elif utilisation < 1:
-            p95 = response_time_quantile(busy_rate, service_rate, replicas, 0.95)
+            # p95 > target exactly when more than 5 % of responses take longer than the target
+            p_wait = erlang_c(busy_rate, service_rate, replicas).p_wait
+            drain = replicas * service_rate - busy_rate
+            too_slow = response_time_survival(target, p_wait, drain, service_rate) > 0.05
         else:
-            p95 = math.inf
+            too_slow = True
         served = min(requests_per_day, capacity_per_day)
         usd_per_day = fixed + busy * served / capacity_per_day + staff
         tokens = served * p.tokens_per_request
         cost = usd_per_day / tokens * 1e6 if tokens > 0 else math.inf
-        return Review(now, requests_per_day, replicas, utilisation, p95, cost, bar, alternative, stale, released,
-                      p.p95_latency_target_s)
+        return Review(now, requests_per_day, replicas, utilisation, cost, bar, alternative, stale, released,
+                      target, too_slow, busy_rate, service_rate)
 
     # -- the monthly review ---------------------------------------------------------------------------
     def open_pilot(self, now: float) -> None:
@@ -228,7 +263,7 @@ class Service:
             if failing:
                 for reason in failing:
                     self.blocked[reason] += 1
-                    self.blocked_text[reason] = self._explain(reason, review)
+                    self.blocked_review[reason] = review
                 self._operate(now, pilot)
                 return
             self.stage = "production"
@@ -290,7 +325,8 @@ class Service:
         owned = self.fleet.owned_up(now)
         share = 0.0
         if owned and replicas:
-            share = round(replicas * p.gpus_per_replica / sum(owned.values()) * load, 4)
+            total = self._owned_total if owned is self._owned_seen else sum(owned.values())
+            share = round(replicas * p.gpus_per_replica / total * load, 4)
         if share != self._serve_share:
             self._serve_share = share
             self.ledger.set(now, serve=share)
@@ -317,7 +353,8 @@ class Service:
             return "no model released to pilot", None
         root = max(REASONS, key=lambda r: self.blocked[r])
         also = [f"{r} {self.blocked[r]}" for r in REASONS if r != root and self.blocked[r]]
-        text = (f"never in production since {self.log.date(since)}: {root} — {self.blocked_text[root]} (blocked "
+        latest = self._explain(root, self.blocked_review[root])
+        text = (f"never in production since {self.log.date(since)}: {root} — {latest} (blocked "
                 f"{self.blocked[root]} monthly reviews" + (f"; also {', '.join(also)}" if also else "") + ")")
         return text, None
 

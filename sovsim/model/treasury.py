@@ -99,12 +99,14 @@ def elections(env: Any, account: Account, params: Treasury, rng: np.random.Gener
 
 def payday(env: Any, account: Account, team: Team, meter: Meter, params: Treasury, log: EventLog,
            month_end: Callable[[float], None]) -> Any:
-    """Pays salaries and consultants monthly; freezes hiring when the budget runs short.
+    """Pays the month's electricity and rent bill, salaries and consultants; freezes hiring when money runs short.
 
-    ``month_end`` runs after each payday (the coroner's monthly round shares this clock).
+    ``month_end`` runs after each payday (the service review and the coroner's monthly round share this
+    clock, so the whole monthly rhythm costs one event).
     """
     while True:
         yield env.timeout(DAYS_PER_MONTH)
+        meter.bill(account, env.now)
         settle(env.now, account, team)
         review_freeze(env, account, team, meter, params, log)
         month_end(env.now)

@@ -112,7 +112,6 @@ class World:
         self.hardware.start()
         env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
         env.process(energy.energy_market(env, self.ledger, s.energy, rngs["energy"], log))
-        env.process(billing.billing(env, self.meter, self.account))
         env.process(treasury.payday(env, self.account, self.team, self.meter, s.treasury, log, self._month_end))
         workforce.Attrition(env, self.team, rngs["workforce"], log, self._open_search, self._staff_changed).redraw()
         for r in range(len(self.team.names)):
