@@ -88,7 +88,8 @@ class ClusterConfig:
         options: dict[str, Any] = {
             "cores": self.cores, "processes": self.workers_per_job, "memory": self.memory,
             "walltime": self.walltime, "job_extra_directives": list(self.job_extra_directives),
-            "job_script_prologue": list(self.job_script_prologue), "dashboard_address": ":0",
+            "job_script_prologue": list(self.job_script_prologue),
+            "scheduler_options": {"dashboard_address": ":0"},
         }
         for key in ("queue", "account", "interface", "local_directory", "log_directory"):
             if getattr(self, key) is not None:
