@@ -152,6 +152,9 @@ def test_bad_engine_names_are_refused(spec: Path, tmp_path: Path) -> None:
         make_engine("local", scheduler="tcp://127.0.0.1:8786")
     assert info.value.path == "scheduler"
     with pytest.raises(SpecError) as info:
+        make_engine("dask", workers=2, scheduler="tcp://127.0.0.1:8786")
+    assert info.value.path == "--workers"
+    with pytest.raises(SpecError) as info:
         make_engine(42)  # type: ignore[arg-type]
     assert info.value.path == "engine"
     assert not (tmp_path / "out").exists()

@@ -208,6 +208,9 @@ class DaskEngine:
         if scheduler is not None and (not isinstance(scheduler, str) or not _SCHEDULER.match(scheduler)):
             raise SpecError("--scheduler", scheduler, "a Dask scheduler address such as tcp://127.0.0.1:8786",
                             "invalid address")
+        if workers is not None and (scheduler is not None or cluster is not None):
+            raise SpecError("--workers", workers, "only for a LocalCluster (without --scheduler and --cluster); the "
+                            "cluster decides its own workers", "not used with a Dask cluster:")
         if window is not None and window < 1:
             raise SpecError("window", window, "an integer ≥ 1 (shards in flight)", "invalid value")
         self.scheduler = scheduler
