@@ -22,7 +22,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 3, "quick": 120, "full": 600}
+SIZES = {"tiny": 20, "quick": 120, "full": 600}
 KINDS = {"capex": "paid_capex_usd", "staff": "paid_staff_usd", "consultants": "paid_consultants_usd",
          "energy": "paid_energy_usd", "cloud": "paid_cloud_usd"}
 KIND_COLORS = {"capex": "#7f8c8d", "staff": "#2471a3", "consultants": "#85c1e9", "energy": "#f39c12",
@@ -123,6 +123,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         ax.legend(fontsize=8, ncols=2)
     common.save_figure(fig, args.out, "q3_maintenance_tax", f"{len(futures):,} futures, seed {run.seed}")
 
+    if any(cohorts.get(k, (0, 0))[0] < 2 for k in ("own", "rent")):
+        common.write_summary(
+            args, title="The maintenance tax", runs=[run], figures=["q3_maintenance_tax"],
+            tables=["q3_yearly_cost.csv", "q3_growth.csv"],
+            answer=(f"Too few programmes lived ten years in this run to measure the tax (alive at year {YEARS}: "
+                    + ", ".join(f"{k} {a} of {n}" for k, (a, n) in cohorts.items()) + "); run a larger size."),
+            key={"name": "yearly growth of the running cost (owned cluster, years 2–10)", "value": float("nan"),
+                 "low": float("nan"), "high": float("nan"), "unit": "per year"})
+        return
+
     def g(strategy: str, cost: str) -> pd.Series:
         return grown[(grown["strategy"] == strategy) & (grown["cost"] == cost)].iloc[0]
 
@@ -133,9 +143,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     own = yearly[yearly["strategy"] == "own"].set_index("year")
     rent = yearly[yearly["strategy"] == "rent"].set_index("year")
     staff_share = g("own", "staff")["share_of_cost_years_2_10"] + g("own", "consultants")["share_of_cost_years_2_10"]
-    verdict = "keeps growing" if g("own", "running (no capex)")["growth_per_year_low"] > 0 else "does not clearly grow"
+    running = g("own", "running (no capex)")
+    verdict = ("keeps growing" if running["growth_per_year_low"] > 0 else
+               "shrinks" if running["growth_per_year_high"] < 0 else "does not clearly grow")
     answer = (
-        f"The tax is mostly people and it {verdict}, slowly: a programme that stays current spends "
+        f"The tax is mostly people and it {verdict}: a programme that stays current spends "
         f"{common.money(own.loc[2, 'total_usd'])} in year 2 and {common.money(own.loc[YEARS, 'total_usd'])} in "
         f"year {YEARS} with its own cluster (mean of the {cohorts['own'][0]} of {cohorts['own'][1]} futures alive "
         f"at year {YEARS}), staff and consultants being {100 * staff_share:.0f}% of years 2–{YEARS}; its running "
@@ -162,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> None:
              "value": float(g("own", "running (no capex)")["growth_per_year"]),
              "low": float(g("own", "running (no capex)")["growth_per_year_low"]),
              "high": float(g("own", "running (no capex)")["growth_per_year_high"]), "unit": "per year"},
-        facts={"own_year10_total_usd": float(own.loc[YEARS, "total_usd"]),
+        facts={"own_staff_share": float(staff_share),
+               "own_year10_total_usd": float(own.loc[YEARS, "total_usd"]),
                "own_year2_total_usd": float(own.loc[2, "total_usd"])})
 
 

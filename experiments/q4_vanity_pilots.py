@@ -140,24 +140,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     strict, loose = (targets[0], default[1]), (targets[-1], default[1])
     cheap, rich = (default[0], premiums[0]), (default[0], premiums[-1])
     overall = binding[binding["by"] == "all"].set_index("bar")
+    at_default = futures[(futures["target"] == default[0]) & (futures["premium"] == default[1])
+                         & (futures["verdict"] == "vanity_pilot")]
+    default_bars = {b: common.share(at_default["bar"] == b) for b in BARS}
     lead = max(BARS, key=lambda b: overall.loc[b, "share"])
+    lead_default = max(BARS, key=lambda b: default_bars[b].value)
     latency_effect = paired(futures, strict, loose)
     cost_effect = paired(futures, cheap, rich)
     answer = (
         f"Near the preset's production bar (p95 ≤ {default[0]:g} s, paying at most {100 * default[1]:.0f}% above "
-        f"the alternative API) {common.pct_of(cell.loc[default], 'p_vanity')} of programmes never leave pilot. "
-        f"Cost binds more often than latency: of all {int(overall['vanity_futures'].iloc[0]):,} vanity pilots, "
-        f"{common.pct_of(overall.loc['cost'], 'share')} were held back mostly by cost per token and "
-        f"{common.pct_of(overall.loc['latency'], 'share')} by latency"
-        f" ({common.pct_of(overall.loc['staleness'], 'share')} by a stale model). Tolerating "
-        f"{100 * premiums[-1]:.0f}% instead of {100 * premiums[0]:.0f}% above the alternative price moves "
-        f"P(vanity pilot) from {common.pct_of(cell.loc[cheap], 'p_vanity')} to "
+        f"the alternative API) {common.pct_of(cell.loc[default], 'p_vanity')} of programmes never leave pilot, "
+        f"held back mostly by {lead_default} ({common.pct(default_bars[lead_default])} of those "
+        f"{len(at_default)} vanity pilots; cost {100 * default_bars['cost'].value:.0f}%, latency "
+        f"{100 * default_bars['latency'].value:.0f}%). Over all {len(t)} bars tried, {lead} binds most often "
+        f"({common.pct_of(overall.loc[lead], 'share')} of {int(overall['vanity_futures'].iloc[0]):,} vanity "
+        f"pilots). Tolerating {100 * premiums[-1]:.0f}% instead of {100 * premiums[0]:.0f}% above the "
+        f"alternative price moves P(vanity pilot) from {common.pct_of(cell.loc[cheap], 'p_vanity')} to "
         f"{common.pct_of(cell.loc[rich], 'p_vanity')} (paired difference {100 * cost_effect.value:+.0f} points, "
         f"95% CI {100 * cost_effect.low:+.0f} to {100 * cost_effect.high:+.0f}); relaxing the latency target from "
         f"{strict[0]:g} s to {loose[0]:g} s moves it {100 * latency_effect.value:+.0f} points (95% CI "
         f"{100 * latency_effect.low:+.0f} to {100 * latency_effect.high:+.0f}).")
-    if lead != "cost":
-        answer = answer.replace("Cost binds more often than latency", f"{lead.capitalize()} binds most often")
     details = [
         "Cost per token is the serving GPUs' amortisation and electricity (or rent) plus a tenth of the team, "
         "divided by the tokens served; a cluster sized for training serves a pilot's load at a few percent "
@@ -175,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         key={"name": f"P(vanity pilot) at p95 ≤ {default[0]:g} s and +{100 * default[1]:.0f}% cost tolerance",
              "value": float(cell.loc[default, "p_vanity"]), "low": float(cell.loc[default, "p_vanity_low"]),
              "high": float(cell.loc[default, "p_vanity_high"]), "unit": "share"},
-        facts={"share_cost_binding": float(overall.loc["cost", "share"]),
+        facts={"share_cost_binding_at_default": float(default_bars["cost"].value),
+               "share_cost_binding": float(overall.loc["cost", "share"]),
                "share_latency_binding": float(overall.loc["latency", "share"])})
 
 

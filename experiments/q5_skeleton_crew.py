@@ -24,15 +24,15 @@ import sovsim
 
 SIZES = {"tiny": 2, "quick": 40, "full": 250}
 TEAM_TARGET_FTE = 36.0  #: the preset's four roles at target (10 + 12 + 8 + 6)
-CAUSES = ("budget freeze", "pay gap", "poaching wave")
-CAUSE_COLORS = {"budget freeze": "#7f8c8d", "pay gap": "#c0392b", "poaching wave": "#8e44ad"}
+CAUSES = ("budget freeze", "quits outpaced hiring", "poaching wave")
+CAUSE_COLORS = {"budget freeze": "#7f8c8d", "quits outpaced hiring": "#c0392b", "poaching wave": "#8e44ad"}
 
 
 def cause_of(root: pd.Series) -> pd.Series:
     """Kind of a hollowed root cause: a budget freeze (cut or deficit), the pay gap, or a poaching wave."""
     text = root.fillna("")
     kind = np.where(text.str.contains("poaching"), "poaching wave",
-                    np.where(text.str.contains("below market"), "pay gap", "budget freeze"))
+                    np.where(text.str.contains("below market"), "quits outpaced hiring", "budget freeze"))
     return pd.Series(kind, index=root.index)
 
 
@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for c in CAUSES:
             cause_rows.append({"budget": b, "salary_premium": p, "cause": c, "hollowed_futures": len(g),
                                **common.estimate_row(common.share(g["cause"] == c), "share")})
-    causes = pd.DataFrame(cause_rows)
+    causes = pd.DataFrame(cause_rows, columns=["budget", "salary_premium", "cause", "hollowed_futures", "share",
+                                               "share_low", "share_high"])
     t.to_csv(args.out / "q5_skeleton_crew.csv", index=False)
     causes.to_csv(args.out / "q5_hollowed_causes.csv", index=False)
 
@@ -117,10 +118,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     bottom = np.zeros(len(premiums))
     for c in CAUSES:
         s = fixed_causes[fixed_causes["cause"] == c].set_index("salary_premium").reindex(premiums)
-        values = s["share"].fillna(0).to_numpy() * 100
+        values = s["share"].astype(float).fillna(0.0).to_numpy() * 100
         ax.bar(range(len(premiums)), values, bottom=bottom, color=CAUSE_COLORS[c], label=c)
         bottom += values
-    counts = fixed_causes.groupby("salary_premium")["hollowed_futures"].first().reindex(premiums).fillna(0)
+    counts = fixed_causes.groupby("salary_premium")["hollowed_futures"].first().reindex(premiums)
+    counts = counts.astype(float).fillna(0.0)
     ax.set_xticks(range(len(premiums)), [f"{p:g}×\n(n={int(n)})" for p, n in zip(premiums, counts)])
     ax.set_xlabel("salary premium, fixed budget (hollowed futures, all consultant ceilings)")
     ax.set_ylabel("share of hollowed futures, %")
