@@ -149,6 +149,15 @@ def bench_scaling(quick: bool) -> list[dict[str, Any]]:
             for r in run(quick)]
 
 
+def bench_experiments(quick: bool) -> list[dict[str, Any]]:
+    """The seven experiment scripts at --quick size on 2 workers, each and in total (--quick: the tiny size)."""
+    sys.path.insert(0, str(HERE))
+    from bench_experiments import run
+
+    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
+            for r in run(smoke=quick, workers=2)]
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
     "future": bench_future,
     "accounting": bench_accounting,
@@ -156,6 +165,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
     "memory": bench_driver_memory,
     "prim": bench_prim,
     "scaling": bench_scaling,
+    "experiments": bench_experiments,
 }
 
 
