@@ -63,13 +63,14 @@ class Comparison:
 
 
 def compare(a: ScenarioSource, b: ScenarioSource, *, futures: int = 200, seed: int = 0, set_a: Overrides = None,
-            set_b: Overrides = None, workers: int | None = None, confidence: float = 0.95,
+            set_b: Overrides = None, workers: int | None = None, confidence: float = 0.95, resamples: int = 2000,
             progress: Progress | None = None) -> Comparison:
     """Run futures ``0 … futures−1`` of scenarios ``a`` and ``b`` with base ``seed`` and compare them, paired.
 
     ``a`` and ``b`` are preset names, TOML files or :class:`~sovsim.Scenario` objects; ``set_a`` and ``set_b``
     are overrides for each (``{"staff.salary_premium": 1.5}`` or ``["staff.salary_premium=1.5"]``).
     ``workers`` processes run the futures (default: the cores this process may use; 1 runs them here).
+    ``resamples`` is the number of bootstrap resamples of each interval (seeded with ``seed``).
     ``progress(done, total)`` is called as futures finish. The same arguments give the same result, whatever
     the number of workers. Raises :class:`ValueError` naming the bad argument, its value and what is allowed
     (:class:`~sovsim.ScenarioError` for a bad scenario or override, prefixed with ``a`` or ``b``).
@@ -78,6 +79,7 @@ def compare(a: ScenarioSource, b: ScenarioSource, *, futures: int = 200, seed: i
     _check_int("seed", seed, 0)
     if workers is not None:
         _check_int("workers", workers, 1)
+    _check_int("resamples", resamples, 1)
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence: {confidence!r} is not allowed; allowed: a number strictly between 0 and 1")
     scenario_a = _load("a", a, set_a)
@@ -85,11 +87,12 @@ def compare(a: ScenarioSource, b: ScenarioSource, *, futures: int = 200, seed: i
     rows_a, rows_b = _run_pairs(scenario_a, scenario_b, futures, seed, workers, progress)
     frame_a, frame_b = pd.DataFrame(rows_a), pd.DataFrame(rows_b)
     meta = {"futures": futures, "seed": seed, "confidence": confidence}
+    boot = {"confidence": confidence, "resamples": resamples, "seed": seed}
     summary_a = {"scenario": scenario_a.name, "source": _source(a), "overrides": _override_list(set_a), **meta,
-                 **_summary(frame_a, confidence, seed)}
+                 **_summary(frame_a, boot)}
     summary_b = {"scenario": scenario_b.name, "source": _source(b), "overrides": _override_list(set_b), **meta,
-                 **_summary(frame_b, confidence, seed)}
-    difference = {"of": "b - a", **meta, **_difference(frame_a, frame_b, confidence, seed)}
+                 **_summary(frame_b, boot)}
+    difference = {"of": "b - a", **meta, **_difference(frame_a, frame_b, boot)}
     return Comparison(summary_a, summary_b, difference, frame_a, frame_b)
 
 
@@ -195,7 +198,8 @@ def _put(out: dict[str, Any], name: str, estimate: Estimate) -> None:
     out[f"{name}_ci"] = [estimate.low, estimate.high]
 
 
-def _summary(frame: pd.DataFrame, confidence: float, seed: int) -> dict[str, Any]:
+def _summary(frame: pd.DataFrame, boot: dict[str, Any]) -> dict[str, Any]:
+    confidence = boot["confidence"]
     out: dict[str, Any] = {"horizon_years": float(frame["horizon_years"].max())}
     for years in ALIVE_AT_YEARS:
         _put(out, f"p_alive_{years}y", _share(_alive_at(frame, years), confidence))
@@ -206,18 +210,19 @@ def _summary(frame: pd.DataFrame, confidence: float, seed: int) -> dict[str, Any
     deaths = _death_years(frame)
     out["deaths"] = int(np.isfinite(deaths).sum())
     _put(out, "median_death_years_among_dead",
-         bootstrap_interval(deaths, _median_of_dead, confidence=confidence, seed=seed)
+         bootstrap_interval(deaths, _median_of_dead, **boot)
          if np.isfinite(deaths).any() else Estimate(math.nan, math.nan, math.nan, 0, confidence))
     cost = frame["total_cost_usd"].astype(float).to_numpy()
-    _put(out, "median_total_cost_usd", bootstrap_interval(cost, np.median, confidence=confidence, seed=seed))
+    _put(out, "median_total_cost_usd", bootstrap_interval(cost, np.median, **boot))
     return out
 
 
-def _difference(frame_a: pd.DataFrame, frame_b: pd.DataFrame, confidence: float, seed: int) -> dict[str, Any]:
+def _difference(frame_a: pd.DataFrame, frame_b: pd.DataFrame, boot: dict[str, Any]) -> dict[str, Any]:
+    confidence = boot["confidence"]
     out: dict[str, Any] = {}
 
     def diff(x: npt.ArrayLike, y: npt.ArrayLike, statistic: Callable[[Any], float] = np.mean) -> Estimate:
-        return paired_difference(x, y, statistic, confidence=confidence, seed=seed)
+        return paired_difference(x, y, statistic, **boot)
 
     for years in ALIVE_AT_YEARS:
         x, y = _alive_at(frame_a, years), _alive_at(frame_b, years)

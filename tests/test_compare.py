@@ -162,7 +162,7 @@ def test_out_of_range_options_exit_2_naming_the_option(argv):
 
 @pytest.mark.parametrize(("kwargs", "name"), [({"futures": 0}, "futures"), ({"seed": -1}, "seed"),
                                               ({"workers": 0}, "workers"), ({"futures": 2.5}, "futures"),
-                                              ({"confidence": 1.0}, "confidence")])
+                                              ({"confidence": 1.0}, "confidence"), ({"resamples": 0}, "resamples")])
 def test_library_refuses_bad_arguments_by_name(kwargs, name):
     with pytest.raises(ValueError, match=f"^{name}: .* allowed: "):
         sovsim.compare("midsize-nation", "midsize-nation", **kwargs)
