@@ -70,9 +70,15 @@ def client(cluster: LocalCluster) -> Client:
 def test_dask_table_is_the_local_table_with_its_error_rows(spec: Path, local_table: pd.DataFrame,
                                                            cluster: LocalCluster, client: Client,
                                                            tmp_path: Path) -> None:
-    report = sweep(spec, tmp_path / "out", engine="dask", scheduler=cluster.scheduler_address)
+    in_flight: list[int] = []
+
+    def count_tasks(summary: ShardSummary, report: SweepReport) -> None:
+        in_flight.append(client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)))
+
+    report = sweep(spec, tmp_path / "out", engine="dask", scheduler=cluster.scheduler_address, progress=count_tasks)
     frame = table(tmp_path / "out")
     assert report.shards_run == SHARDS
+    assert 0 < max(in_flight) <= 4  # the window: twice the 2 worker threads, never all 24 shards at once
     pd.testing.assert_frame_equal(frame, local_table)
     errors = frame[frame["status"] == "error"]
     assert report.errors == len(errors) > 0

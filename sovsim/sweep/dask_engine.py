@@ -35,6 +35,7 @@ A cluster configuration file::
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import tomllib
@@ -237,7 +238,8 @@ class DaskEngine:
             self.cluster.scale(cluster)
         else:
             cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=":0")
+                                   processes=True, host="127.0.0.1", dashboard_address=":0",
+                                   silence_logs=logging.ERROR)
         try:
             return Client(cluster), cluster
         except BaseException:
