@@ -46,11 +46,11 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
 fi
 munge -n | unmunge >/dev/null || { log "munge does not answer"; exit 1; }
 
-# -- slurm.conf: one node, one default partition ------------------------------------------------------------
+# -- slurm.conf: one node, one default partition (addresses on the loopback: no name resolution needed) --------
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/slurm
 cat > /etc/slurm/slurm.conf <<EOF
 ClusterName=sovsim
-SlurmctldHost=${host}
+SlurmctldHost=${host}(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -76,7 +76,7 @@ InactiveLimit=0
 MinJobAge=30
 KillWait=5
 Waittime=0
-NodeName=${host} CPUs=${cpus} RealMemory=${mem_mb} State=UNKNOWN
+NodeName=${host} NodeAddr=127.0.0.1 CPUs=${cpus} RealMemory=${mem_mb} State=UNKNOWN
 PartitionName=debug Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 EOF
 # proctrack/linuxproc and task/none need no cgroups; an empty cgroup.conf keeps slurmd from probing for them
