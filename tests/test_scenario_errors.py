@@ -337,7 +337,7 @@ def test_override_error_beats_a_later_valid_override():
 
 def test_unknown_preset():
     err = error_of("nope")
-    assert_names(err, "scenario", "nope", "a preset (midsize-nation", "or a TOML file path")
+    assert_names(err, "scenario", "nope", "a preset (", "midsize-nation", "or a TOML file path")
     assert "no such preset or file" in str(err)
 
 
