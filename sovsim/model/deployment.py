@@ -226,10 +226,17 @@ class Service:
         if requests_per_day <= 0:
             too_slow = -math.log(0.05) / service_rate > target
         elif utilisation < 1:
-            # p95 > target exactly when more than 5 % of responses take longer than the target
-            p_wait = erlang_c(busy_rate, service_rate, replicas).p_wait
+            # p95 > target exactly when more than 5 % of responses take longer than the target. That share
+            # lies between the no-wait case (P(wait) = 0) and the always-wait case (P(wait) = 1); Erlang C is
+            # needed only when the target falls between the two.
             drain = replicas * service_rate - busy_rate
-            too_slow = response_time_survival(target, p_wait, drain, service_rate) > 0.05
+            if math.exp(-service_rate * target) > 0.05:
+                too_slow = True
+            elif response_time_survival(target, 1.0, drain, service_rate) <= 0.05:
+                too_slow = False
+            else:
+                p_wait = erlang_c(busy_rate, service_rate, replicas).p_wait
+                too_slow = response_time_survival(target, p_wait, drain, service_rate) > 0.05
         else:
             too_slow = True
         served = min(requests_per_day, capacity_per_day)
