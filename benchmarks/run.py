@@ -140,12 +140,32 @@ def bench_prim(quick: bool) -> list[dict[str, Any]]:
             for r in run(quick)]
 
 
+def bench_scaling(quick: bool) -> list[dict[str, Any]]:
+    """Parallel efficiency vs workers (1, 2, 4, 8, 16 up to the cores here) on the local engine and on Dask."""
+    sys.path.insert(0, str(HERE))
+    from bench_scaling import run
+
+    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
+            for r in run(quick)]
+
+
+def bench_experiments(quick: bool) -> list[dict[str, Any]]:
+    """The seven experiment scripts at --quick size on 2 workers, each and in total (--quick: the tiny size)."""
+    sys.path.insert(0, str(HERE))
+    from bench_experiments import run
+
+    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
+            for r in run(smoke=quick, workers=2)]
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
     "future": bench_future,
     "accounting": bench_accounting,
     "sweep": bench_sweep,
     "memory": bench_driver_memory,
     "prim": bench_prim,
+    "scaling": bench_scaling,
+    "experiments": bench_experiments,
 }
 
 

@@ -53,9 +53,11 @@ def parse_args(question: int, doc: str, argv: Sequence[str] | None = None) -> ar
                         help="a smaller run (under 3 minutes on 2 cores); the default size is the published one")
     parser.add_argument("--out", type=Path, default=RESULTS / f"q{question}",
                         help=f"output directory (default experiments/results/q{question}/)")
-    parser.add_argument("--engine", default="local",
-                        help="where the shards run: local (process pool, default) or an engine sovsim.sweep "
-                             "accepts (dask, ...)")
+    parser.add_argument("--engine", default="local", choices=("local", "dask"),
+                        help="where the shards run: local (a process pool, default) or dask (a LocalCluster, or "
+                             "--scheduler / --cluster); for Slurm job arrays use `sovsim slurm` on the spec")
+    parser.add_argument("--scheduler", default=None, help="dask: address of a running scheduler")
+    parser.add_argument("--cluster", default=None, help="dask: a Slurm/PBS cluster configuration file")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--seed", type=int, default=None, help="base seed (default: the spec's)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
@@ -125,8 +127,14 @@ def load_spec(name: str, args: argparse.Namespace, sizes: dict[str, int]) -> Any
     return sovsim.sweep.spec_from_dict(data)
 
 
-def _engine(args: argparse.Namespace) -> Any:
-    return None if args.engine in ("local", "", None) else args.engine
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The engine keywords of ``sovsim.sweep``: workers for the local pool, scheduler/cluster for Dask."""
+    options: dict[str, Any] = {"engine": args.engine}
+    if args.workers is not None:
+        options["workers"] = args.workers
+    if args.engine == "dask":
+        options.update({k: v for k, v in (("scheduler", args.scheduler), ("cluster", args.cluster)) if v})
+    return options
 
 
 def run_spec(name: str, args: argparse.Namespace, sizes: dict[str, int], *, timelines: bool = False) -> Run:
@@ -157,7 +165,7 @@ def run_spec(name: str, args: argparse.Namespace, sizes: dict[str, int], *, time
             print(f"  {name}: {done:,} run", flush=True)
 
     began = time.perf_counter()
-    report = sovsim.sweep(spec, directory, workers=args.workers, engine=_engine(args), progress=progress, start=start)
+    report = sovsim.sweep(spec, directory, progress=progress, start=start, **_engine_options(args))
     wall = time.perf_counter() - began
     frame = sovsim.load_results(directory)
     errors = int((frame["status"] != "ok").sum())
@@ -243,8 +251,9 @@ def policy_base(frame: pd.DataFrame) -> pd.Series:
 # -- figures -------------------------------------------------------------------------------------------
 
 def figure(width: float = 7.5, height: float = 4.5, ncols: int = 1) -> tuple[Any, Any]:
+    """A figure with ``ncols`` panels side by side; the axes come as a 1 × ncols array."""
     plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.grid": True, "grid.alpha": 0.3})
-    return plt.subplots(1, ncols, figsize=(width, height), squeeze=ncols == 1)
+    return plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
 
 
 def save_figure(fig: Any, out: Path, stem: str, note: str) -> list[Path]:

@@ -38,13 +38,15 @@ def shelf_life(futures: pd.DataFrame, grace_months: float) -> pd.DataFrame:
                   - grace_months).clip(lower=0.0).round(6)
         median = sovsim.stats.bootstrap_interval(months.to_numpy(), np.median, seed=1)
         worse_at_release = common.share(months.to_numpy() < 0.5) if len(months) else common.share([])
+        age = group.loc[released, "first_release_years"] * 12.0  # the first cycle's base is day 0's open weights
         rows.append({"strategy": strategy, "futures": len(group), "released": int(released.sum()),
                      "measured": int(stale.sum()), "censored": int((released & ~stale).sum()),
                      **common.estimate_row(median, "median_months"),
                      "p10_months": float(np.percentile(months, 10)) if len(months) else np.nan,
                      "p90_months": float(np.percentile(months, 90)) if len(months) else np.nan,
                      "mean_months": float(months.mean()) if len(months) else np.nan,
-                     **common.estimate_row(worse_at_release, "share_worse_at_release")})
+                     **common.estimate_row(worse_at_release, "share_worse_at_release"),
+                     "median_base_age_at_release_months": float(age.median()) if len(age) else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -146,9 +148,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "The edge is the local-language bonus (`model.local_edge_log10`, 0.5–1.5 decades sampled; no direct "
         "capability-decay metric exists, calibration.md gaps): open weights grow about 1.1 decades a year "
         "(compute ×4.6, algorithms ×3), so a decade of edge is worth about ten months of trend.",
-        "A continued or fine-tuned model inherits the open weights of the day its cycle starts; data "
-        "preparation, waiting for GPUs and evaluation all age it before release, which is why the median "
-        "shelf life is shorter than the edge.",
+        "A continued or fine-tuned model inherits the open weights of the day its cycle starts (the model's "
+        "rule); data preparation, waiting for the first GPUs and evaluation all age that base before release: "
+        f"the never-retrained continued model reaches users a median "
+        f"{s.loc['continue', 'median_base_age_at_release_months']:.0f} months after its base was picked, which "
+        "is why its shelf life is much shorter than its edge. A team that picked the base when training starts "
+        "would do better; the model does not let it (see the caveats).",
         "A from-scratch run of the preset's size (8B parameters, 2T tokens, about a week on the cluster) is "
         "four decades of effective compute below open weights; no cadence closes that gap.",
     ]

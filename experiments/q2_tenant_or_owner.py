@@ -118,11 +118,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     common.write_summary(
         args, title="Tenant or owner", answer=answer, runs=[run], details=details,
         figures=["q2_tenant_or_owner"], tables=["q2_tenant_or_owner.csv"],
-        key={"name": f"mean sovereign months per future, owned cluster, {ref:g} export changes a year",
-             "value": float(at.loc[("own", ref), "sovereign_months_mean"]),
-             "low": float(at.loc[("own", ref), "sovereign_months_mean_low"]),
-             "high": float(at.loc[("own", ref), "sovereign_months_mean_high"]), "unit": "months"},
-        facts={"p_starved_rent_high_hazard": float(at.loc[("rent", high), "p_starved"]),
+        key={"name": f"P(starved) renting abroad at {high:g} export-rule changes a year",
+             "value": float(at.loc[("rent", high), "p_starved"]), "low": float(at.loc[("rent", high), "p_starved_low"]),
+             "high": float(at.loc[("rent", high), "p_starved_high"]), "unit": "share"},
+        facts={"own_sovereign_months_reference_hazard": float(at.loc[("own", ref), "sovereign_months_mean"]),
+               "sovereign_cloud_sovereign_months_reference_hazard":
+                   float(at.loc[("sovereign_cloud", ref), "sovereign_months_mean"]),
                "p_starved_own_high_hazard": float(at.loc[("own", high), "p_starved"])})
 
 

@@ -14,8 +14,8 @@ if _typing.TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "analyze", "erlang_c", "load_results",
-           "load_scenario", "presets", "run", "stats", "sweep"]
+__all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "analyze", "compare", "erlang_c",
+           "load_results", "load_scenario", "presets", "run", "stats", "sweep"]
 
 
 def load_results(root: "str | Path", table: str = "futures") -> "pd.DataFrame":
@@ -32,4 +32,8 @@ def __getattr__(name: str) -> "object":
         import importlib
 
         return importlib.import_module(f"sovsim.{name}")
+    if name == "compare":  # two scenarios on the same futures (sovsim.comparison; brings SciPy)
+        from sovsim.comparison import compare
+
+        return compare
     raise AttributeError(f"module 'sovsim' has no attribute {name!r}")

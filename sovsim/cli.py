@@ -169,29 +169,145 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
 @click.option("--scenarios", type=click.IntRange(min=1), default=None,
               help="Override the spec's number of scenarios (for quick trials).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where shards run: a local process pool, or a Dask cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: a running scheduler, e.g. tcp://127.0.0.1:8786 [default: a LocalCluster "
+                   "of --workers processes].")
+@click.option("--cluster", "cluster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --engine dask: a TOML file with a [cluster] table; workers run as Slurm or PBS jobs.")
+@click.option("--verify", "verify_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Report the missing shards of this results directory (exit 1 if any); runs nothing.")
 def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | None, workers: int | None,
-                  scenarios: int | None, quiet: bool) -> None:
+                  scenarios: int | None, quiet: bool, engine: str, scheduler: str | None, cluster: Path | None,
+                  verify_dir: Path | None) -> None:
     """Run thousands of futures from a sweep spec into a results directory (resumable)."""
     from sovsim.sweep import resume, sweep
     from sovsim.sweep.progress import SweepProgress
 
+    if verify_dir is not None:
+        if spec_path is not None or resume_dir is not None:
+            _fail("--verify: given with a SPEC or --resume; allowed: --verify DIR alone")
+        _verify(verify_dir)
+        return
     if (resume_dir is None) == (spec_path is None):
-        _fail("give a SPEC with --out DIR, or --resume DIR")
+        _fail("give a SPEC with --out DIR, or --resume DIR, or --verify DIR")
     if spec_path is not None and out is None:
         _fail("--out: missing; allowed: the results directory for this sweep")
+    if engine != "dask" and (scheduler is not None or cluster is not None):
+        _fail(f"{'--scheduler' if scheduler is not None else '--cluster'}: given with --engine {engine}; "
+              "allowed: only with --engine dask")
     console = Console(stderr=True)
+    options: dict[str, Any] = {"workers": workers, "engine": engine, "scheduler": scheduler, "cluster": cluster}
     try:
         with SweepProgress(console, enabled=not quiet) as bar:
             if resume_dir is not None:
-                report = resume(resume_dir, workers=workers, progress=bar.update, start=bar.start)
+                report = resume(resume_dir, progress=bar.update, start=bar.start, **options)
             else:
                 assert spec_path is not None and out is not None
-                report = sweep(spec_path, out, workers=workers, scenarios=scenarios, progress=bar.update,
-                               start=bar.start)
+                report = sweep(spec_path, out, scenarios=scenarios, progress=bar.update, start=bar.start, **options)
     except ScenarioError as exc:
         _fail(str(exc))
         return
     _sweep_summary(Console(), report)
+
+
+def _verify(root: Path) -> None:
+    from sovsim.sweep.verify import shard_ranges, verify
+
+    try:
+        found = verify(root)
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    done_futures = found.futures - found.missing_futures
+    console.print(f"{found.root}: {found.finished:,} of {found.shards:,} shards finished "
+                  f"({done_futures:,} of {found.futures:,} futures); {found.errors:,} futures stored as errors")
+    if found.missing:
+        console.print(f"missing {len(found.missing):,} shards: {shard_ranges(found.missing)}")
+    if found.damaged:
+        console.print(f"damaged {len(found.damaged):,} shards (wrong row count; delete their parts): "
+                      f"{shard_ranges(found.damaged)}")
+    if not found.ok:
+        console.print(f"run them: sovsim slurm --resume {found.root} --submit   or   "
+                      f"sovsim sweep --resume {found.root}")
+        raise SystemExit(1)
+    console.print("complete")
+
+
+@main.command("slurm")
+@click.argument("spec_path", required=False, type=click.Path(dir_okay=False, path_type=Path), metavar="[SPEC]")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Results directory.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="A new array over only the missing shards of this results directory.")
+@click.option("--array", "array", type=int, default=None,
+              help="Array tasks; each runs a range of shards [default with --resume: as the previous array].")
+@click.option("--throttle", type=int, default=None, help="At most this many array tasks running at once.")
+@click.option("--partition", default=None, help="Slurm partition [default: the cluster's default].")
+@click.option("--time", "walltime", default=None, metavar="HH:MM:SS", help="Wall-time limit of each array task.")
+@click.option("--cpus-per-task", type=int, default=1, show_default=True,
+              help="Cores (worker processes) per array task.")
+@click.option("--submit", is_flag=True, help="Submit the script with sbatch (else only write it).")
+def slurm_command(spec_path: Path | None, out: Path | None, resume_dir: Path | None, array: int | None,
+                  throttle: int | None, partition: str | None, walltime: str | None, cpus_per_task: int,
+                  submit: bool) -> None:
+    """Write (and --submit) a Slurm job array whose tasks each run a range of a sweep's shards."""
+    from sovsim.sweep import slurm
+
+    if (resume_dir is None) == (spec_path is None):
+        _fail("give a SPEC with --out DIR and --array N, or --resume DIR")
+    options: dict[str, Any] = {"throttle": throttle, "partition": partition, "time": walltime,
+                               "cpus_per_task": cpus_per_task}
+    try:
+        if resume_dir is not None:
+            if submit and (still := slurm.queued(resume_dir)):
+                _fail(f"--resume: jobs {', '.join(still)} of {resume_dir} are still queued or running; allowed: "
+                      "resume once they have ended (squeue), or scancel them first")
+            job = slurm.prepare_resume(resume_dir, array, **options)
+            if job is None:
+                Console().print(f"{resume_dir}: no shard is missing; nothing to submit")
+                return
+        else:
+            if out is None:
+                _fail("--out: missing; allowed: the results directory for this sweep")
+            if array is None:
+                _fail("--array: missing; allowed: the number of array tasks, e.g. --array 100")
+            assert spec_path is not None and out is not None and array is not None
+            job = slurm.prepare(spec_path, out, array, **options)
+        if submit:
+            job = slurm.submit(job)
+    except (ScenarioError, slurm.SlurmError) as exc:
+        _fail(str(exc))
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"wrote {job.script}: {len(job.shards):,} shards in {job.tasks:,} array tasks "
+                  f"(MaxArraySize {job.max_array_size:,})")
+    if job.job_id is not None:
+        console.print(f"submitted job array {job.job_id}; check: sovsim sweep --verify {job.root}")
+    else:
+        console.print(f"submit it: sbatch {job.script}")
+
+
+@main.command("sweep-shards", hidden=True)
+@click.argument("results", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@click.option("--plan", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--task", type=click.IntRange(min=0), required=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+def sweep_shards_command(results: Path, plan: Path, task: int, workers: int) -> None:
+    """Run one array task's shards of a sweep (what the job array script of ``sovsim slurm`` calls)."""
+    from sovsim.sweep.slurm import run_task
+    from sovsim.sweep.verify import shard_ranges
+
+    try:
+        summaries, skipped = run_task(results, plan, task, workers)
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    ran = [s.shard for s in summaries]
+    errors = sum(s.errors for s in summaries)
+    click.echo(f"task {task}: ran {len(ran)} shards ({sum(s.futures for s in summaries)} futures, {errors} errors)"
+               f"{': ' + shard_ranges(ran) if ran else ''}; {skipped} already written")
 
 
 def _sweep_summary(console: Console, report: Any) -> None:
@@ -322,3 +438,89 @@ def analyze_command(results: Path, out: Path | None, outcome: str | None) -> Non
         _fail(str(exc))
         return
     render(result, Console())
+
+
+@main.command("compare")
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("--futures", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Futures of each scenario (the same indices for both).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed of both.")
+@click.option("--set-a", "set_a", multiple=True, metavar="PATH=VALUE", help="Override a field of A (repeatable).")
+@click.option("--set-b", "set_b", multiple=True, metavar="PATH=VALUE", help="Override a field of B (repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes [default: cores].")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object {a, b, difference}.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def compare_command(a: str, b: str, futures: int, seed: int, set_a: tuple[str, ...], set_b: tuple[str, ...],
+                    workers: int | None, as_json: bool, quiet: bool) -> None:
+    """Two scenarios (presets or TOML files) on the same futures: survival, verdicts, cost and B − A, paired."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sovsim.comparison import compare
+
+    for label, option, source, sets in (("A", "--set-a", a, set_a), ("B", "--set-b", b, set_b)):
+        for where, overrides in ((label, ()), (option, sets)):
+            try:
+                load_scenario(source, list(overrides))
+            except ScenarioError as exc:
+                _fail(f"{where}: {str(exc).removeprefix('--set: ')}")
+    bar = Progress(TextColumn("[bold]compare"), BarColumn(), MofNCompleteColumn(), TextColumn("futures"),
+                   TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True), disable=quiet)
+    with bar:
+        task = bar.add_task("compare", total=futures)
+        result = compare(a, b, futures=futures, seed=seed, set_a=list(set_a), set_b=list(set_b), workers=workers,
+                         progress=lambda done, total: bar.update(task, completed=done))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), allow_nan=False))
+        return
+    _comparison_table(result)
+
+
+def _comparison_table(result: Any) -> None:
+    from sovsim.comparison import ALIVE_AT_YEARS
+    from sovsim.model.records import VERDICTS
+
+    a, b, d = result.a, result.b, result.difference
+
+    def share(s: dict[str, Any], key: str) -> str:
+        value, (low, high) = s[key], s[f"{key}_ci"]
+        if value is None or math.isnan(value):
+            return "beyond horizon"
+        return f"{value:.1%} [{100 * low:.1f}, {100 * high:.1f}]"
+
+    def points(key: str) -> str:
+        value, (low, high) = d[key], d[f"{key}_ci"]
+        if value is None or math.isnan(value):
+            return "beyond horizon"
+        return f"{100 * value:+.1f} pts [{100 * low:+.1f}, {100 * high:+.1f}]"
+
+    def number(s: dict[str, Any], key: str, scale: float, fmt: str, signed: bool = False) -> str:
+        value, (low, high) = s[key], s[f"{key}_ci"]
+        if value is None or math.isnan(value):
+            return "—"
+        sign = "+" if signed else ""
+        return f"{value / scale:{sign}{fmt}} [{low / scale:{sign}{fmt}}, {high / scale:{sign}{fmt}}]"
+
+    table = Table(title=f"{a['scenario']} (A) vs {b['scenario']} (B): {a['futures']:,} paired futures, seed "
+                        f"{a['seed']}, 95% intervals")
+    table.add_column("", style="bold")
+    table.add_column(f"A: {a['scenario']}", justify="right")
+    table.add_column(f"B: {b['scenario']}", justify="right")
+    table.add_column("B − A (paired)", justify="right")
+    for years in ALIVE_AT_YEARS:
+        key = f"p_alive_{years}y"
+        table.add_row(f"P(alive) at {years} year{'s' if years > 1 else ''}", share(a, key), share(b, key),
+                      points(key))
+    for verdict in VERDICTS:
+        row = [f"{s['verdicts'][verdict]:.1%} [{100 * s['verdicts_ci'][verdict][0]:.1f}, "
+               f"{100 * s['verdicts_ci'][verdict][1]:.1f}]" for s in (a, b)]
+        low, high = d["verdicts_ci"][verdict]
+        table.add_row(f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
+                                            f"{100 * high:+.1f}]", style=VERDICT_STYLE.get(verdict))
+    key = "median_death_years_among_dead"
+    table.add_row("median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
+                                                           for s in (a, b)), number(d, key, 1.0, ".2f", True))
+    key = "median_total_cost_usd"
+    table.add_row("median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
+                  number(d, key, 1e6, ",.1f", True))
+    Console().print(table)

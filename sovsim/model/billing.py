@@ -97,11 +97,14 @@ class Meter:
         return energy_usd + rent_usd
 
     def usd_per_day_now(self) -> float:
-        """Cost of a day at the current state and the average price (for budgeting, not billing)."""
+        """Electricity of a day at the current state and the average price (for budgeting, not billing).
+
+        The rent of GPUs rented for a training run is left out: it is paid by the GPU-hour only while the run
+        lasts (days of a cycle), so the rate of a run in progress is no yearly running cost.
+        """
         led = self.ledger
         if led.version != self._rate_version:
             state = led.states[-1]
             self._rate_version = led.version
-            self._rate_usd_per_day = (self._state_kw(state) * 24.0 * self.energy.price_usd_per_kwh * state[4]
-                                      + state[1] * 24.0 * self.rent_usd_per_gpu_hour)
+            self._rate_usd_per_day = self._state_kw(state) * 24.0 * self.energy.price_usd_per_kwh * state[4]
         return self._rate_usd_per_day

@@ -8,11 +8,12 @@ import types
 from typing import Any
 
 from sovsim.sweep.query import connect, load_results, query
-from sovsim.sweep.runner import LocalEngine, SweepReport, resume, sweep
+from sovsim.sweep.runner import ENGINES, LocalEngine, SweepReport, make_engine, resume, sweep
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
+from sovsim.sweep.verify import Verification, verify
 
-__all__ = ["LocalEngine", "SpecError", "SweepReport", "SweepSpec", "connect", "load_results", "load_spec", "query",
-           "resume", "spec_from_dict", "sweep"]
+__all__ = ["ENGINES", "LocalEngine", "SpecError", "SweepReport", "SweepSpec", "Verification", "connect",
+           "load_results", "load_spec", "make_engine", "query", "resume", "spec_from_dict", "sweep", "verify"]
 
 
 class _SweepModule(types.ModuleType):

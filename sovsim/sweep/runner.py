@@ -11,11 +11,11 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -27,7 +27,11 @@ from sovsim.sweep.design import make_design
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
 
-__all__ = ["ShardRunner", "ShardSummary", "LocalEngine", "SweepReport", "sweep", "resume", "default_workers"]
+__all__ = ["ShardRunner", "ShardSummary", "Engine", "LocalEngine", "SweepReport", "sweep", "resume", "default_workers",
+           "make_engine", "ENGINES"]
+
+#: Engine names accepted by :func:`sweep` and ``sovsim sweep --engine``.
+ENGINES = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,19 @@ class ShardRunner:
         size = self.spec.shard_size
         return range(shard * size, min((shard + 1) * size, self.futures))
 
+    def _id_row(self, future: int) -> dict[str, Any]:
+        """The identifying columns and sampled inputs of a future, status ``ok``."""
+        k, p = self.design.locate(future)
+        return {"future": future, "scenario_index": k, "policy": self.spec.policies[p].name, "seed": self.spec.seed,
+                "status": "ok", "error": None, **self.design.inputs(k)}
+
     def run_one(self, future: int) -> tuple[dict[str, Any], pd.DataFrame | None]:
         """One future's row (an error row if it raised) and, if asked, its timeline."""
-        spec, design = self.spec, self.design
-        k, p = design.locate(future)
+        spec = self.spec
+        k, p = self.design.locate(future)
         policy = spec.policies[p]
-        inputs = design.inputs(k)
-        row: dict[str, Any] = {"future": future, "scenario_index": k, "policy": policy.name, "seed": spec.seed,
-                               "status": "ok", "error": None, **inputs}
+        inputs = self.design.inputs(k)
+        row = self._id_row(future)
         try:
             scenario = scenario_from_dict(self.base, {**spec.base_set, **inputs, **policy.overrides})
             result = run_future(scenario, seed=spec.seed, future=k)
@@ -113,6 +122,18 @@ class ShardRunner:
         self.store.write_part(shard, rows, self.schema)
         verdicts = collections.Counter(r.get("verdict") or "error" for r in rows)
         return ShardSummary(shard, len(rows), dict(verdicts), sum(r["status"] == "error" for r in rows))
+
+    def error_shard(self, shard: int, message: str) -> ShardSummary:
+        """Write the shard with every future as an ``error`` row carrying ``message`` (none of them is run).
+
+        For a shard that kept killing the processes running it: the sweep goes on, and deleting the part
+        and resuming tries the shard again.
+        """
+        rows = [{**self._id_row(future), "status": "error", "error": message} for future in self.shard_futures(shard)]
+        if self.spec.timelines:
+            self.store.write_timelines(shard, pa.Table.from_pandas(pd.DataFrame({"future": []}), preserve_index=False))
+        self.store.write_part(shard, rows, self.schema)
+        return ShardSummary(shard, len(rows), {"error": len(rows)}, len(rows))
 
 
 _WORKER: ShardRunner | None = None
@@ -168,19 +189,59 @@ class LocalEngine:
                         running.add(pool.submit(_run_shard_in_worker, nxt))
 
 
+class Engine(Protocol):
+    """Where shards run: ``run`` runs the given shards of a sweep into ``root`` and yields each summary."""
+
+    def run(self, spec: SweepSpec, root: Path, shards: list[int]) -> Iterator[ShardSummary]: ...
+
+
+def make_engine(engine: str | Engine | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                cluster: str | Path | Mapping[str, Any] | None = None) -> Engine:
+    """The engine named ``engine`` (``local`` or ``dask``; default ``local``), or ``engine`` itself if it has ``run``.
+
+    ``workers`` is the number of worker processes (local pool, or the Dask LocalCluster started when no
+    ``scheduler`` address and no ``cluster`` configuration is given). ``scheduler`` and ``cluster`` (a
+    configuration file or table, see :class:`sovsim.sweep.dask_engine.ClusterConfig`) are Dask options.
+    """
+    if engine is not None and not isinstance(engine, str):
+        if not callable(getattr(engine, "run", None)):
+            raise SpecError("engine", engine, "one of " + ", ".join(ENGINES) + ", or an object with a "
+                            "run(spec, root, shards) method", "not an engine:")
+        if scheduler is not None or cluster is not None:
+            raise SpecError("scheduler" if scheduler is not None else "cluster", scheduler or cluster,
+                            "only with engine='dask' (configure an engine object yourself)", "not used by")
+        return engine
+    name = engine or "local"
+    if name not in ENGINES:
+        raise SpecError("engine", name, "one of " + ", ".join(ENGINES), "unknown engine")
+    if name == "local":
+        for option, value in (("scheduler", scheduler), ("cluster", cluster)):
+            if value is not None:
+                raise SpecError(option, value, "only with engine 'dask'", "not used by the local engine:")
+        return LocalEngine(workers)
+    from sovsim.sweep.dask_engine import DaskEngine
+
+    return DaskEngine(scheduler=scheduler, workers=workers, cluster=cluster)
+
+
 Progress = Callable[[ShardSummary, "SweepReport"], None]
 Start = Callable[[int, int], None]
 
 
 def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None = None,
-          scenarios: int | None = None, engine: Any = None, progress: Progress | None = None,
+          scenarios: int | None = None, engine: str | Engine | None = None, scheduler: str | None = None,
+          cluster: str | Path | Mapping[str, Any] | None = None, progress: Progress | None = None,
           start: Start | None = None) -> SweepReport:
     """Run every missing shard of a sweep into ``out``; an existing matching sweep there is continued.
 
     ``spec`` is a :class:`SweepSpec` or a spec file; ``scenarios`` overrides the spec's count (for quick
-    trials). ``start(total, already_done)`` is called once the work is known and ``progress`` after each
-    shard. Returns a :class:`SweepReport`.
+    trials). ``engine`` is ``"local"`` (a process pool, the default), ``"dask"`` (with ``scheduler`` the
+    address of a running scheduler, ``cluster`` a Slurm/PBS cluster configuration, or neither for a
+    LocalCluster of ``workers`` processes) or an engine object; see :func:`make_engine`. The results are
+    the same on every engine. ``start(total, already_done)`` is called once the work is known and
+    ``progress`` after each shard. Returns a :class:`SweepReport`.
     """
+    chosen = make_engine(engine, workers=workers, scheduler=scheduler, cluster=cluster)
     if not isinstance(spec, SweepSpec):
         spec = load_spec(spec)
     if scenarios is not None:
@@ -188,12 +249,14 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None 
     design = make_design(spec)
     store = Store(out)
     store.open(spec, design.futures, design.scenarios)
-    return _run(spec, store, design.futures, workers, engine, progress, start)
+    return _run(spec, store, design.futures, chosen, progress, start)
 
 
-def resume(out: str | Path, *, workers: int | None = None, engine: Any = None, progress: Progress | None = None,
-           start: Start | None = None) -> SweepReport:
-    """Continue the sweep recorded in ``out``: delete debris, run only the missing shards."""
+def resume(out: str | Path, *, workers: int | None = None, engine: str | Engine | None = None,
+           scheduler: str | None = None, cluster: str | Path | Mapping[str, Any] | None = None,
+           progress: Progress | None = None, start: Start | None = None) -> SweepReport:
+    """Continue the sweep recorded in ``out``: delete debris, run only the missing shards (on any engine)."""
+    chosen = make_engine(engine, workers=workers, scheduler=scheduler, cluster=cluster)
     store = Store(out)
     manifest = store.manifest()
     spec = store.spec()
@@ -201,11 +264,11 @@ def resume(out: str | Path, *, workers: int | None = None, engine: Any = None, p
     store.open(spec, design.futures, design.scenarios)  # refuses a manifest that does not match
     if manifest.get("futures") != design.futures:  # pragma: no cover - open() already checks
         raise SpecError("manifest.futures", manifest.get("futures"), str(design.futures), "mismatch:")
-    return _run(spec, store, design.futures, workers, engine, progress, start)
+    return _run(spec, store, design.futures, chosen, progress, start)
 
 
-def _run(spec: SweepSpec, store: Store, futures: int, workers: int | None, engine: Any,
-         progress: Progress | None, start: Start | None) -> SweepReport:
+def _run(spec: SweepSpec, store: Store, futures: int, engine: Engine, progress: Progress | None,
+         start: Start | None) -> SweepReport:
     began = time.perf_counter()
     shards = -(-futures // spec.shard_size)
     report = SweepReport(store.root, futures, shards)
@@ -215,7 +278,6 @@ def _run(spec: SweepSpec, store: Store, futures: int, workers: int | None, engin
     report.shards_skipped = shards - len(missing)
     if start is not None:
         start(futures, sum(min(spec.shard_size, futures - s * spec.shard_size) for s in done if s < shards))
-    engine = engine or LocalEngine(workers)
     for summary in engine.run(spec, store.root, missing):
         report.shards_run += 1
         report.futures_run += summary.futures
@@ -223,5 +285,7 @@ def _run(spec: SweepSpec, store: Store, futures: int, workers: int | None, engin
         report.verdicts.update(summary.verdicts)
         if progress is not None:
             progress(summary, report)
+    # a worker killed mid-write (a lost Dask worker) leaves a temporary file; every shard is written now
+    report.debris_removed += len(store.clean_debris())
     report.wall_s = time.perf_counter() - began
     return report

@@ -1,0 +1,191 @@
+"""Q5 Skeleton crew: how do the salary gap, attrition and consultants shape death by lost know-how?
+
+    python experiments/q5_skeleton_crew.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+
+Runs ``q5_skeleton_crew.toml`` (five salary premiums × four consultant ceilings, budget fixed) and
+``q5_funded_premium.toml`` (the same premiums with the appropriation topped up to pay for them), both on
+the same sampled scenarios and seed, so every comparison is paired. A future is ``hollowed`` when its
+effective own staff (ramped-up employees; consultants keep no know-how) stays below the minimum crew for
+half a year. The know-how lost is counted as quits (each takes a ramped-up person's know-how) and as the
+mean effective staff over the months lived.
+
+Writes summary.md, q5_skeleton_crew.csv, q5_hollowed_causes.csv and q5_skeleton_crew.png/.svg to DIR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import common
+import numpy as np
+import pandas as pd
+
+import sovsim
+
+SIZES = {"tiny": 2, "quick": 40, "full": 250}
+TEAM_TARGET_FTE = 36.0  #: the preset's four roles at target (10 + 12 + 8 + 6)
+CAUSES = ("budget freeze", "quits outpaced hiring", "poaching wave")
+CAUSE_COLORS = {"budget freeze": "#7f8c8d", "quits outpaced hiring": "#c0392b", "poaching wave": "#8e44ad"}
+
+
+def cause_of(root: pd.Series) -> pd.Series:
+    """Kind of a hollowed root cause: a budget freeze (cut or deficit), the pay gap, or a poaching wave."""
+    text = root.fillna("")
+    kind = np.where(text.str.contains("poaching"), "poaching wave",
+                    np.where(text.str.contains("below market"), "quits outpaced hiring", "budget freeze"))
+    return pd.Series(kind, index=root.index)
+
+
+def summarise(g: pd.DataFrame) -> dict[str, float]:
+    quits = sovsim.stats.bootstrap_interval(g["quits"].to_numpy(float), np.mean, seed=5)
+    fte = sovsim.stats.bootstrap_interval(g["mean_effective_fte"].to_numpy(float), np.mean, seed=5)
+    return {"futures": len(g), **common.estimate_row(common.share(g["verdict"] == "hollowed"), "p_hollowed"),
+            **common.estimate_row(common.share(g["verdict"] == "defunded"), "p_defunded"),
+            **common.estimate_row(common.share(g["verdict"] == "alive"), "p_alive_10y"),
+            **common.estimate_row(quits, "quits_mean"), **common.estimate_row(fte, "effective_fte_mean"),
+            "effective_share_of_target": fte.value / TEAM_TARGET_FTE,
+            "median_total_cost_usd": float(g["total_cost_usd"].median())}
+
+
+def flags(frame: pd.DataFrame, mask: pd.Series, column: str = "verdict", value: str = "hollowed") -> pd.Series:
+    g = frame[mask]
+    return (g[column] == value).astype(float).set_axis(g["scenario_index"])
+
+
+def paired(a: pd.Series, b: pd.Series) -> object:
+    index = a.index.intersection(b.index)
+    return sovsim.stats.paired_difference(a[index].to_numpy(), b[index].to_numpy(), seed=5)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = common.parse_args(5, __doc__, argv)
+    common.prepare(args)
+    grid_run = common.run_spec("q5_skeleton_crew", args, SIZES)
+    funded_run = common.run_spec("q5_funded_premium", args, SIZES)
+    grid = grid_run.futures.copy()
+    grid["premium"] = common.policy_values(grid, "staff.salary_premium")
+    grid["consultants"] = common.policy_values(grid, "staff.consultant_max_fte")
+    grid["budget"] = "fixed"
+    funded = funded_run.futures.copy()
+    funded["premium"] = common.policy_base(funded).str.removeprefix("funded-").astype(float)
+    funded["consultants"] = float(funded_run.spec.base_scenario().staff.consultant_max_fte)
+    funded["budget"] = "topped up"
+    both = pd.concat([grid, funded], ignore_index=True)
+    rows = [{"budget": b, "salary_premium": p, "consultant_max_fte": c,
+             "consultant_share_of_team": c / TEAM_TARGET_FTE, **summarise(g)}
+            for (b, p, c), g in both.groupby(["budget", "premium", "consultants"], sort=True)]
+    t = pd.DataFrame(rows)
+    hollowed = both[both["verdict"] == "hollowed"].assign(cause=lambda f: cause_of(f["root_cause"]))
+    cause_rows = []
+    for (b, p), g in hollowed.groupby(["budget", "premium"], sort=True):
+        for c in CAUSES:
+            cause_rows.append({"budget": b, "salary_premium": p, "cause": c, "hollowed_futures": len(g),
+                               **common.estimate_row(common.share(g["cause"] == c), "share")})
+    causes = pd.DataFrame(cause_rows, columns=["budget", "salary_premium", "cause", "hollowed_futures", "share",
+                                               "share_low", "share_high"])
+    t.to_csv(args.out / "q5_skeleton_crew.csv", index=False)
+    causes.to_csv(args.out / "q5_hollowed_causes.csv", index=False)
+
+    premiums = sorted(grid["premium"].unique())
+    ceilings = sorted(grid["consultants"].unique())
+    base_c = funded["consultants"].iloc[0] if len(funded) else ceilings[0]
+    fig, axes = common.figure(15.0, 4.6, ncols=3)
+    ax = axes[0][0]
+    palette = ("#85c1e9", "#2471a3", "#1a5276", "#0b2a3d")
+    for c, color in zip(ceilings, palette):
+        s = t[(t["budget"] == "fixed") & (t["consultant_max_fte"] == c)].sort_values("salary_premium")
+        common.band(ax, s["salary_premium"], s, "p_hollowed", f"fixed budget, ≤{c:g} consultants "
+                    f"({100 * c / TEAM_TARGET_FTE:.0f}%)", color)
+    s = t[t["budget"] == "topped up"].sort_values("salary_premium")
+    common.band(ax, s["salary_premium"], s, "p_hollowed", f"budget topped up, ≤{base_c:g} consultants",
+                "#c0392b", marker="s")
+    ax.set_xlabel("salary premium (multiple of the public pay scale)")
+    ax.set_ylabel("P(hollowed within 10 years), % (95% CI)")
+    ax.set_title("Hollowed against pay and consultants")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7)
+    ax = axes[0][1]
+    for budget, color in (("fixed", "#2471a3"), ("topped up", "#c0392b")):
+        s = t[(t["budget"] == budget) & (t["consultant_max_fte"] == base_c)].sort_values("salary_premium")
+        common.band(ax, s["salary_premium"], s, "quits_mean", f"quits, budget {budget}", color, scale=1.0)
+    ax.set_xlabel("salary premium (multiple of the public pay scale)")
+    ax.set_ylabel("quits per future (mean, 95% CI)")
+    ax.set_title(f"Know-how walking out (≤{base_c:g} consultants)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    ax = axes[0][2]
+    fixed_causes = causes[causes["budget"] == "fixed"]
+    bottom = np.zeros(len(premiums))
+    for c in CAUSES:
+        s = fixed_causes[fixed_causes["cause"] == c].set_index("salary_premium").reindex(premiums)
+        values = s["share"].astype(float).fillna(0.0).to_numpy() * 100
+        ax.bar(range(len(premiums)), values, bottom=bottom, color=CAUSE_COLORS[c], label=c)
+        bottom += values
+    counts = fixed_causes.groupby("salary_premium")["hollowed_futures"].first().reindex(premiums)
+    counts = counts.astype(float).fillna(0.0)
+    ax.set_xticks(range(len(premiums)), [f"{p:g}×\n(n={int(n)})" for p, n in zip(premiums, counts)])
+    ax.set_xlabel("salary premium, fixed budget (hollowed futures, all consultant ceilings)")
+    ax.set_ylabel("share of hollowed futures, %")
+    ax.set_title("Root cause of the hollowing")
+    ax.legend(fontsize=8)
+    common.save_figure(fig, args.out, "q5_skeleton_crew", f"{len(both):,} futures, seed {grid_run.seed}")
+
+    at = t.set_index(["budget", "salary_premium", "consultant_max_fte"])
+    lo, hi = premiums[0], premiums[-1]
+    parity = at.loc[("fixed", lo, base_c)]
+    rich_fixed = at.loc[("fixed", hi, base_c)]
+    rich_funded = at.loc[("topped up", hi, base_c)]
+    pay_fixed = paired(flags(grid, (grid["premium"] == lo) & (grid["consultants"] == base_c)),
+                       flags(grid, (grid["premium"] == hi) & (grid["consultants"] == base_c)))
+    pay_funded = paired(flags(funded, funded["premium"] == lo), flags(funded, funded["premium"] == hi))
+    consult = paired(flags(grid, (grid["premium"] == lo) & (grid["consultants"] == ceilings[0])),
+                     flags(grid, (grid["premium"] == lo) & (grid["consultants"] == ceilings[-1])))
+    share_budget = causes[(causes["budget"] == "fixed") & (causes["salary_premium"] == hi)
+                          & (causes["cause"] == "budget freeze")]
+    budget_part = f"{100 * share_budget['share'].iloc[0]:.0f}%" if len(share_budget) else "none"
+    def sign(est: object) -> int:
+        """+1 / −1 when the paired interval excludes 0 upward / downward, else 0."""
+        return 1 if est.low > 0 else -1 if est.high < 0 else 0  # type: ignore[attr-defined]
+
+    if sign(pay_funded) < 0 and sign(pay_fixed) >= 0:
+        verdict = "but it saves the crew only when the budget pays for it"
+    elif sign(pay_fixed) < 0:
+        verdict = "and it lowers the risk of a hollowed team even on a fixed budget"
+    elif sign(pay_fixed) > 0:
+        verdict = "yet on a fixed budget it makes a hollowed team more likely"
+    else:
+        verdict = "but its effect on a hollowed team is within the noise"
+    answer = (
+        f"Paying more keeps the know-how ({parity['quits_mean']:.0f} quits per future at the public scale, "
+        f"{rich_fixed['quits_mean']:.0f} at {hi:g}×), {verdict}: P(hollowed) is "
+        f"{common.pct_of(parity, 'p_hollowed')} at the public scale, "
+        f"{common.pct_of(rich_fixed, 'p_hollowed')} at {hi:g}× with the budget fixed (paired "
+        f"{100 * pay_fixed.value:+.0f} points, 95% CI {100 * pay_fixed.low:+.0f} to {100 * pay_fixed.high:+.0f}; "
+        f"{budget_part} of those hollowings start with a hiring freeze) and "
+        f"{common.pct_of(rich_funded, 'p_hollowed')} at {hi:g}× with the appropriation topped up (paired "
+        f"{100 * pay_funded.value:+.0f} points, 95% CI {100 * pay_funded.low:+.0f} to "
+        f"{100 * pay_funded.high:+.0f}). Going from {ceilings[0]:g} to {ceilings[-1]:g} consultants at the public "
+        f"scale changes P(hollowed) by {100 * consult.value:+.0f} points (95% CI {100 * consult.low:+.0f} to "
+        f"{100 * consult.high:+.0f}).")
+    details = [
+        "Quit hazard = attrition × (1 + slope × salary gap); at the public scale the research gap to the market "
+        "is about 50%, which roughly doubles attrition. A premium closes the gap but raises the payroll; with "
+        "the appropriation fixed, staff and electricity soon exceed it, hiring freezes, and the team shrinks "
+        "below the minimum crew of 20 effective staff without anyone quitting more.",
+        "Consultants fill vacancies at twice the market cost and count for nothing in the effective staff (they "
+        "keep no know-how), so they cannot prevent a hollowing; they do raise the cost per token of the service.",
+        f"Effective staff at the public scale average {parity['effective_fte_mean']:.1f} of a 36-person target "
+        f"({100 * parity['effective_share_of_target']:.0f}%).",
+    ]
+    common.write_summary(
+        args, title="Skeleton crew", answer=answer, runs=[grid_run, funded_run], details=details,
+        figures=["q5_skeleton_crew"], tables=["q5_skeleton_crew.csv", "q5_hollowed_causes.csv"],
+        key={"name": f"P(hollowed) at the public pay scale with ≤{base_c:g} consultants",
+             "value": float(parity["p_hollowed"]), "low": float(parity["p_hollowed_low"]),
+             "high": float(parity["p_hollowed_high"]), "unit": "share"},
+        facts={"p_hollowed_rich_fixed": float(rich_fixed["p_hollowed"]),
+               "p_hollowed_rich_funded": float(rich_funded["p_hollowed"])})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The experiment scripts run end to end at a tiny size, use only the public API, and the README is in step.
+
+Each script runs as a user would run it (a subprocess, ``--tiny`` for a few sampled scenarios per spec,
+one worker), two at a time, and must exit 0 and write its summary, a table and a figure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENTS = ROOT / "experiments"
+SCRIPTS = ("q1_snapshot", "q2_tenant_or_owner", "q3_maintenance_tax", "q4_vanity_pilots", "q5_skeleton_crew",
+           "q6_compute_rich", "q7_where_they_die")
+MINE = (*SCRIPTS, "common", "caveats", "make_readme", "run_all")
+PARALLEL = 2
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, Path]]:
+    """Run every script at ``--tiny`` size, PARALLEL at a time; name → (exit status, output, out dir)."""
+    root = tmp_path_factory.mktemp("experiments")
+    waiting = list(SCRIPTS)
+    running: dict[str, tuple[subprocess.Popen[str], Path]] = {}
+    done: dict[str, tuple[int, str, Path]] = {}
+    while waiting or running:
+        while waiting and len(running) < PARALLEL:
+            name = waiting.pop(0)
+            out = root / name
+            command = [sys.executable, str(EXPERIMENTS / f"{name}.py"), "--tiny", "--out", str(out),
+                       "--workers", "1", "--quiet"]
+            running[name] = (subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                              text=True), out)
+        for name, (process, out) in list(running.items()):
+            if process.poll() is not None:
+                output = process.communicate()[0]
+                done[name] = (process.returncode, output, out)
+                del running[name]
+        time.sleep(0.1)
+    return done
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_script_runs_and_writes_summary_table_and_figure(tiny_runs, name):
+    code, output, out = tiny_runs[name]
+    assert code == 0, output
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    question = int(name[1])
+    assert summary.startswith(f"# Q{question}. ")
+    assert "seed" in summary and "futures" in summary
+    assert "95% CI" in summary or "Too few programmes" in summary
+    assert list(out.glob("*.csv"))
+    pngs = list(out.glob("*.png"))
+    assert pngs and all(p.stat().st_size > 10_000 for p in pngs)
+    assert all(p.with_suffix(".svg").is_file() for p in pngs)
+    data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert data["question"] == question
+    assert data["futures"] > 0 and data["seeds"]
+    assert {"name", "value", "low", "high"} <= set(data["key"])
+    for figure in data["figures"]:
+        assert f"]({figure}.png)" in summary
+    for table in data["tables"]:
+        assert (out / table).is_file()
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_experiment_code_uses_only_the_public_api(name):
+    text = (EXPERIMENTS / f"{name}.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*from sovsim[. ]", text, flags=re.M)
+    assert not re.search(r"^\s*import sovsim\.", text, flags=re.M)
+    assert not re.search(r"sovsim\.(model|kernels|scenario|sweep\.(runner|store|design|spec|query))\b", text)
+
+
+def test_readme_is_regenerated_from_the_committed_summaries():
+    sys.path.insert(0, str(EXPERIMENTS))
+    try:
+        import make_readme
+    finally:
+        sys.path.remove(str(EXPERIMENTS))
+    readme = EXPERIMENTS / "README.md"
+    assert readme.is_file()
+    assert make_readme.build(EXPERIMENTS / "results", readme) == readme.read_text(encoding="utf-8")
+
+
+def test_readme_links_point_to_committed_files():
+    text = (EXPERIMENTS / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((results/[^)]+)\)", text)
+    assert links
+    for link in links:
+        assert (EXPERIMENTS / link).is_file(), link
