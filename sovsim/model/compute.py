@@ -130,7 +130,7 @@ class Fleet:
                 counts[b.kind] += b.up
         self._up = {k: n for k, n in counts.items() if n}
         for g, kind in enumerate(self.kinds):
-            if self.ledger.gpus[self.ledger.n - 1, g] != counts[kind]:
+            if self.ledger.current_gpus(g) != counts[kind]:
                 self.ledger.set(now, gpus=(g, counts[kind]))
 
     # -- rented GPUs -----------------------------------------------------------------------------------

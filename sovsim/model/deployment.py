@@ -26,7 +26,7 @@ the electricity bill follows the load; the rent of an inference contract is paid
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,7 @@ __all__ = ["Service", "Review", "deployment", "logistic_demand"]
 
 SECONDS_PER_DAY = 86_400.0
 RENTED_UTILISATION = 0.8  #: busy-hour utilisation an elastic inference contract is sized for
+NOISE_BLOCK = 32  #: monthly demand factors drawn at once
 REASONS = ("latency", "cost", "staleness")  #: the bars a service can fail, in the order diagnoses prefer them
 
 
@@ -129,6 +130,7 @@ class Service:
         self._usd_per_day = 0.0
         self._rent_usd_per_day = 0.0
         self._serve_share = 0.0
+        self._noise: Iterator[float] = iter(())  #: the demand factors of the coming months
         self._owned_seen: dict[str, int] | None = None  #: the fleet's dict of working GPUs last served from
         self._multiplier_seen = math.nan
         self._owned_total = 0
@@ -226,10 +228,17 @@ class Service:
         if requests_per_day <= 0:
             too_slow = -math.log(0.05) / service_rate > target
         elif utilisation < 1:
-            # p95 > target exactly when more than 5 % of responses take longer than the target
-            p_wait = erlang_c(busy_rate, service_rate, replicas).p_wait
+            # p95 > target exactly when more than 5 % of responses take longer than the target. That share
+            # lies between the no-wait case (P(wait) = 0) and the always-wait case (P(wait) = 1); Erlang C is
+            # needed only when the target falls between the two.
             drain = replicas * service_rate - busy_rate
-            too_slow = response_time_survival(target, p_wait, drain, service_rate) > 0.05
+            if math.exp(-service_rate * target) > 0.05:
+                too_slow = True
+            elif response_time_survival(target, 1.0, drain, service_rate) <= 0.05:
+                too_slow = False
+            else:
+                p_wait = erlang_c(busy_rate, service_rate, replicas).p_wait
+                too_slow = response_time_survival(target, p_wait, drain, service_rate) > 0.05
         else:
             too_slow = True
         served = min(requests_per_day, capacity_per_day)
@@ -250,7 +259,11 @@ class Service:
         """Account for the month gone, then judge the service and operate it for the month ahead."""
         p = self.params
         self.settle(now)
-        noise = float(self.rng.lognormal(-0.5 * p.demand_volatility ** 2, p.demand_volatility))
+        noise = next(self._noise, None)
+        if noise is None:  # drawn in blocks: the same numbers, in the same order, as one draw a month
+            self._noise = iter(self.rng.lognormal(-0.5 * p.demand_volatility ** 2, p.demand_volatility,
+                                                  size=NOISE_BLOCK).tolist())
+            noise = next(self._noise)
         if self.stage == "none":
             return
         launch = logistic_demand(self.adoption_years, p.production_max_requests_per_day, p.adoption_growth_per_year,

@@ -1,4 +1,4 @@
-"""Ledger: every change of fleet and utilisation, as growable typed NumPy arrays.
+"""Ledger: every change of fleet and utilisation; typed NumPy columns for the accounting kernels.
 
 Row ``i`` is the state from ``time_days[i]`` until the next row. Columns:
 
@@ -25,35 +25,24 @@ LEDGER_COLUMNS = ("time_days", "gpus", "rented", "train", "serve", "multiplier")
 
 
 class Ledger:
-    """Growable arrays of fleet and utilisation states (capacity doubles when full)."""
+    """Fleet and utilisation states, one row per change: plain tuples while the future runs, arrays on demand."""
 
-    def __init__(self, generations: int = 1, capacity: int = 32) -> None:
+    def __init__(self, generations: int = 1) -> None:
         self.generations = generations
-        self.n = 0
-        self.time_days = np.zeros(capacity)
-        self.gpus = np.zeros((capacity, generations))
-        self.rented = np.zeros(capacity)
-        self.train = np.zeros(capacity)
-        self.serve = np.zeros(capacity)
-        self.multiplier = np.ones(capacity)
         self.times: list[float] = []  #: ``time_days`` of the rows, as a list for bisection
         #: (gpus per generation, rented, train, serve, multiplier) of each row, as plain tuples for scalar reads
         self.states: list[tuple[tuple[float, ...], float, float, float, float]] = []
         self.version = 0  #: bumped on every change
         self._gpus = [0.0] * generations
         self._scalars = {"rented": 0.0, "train": 0.0, "serve": 0.0, "multiplier": 1.0}
+        self._view: dict[str, np.ndarray] | None = None
+        self._view_version = -1
         self.set(0.0)
 
-    def _grow(self) -> None:
-        cap = 2 * len(self.time_days)
-        for name in ("time_days", "rented", "train", "serve", "multiplier"):
-            old = getattr(self, name)
-            new = np.ones(cap) if name == "multiplier" else np.zeros(cap)
-            new[: self.n] = old[: self.n]
-            setattr(self, name, new)
-        gpus = np.zeros((cap, self.generations))
-        gpus[: self.n] = self.gpus[: self.n]
-        self.gpus = gpus
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self.times)
 
     def set(self, time_days: float, *, gpus: tuple[int, float] | None = None, rented: float | None = None,
             train: float | None = None, serve: float | None = None, multiplier: float | None = None) -> None:
@@ -61,34 +50,40 @@ class Ledger:
         state = self._scalars
         if gpus is not None:
             self._gpus[gpus[0]] = float(gpus[1])
-        for name, value in (("rented", rented), ("train", train), ("serve", serve), ("multiplier", multiplier)):
-            if value is not None:
-                state[name] = float(value)
+        if rented is not None:
+            state["rented"] = float(rented)
+        if train is not None:
+            state["train"] = float(train)
+        if serve is not None:
+            state["serve"] = float(serve)
+        if multiplier is not None:
+            state["multiplier"] = float(multiplier)
         self.version += 1
-        i = self.n - 1
-        if i < 0 or self.time_days[i] != time_days:
-            if self.n == len(self.time_days):
-                self._grow()
-            i = self.n
-            self.n += 1
-            self.time_days[i] = time_days
+        row = (tuple(self._gpus), state["rented"], state["train"], state["serve"], state["multiplier"])
+        if self.times and self.times[-1] == time_days:
+            self.states[-1] = row
+        else:
             self.times.append(time_days)
-            self.states.append(((), 0.0, 0.0, 0.0, 1.0))
-        self.gpus[i] = self._gpus
-        self.rented[i] = state["rented"]
-        self.train[i] = state["train"]
-        self.serve[i] = state["serve"]
-        self.multiplier[i] = state["multiplier"]
-        self.states[i] = (tuple(self._gpus), state["rented"], state["train"], state["serve"], state["multiplier"])
+            self.states.append(row)
 
     def current(self, name: str) -> float:
         return self._scalars[name]
 
+    def current_gpus(self, generation: int) -> float:
+        """Active owned GPUs of ``generation`` in the latest row."""
+        return self._gpus[generation]
+
     def view(self) -> dict[str, np.ndarray]:
-        """The filled part of every column (views, not copies)."""
-        n = self.n
-        return {"time_days": self.time_days[:n], "gpus": self.gpus[:n], "rented": self.rented[:n],
-                "train": self.train[:n], "serve": self.serve[:n], "multiplier": self.multiplier[:n]}
+        """Every column as an array (built once per change of the ledger; treat as read-only)."""
+        if self._view is None or self._view_version != self.version:
+            n, states = len(self.times), self.states
+            gpus = np.array([s[0] for s in states], dtype=np.float64).reshape(n, self.generations)
+            scalars = np.array([s[1:] for s in states], dtype=np.float64).reshape(n, 4)
+            self._view = {"time_days": np.array(self.times, dtype=np.float64), "gpus": gpus,
+                          "rented": scalars[:, 0].copy(), "train": scalars[:, 1].copy(),
+                          "serve": scalars[:, 2].copy(), "multiplier": scalars[:, 3].copy()}
+            self._view_version = self.version
+        return self._view
 
     def rows(self, start_days: float, end_days: float) -> tuple[int, int]:
         """Rows ``i:j`` in force during ``[start_days, end_days)``."""

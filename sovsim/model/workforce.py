@@ -18,7 +18,7 @@ from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 if TYPE_CHECKING:
     from sovsim.scenario.schema import Staff
 
-__all__ = ["Team", "Attrition", "search", "poaching", "pay_review"]
+__all__ = ["Team", "Attrition", "Search", "poaching", "pay_review"]
 
 
 class Team:
@@ -246,39 +246,51 @@ class Attrition:
         self.on_change(env.now)
 
 
-def search(env: Any, team: Team, r: int, rng: np.random.Generator, log: EventLog,
-           on_hire: Callable[[float], None]) -> Any:
+class Search:
     """One open position: rounds of search until an offer is accepted; pauses while hiring is frozen.
 
     Each round lasts a gamma-distributed time (mean ``time_to_hire_days``) and ends in a hire with the
     role's hire chance, so the rounds needed are geometric and their total length is gamma with the
-    summed shape: both are drawn at once, with the hire chance at the start of the search.
+    summed shape: both are drawn at once, with the hire chance at the start of the search. A search is
+    a callback on one timeout, not a SimPy process: one event per search instead of three. The caller
+    counts the search in ``team.searching[r]``; it is counted out when the search ends.
     """
-    p = team.params
-    shape = 1.0 / p.time_to_hire_cv**2 if p.time_to_hire_cv > 0 else math.inf
-    try:
-        while True:
-            if team.frozen and team.unfrozen is not None:
-                yield team.unfrozen
-            rounds = int(rng.geometric(team.hire_chance[r]))
-            if shape < math.inf:
-                days = rng.gamma(rounds * shape, p.time_to_hire_days / shape)
-            else:
-                days = rounds * p.time_to_hire_days
-            yield env.timeout(days)
-            if team.frozen:
-                continue
-            if team.n[r] >= team.targets[r]:
-                return
-            team.hire(r, env.now)
-            log.log(env.now, "workforce", "hire",
-                    f"hired {team.names[r]} staff after {rounds} search round{'s' if rounds > 1 else ''} "
-                    f"(pay {team.gaps[r]:.0%} below market); {team.n[r]} of {team.targets[r]} in post")
-            team.rates_changed()
-            on_hire(env.now)
+
+    __slots__ = ("env", "team", "r", "rng", "log", "on_hire", "rounds")
+
+    def __init__(self, env: Any, team: Team, r: int, rng: np.random.Generator, log: EventLog,
+                 on_hire: Callable[[float], None]) -> None:
+        self.env, self.team, self.r, self.rng, self.log, self.on_hire = env, team, r, rng, log, on_hire
+        self.rounds = 0
+        self.begin()
+
+    def begin(self, _event: Any = None) -> None:
+        team, p = self.team, self.team.params
+        if team.frozen and team.unfrozen is not None and team.unfrozen.callbacks is not None:
+            team.unfrozen.callbacks.append(self.begin)  # resume when the freeze lifts
             return
-    finally:
+        self.rounds = rounds = int(self.rng.geometric(team.hire_chance[self.r]))
+        if p.time_to_hire_cv > 0:
+            shape = 1.0 / p.time_to_hire_cv**2
+            days = self.rng.gamma(rounds * shape, p.time_to_hire_days / shape)
+        else:
+            days = rounds * p.time_to_hire_days
+        self.env.timeout(days).callbacks.append(self.end)
+
+    def end(self, _event: Any) -> None:
+        team, r, now, rounds = self.team, self.r, self.env.now, self.rounds
+        if team.frozen:
+            self.begin()
+            return
         team.searching[r] -= 1
+        if team.n[r] >= team.targets[r]:
+            return
+        team.hire(r, now)
+        self.log.log(now, "workforce", "hire",
+                     f"hired {team.names[r]} staff after {rounds} search round{'s' if rounds > 1 else ''} "
+                     f"(pay {team.gaps[r]:.0%} below market); {team.n[r]} of {team.targets[r]} in post")
+        team.rates_changed()
+        self.on_hire(now)
 
 
 def poaching(env: Any, team: Team, rng: np.random.Generator, log: EventLog) -> Any:

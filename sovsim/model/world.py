@@ -86,7 +86,7 @@ class World:
         if team.in_post(r) + team.searching[r] >= team.targets[r]:
             return
         team.searching[r] += 1
-        self.env.process(workforce.search(self.env, team, r, self._rngs["workforce"], self.log, self._staff_changed))
+        workforce.Search(self.env, team, r, self._rngs["workforce"], self.log, self._staff_changed)
 
     def _staff_changed(self, now: float) -> None:
         self.coroner.check("hollowed", now)
