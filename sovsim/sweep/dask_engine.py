@@ -10,8 +10,10 @@ The cluster is one of
 A task is a whole shard, never a single future: the worker runs it with :class:`ShardRunner` and writes its
 part atomically, exactly as the local engine does, so the results are the same bit for bit. At most a
 window of shards (twice the worker threads, at least four) is in flight. A worker that dies takes its shards
-back to the scheduler, which runs them elsewhere; a shard that kills ``distributed.scheduler.allowed-failures``
-workers in a row is written as ``error`` rows (none of its futures run) and the sweep goes on.
+back to the scheduler, which runs them elsewhere. Dask blames every task on a dying worker, so a shard that
+kills more than ``distributed.scheduler.allowed-failures`` workers is set aside and run once more at the end,
+alone: if it kills its workers again it is written as ``error`` rows (none of its futures run), while a
+bystander that only shared a worker with it simply finishes. The sweep goes on either way.
 
 A cluster configuration file::
 
@@ -279,24 +281,38 @@ class DaskEngine:
 
             window, checked = self._window(client), time.monotonic()
             in_flight = 0
+            suspects: list[int] = []
             while in_flight < window and submit():
                 in_flight += 1
             for future in running:
                 shard = shard_of.pop(future.key)
                 try:
                     summary = future.result()
-                except KilledWorker as exc:
-                    message = (f"shard {shard} was not run: every worker that ran it died ({exc}); delete "
-                               f"futures/part-{shard:08d}.parquet and resume to try it again")
-                    summary = client.submit(error_shard_task, raw, spec.hash, where, shard, message,
-                                            key=f"sovsim-error-shard-{shard}-{token}", pure=False).result()
+                except KilledWorker:
+                    # Every task on a dying worker is blamed for its death, so a shard that merely shared a
+                    # worker with the real culprit can be killed too: run it again later, alone.
+                    suspects.append(shard)
+                    summary = None
                 future.release()
                 in_flight -= 1
-                yield summary
+                if summary is not None:
+                    yield summary
                 if time.monotonic() - checked > 2.0:  # workers come and go (adaptive clusters, lost jobs)
                     window, checked = self._window(client), time.monotonic()
                 while in_flight < window and submit():
                     in_flight += 1
+            for shard in suspects:  # one at a time: a death now is this shard's own doing
+                future = client.submit(self.task, raw, spec.hash, where, shard,
+                                       key=f"sovsim-shard-{shard}-{token}-alone", pure=False)
+                try:
+                    summary = future.result()
+                except KilledWorker as exc:
+                    message = (f"shard {shard} was not run: every worker that ran it died, also when it ran alone "
+                               f"({exc}); delete futures/part-{shard:08d}.parquet and resume to try it again")
+                    summary = client.submit(error_shard_task, raw, spec.hash, where, shard, message,
+                                            key=f"sovsim-error-shard-{shard}-{token}", pure=False).result()
+                future.release()
+                yield summary
         finally:
             client.close()
             if cluster is not None:
