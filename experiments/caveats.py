@@ -71,6 +71,7 @@ def run_one(caveat: Caveat, label: str, value: float, args: argparse.Namespace, 
     out = args.out / f"q{caveat.question}-{label}"
     command = [sys.executable, str(HERE / caveat.script), "--out", str(out), "--scenarios", str(scenarios),
                "--set", f"{caveat.path}={value!r}", "--engine", args.engine, "--quiet"]
+    command += ["--fresh"] if args.fresh else []
     if args.workers:
         command += ["--workers", str(args.workers)]
     began = time.perf_counter()
@@ -102,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--engine", default="local")
     parser.add_argument("--only", nargs="*", default=None, help="questions to run, e.g. q1 q5")
+    parser.add_argument("--fresh", action="store_true", help="run the sweeps afresh (after a change to the model)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []

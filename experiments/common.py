@@ -9,7 +9,8 @@ it) and writes to its output directory (default ``experiments/results/qN/``):
 - the tables behind the answer (CSV) and the figures (PNG and SVG).
 
 The raw sweeps go under ``DIR/sweeps/`` (Parquet, not published). Running a script again continues a
-matching sweep there (nothing to redo) and starts afresh when the spec or the size changed.
+matching sweep there (nothing to redo) and starts afresh when the spec or the size changed, or with
+``--fresh`` (after a change to the model, which the manifest cannot see).
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def parse_args(question: int, doc: str, argv: Sequence[str] | None = None) -> ar
     parser.add_argument("--scenarios", type=int, default=None,
                         help="sampled scenarios per spec, overriding the size (tests use a tiny number)")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fresh", action="store_true",
+                        help="delete this script's earlier sweeps first (after a change to the model; by default a "
+                             "matching sweep in DIR/sweeps/ is continued, which redoes nothing)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
     args.size = ("tiny" if args.tiny else "quick" if args.quick else "full") if args.scenarios is None else "custom"
@@ -142,6 +146,8 @@ def run_spec(name: str, args: argparse.Namespace, sizes: dict[str, int], *, time
     spec = load_spec(name, args, sizes)
     directory = args.out / "sweeps" / name
     manifest = directory / "manifest.json"
+    if args.fresh and directory.exists():
+        shutil.rmtree(directory)
     if manifest.is_file():
         found = json.loads(manifest.read_text(encoding="utf-8"))
         if found.get("spec_hash") != spec.hash or found.get("sovsim_version") != sovsim.__version__:
@@ -165,19 +171,17 @@ def run_spec(name: str, args: argparse.Namespace, sizes: dict[str, int], *, time
             print(f"  {name}: {done:,} run", flush=True)
 
     began = time.perf_counter()
-    report = sovsim.sweep(spec, directory, progress=progress, start=start, **_engine_options(args))
+    sovsim.sweep(spec, directory, progress=progress, start=start, **_engine_options(args))
     wall = time.perf_counter() - began
     frame = sovsim.load_results(directory)
     errors = int((frame["status"] != "ok").sum())
     if errors:
         first = frame.loc[frame["status"] != "ok", "error"].iloc[0]
-        print(f"{name}: {errors} futures raised; the first:\n{first}", file=sys.stderr)
+        raise SystemExit(f"{name}: {errors} of {len(frame)} futures raised, so no answer is written (the sweep is "
+                         f"kept in {directory}; rerun with --fresh once fixed). The first:\n{first}")
     ok = frame[frame["status"] == "ok"].reset_index(drop=True)
     tl = sovsim.load_results(directory, "timelines") if timelines else None
-    run = Run(name, spec, ok, directory, wall, errors, tl)
-    if report.errors or errors:
-        run.notes.append(f"{errors} futures raised an error and are left out")
-    return run
+    return Run(name, spec, ok, directory, wall, errors, tl)
 
 
 # -- numbers -------------------------------------------------------------------------------------------

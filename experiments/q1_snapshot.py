@@ -124,8 +124,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         r = s.loc[strategy]
         if not r["measured"]:
             return f"{strategy}: no release measured"
-        return (f"{strategy} {r['median_months']:.1f} months (95% CI {r['median_months_low']:.1f}–"
+        return (f"{r['median_months']:.1f} months after release (95% CI {r['median_months_low']:.1f}–"
                 f"{r['median_months_high']:.1f}; 10–90% of futures {r['p10_months']:.1f}–{r['p90_months']:.1f})")
+
+    def worse(strategy: str) -> str:
+        return common.pct_of(s.loc[strategy], "share_worse_at_release")
 
     def p5(strategy: str, months: float) -> str:
         return common.pct_of(c.loc[(strategy, months)], "p_stale_5y")
@@ -133,17 +136,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     cadences = sorted(futures["cadence"].unique())
     fast, slow = 6.0 if 6.0 in cadences else cadences[0], 12.0 if 12.0 in cadences else cadences[-1]
     diff = paired(futures, "continue", slow, fast)
-    scratch_worse = s.loc["scratch", "share_worse_at_release"]
     answer = (
-        f"A national model is a perishable snapshot: never retrained, it stays better than the free alternative "
-        f"(the best open weights, counting its local-language edge) for a median of {life('continue')}; "
-        f"{life('finetune')}; a from-scratch model is worse already on release in "
-        f"{100 * scratch_worse:.0f}% of futures. Only a living process holds: with continued pre-training, "
-        f"P(dead as stale by year 5) is {p5('continue', fast)} at a {fast:g}-month cadence, "
+        f"A national model is a perishable snapshot: never retrained, a continued model stays better than the "
+        f"free alternative (the best open weights, counting its local-language edge) for a median of "
+        f"{life('continue')}, and {worse('continue')} are worse on release day, because the open base they "
+        f"inherit was picked a median {s.loc['continue', 'median_base_age_at_release_months']:.0f} months "
+        f"earlier, when the first cycle started and the GPUs had not arrived; fine-tuned, {life('finetune')}; "
+        f"from scratch, {worse('scratch')} are worse on release. Only a living process holds: with continued "
+        f"pre-training, P(dead as stale by year 5) is {p5('continue', fast)} at a {fast:g}-month cadence, "
         f"{p5('continue', slow)} at {slow:g} months and {p5('continue', NEVER)} if never retrained "
         f"({fast:g} instead of {slow:g} months on the same futures: {100 * diff.value:+.0f} points, paired 95% CI "
-        f"{100 * diff.low:+.0f} to {100 * diff.high:+.0f}); from scratch it is {p5('scratch', fast)} at any "
-        f"cadence.")
+        f"{100 * diff.low:+.0f} to {100 * diff.high:+.0f}); from scratch it is {p5('scratch', fast)} even at "
+        f"{fast:g} months.")
     details = [
         "The edge is the local-language bonus (`model.local_edge_log10`, 0.5–1.5 decades sampled; no direct "
         "capability-decay metric exists, calibration.md gaps): open weights grow about 1.1 decades a year "

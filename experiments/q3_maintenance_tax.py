@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"{100 * row['growth_per_year_high']:+.1f})")
 
     own = yearly[yearly["strategy"] == "own"].set_index("year")
+    refresh_share = own.loc[4:6, "capex_usd"].sum() / max(float(own.loc[1, "capex_usd"]), 1.0)
     rent = yearly[yearly["strategy"] == "rent"].set_index("year")
     staff_share = g("own", "staff")["share_of_cost_years_2_10"] + g("own", "consultants")["share_of_cost_years_2_10"]
     running = g("own", "running (no capex)")
@@ -162,8 +163,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "1–3% a year; a team below its target keeps the payroll flatter and fills vacancies with consultants.",
         "Energy and training rent are small because a continued pre-training run of an 8B model on 200B tokens "
         "takes about a day on 400 GPUs.",
-        "The owned cluster is bought in year 1 and refreshed about a year before it retires (five-year life), "
-        "so capex returns in years 4–6 as far as cash allows.",
+        f"The owned cluster is bought in year 1 and refreshed about a year before it retires (five-year life), as "
+        f"far as the cash above a year of running costs allows: the survivors' capex in years 4–6 is "
+        f"{100 * refresh_share:.0f}% of year 1's, so the refreshed fleet is smaller and its electricity falls "
+        "with it — the hardware part of the tax is not paid in full.",
         "The model's training compute per cycle is fixed: the tax does not include scaling the national model "
         "with the frontier, which a from-scratch programme would need (see Q1 and Q6).",
     ]

@@ -23,6 +23,7 @@ import sovsim
 
 SIZES = {"tiny": 2, "quick": 40, "full": 200}
 BARS = ("latency", "cost", "staleness")
+NAMES = {"latency": "latency", "cost": "cost per token", "staleness": "a stale model"}
 BAR_COLORS = {"latency": "#8e44ad", "cost": "#c0392b", "staleness": "#7f8c8d"}
 LATENCY = "deployment.p95_latency_target_s"
 PREMIUM = "deployment.sovereignty_premium"
@@ -147,19 +148,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     lead_default = max(BARS, key=lambda b: default_bars[b].value)
     latency_effect = paired(futures, strict, loose)
     cost_effect = paired(futures, cheap, rich)
+    bound = futures[(futures["verdict"] == "vanity_pilot") & (futures["bar"] == lead)]
+    at_strictest = float((bound["target"] == targets[0]).mean()) if len(bound) else 0.0
+    strictest = f", {100 * at_strictest:.0f}% of them under the {targets[0]:g} s target" if lead == "latency" else ""
+    others = ", ".join(f"{NAMES[b]} {100 * default_bars[b].value:.0f}%" for b in BARS if b != lead_default)
     answer = (
         f"Near the preset's production bar (p95 ≤ {default[0]:g} s, paying at most {100 * default[1]:.0f}% above "
         f"the alternative API) {common.pct_of(cell.loc[default], 'p_vanity')} of programmes never leave pilot, "
-        f"held back mostly by {lead_default} ({common.pct(default_bars[lead_default])} of those "
-        f"{len(at_default)} vanity pilots; cost {100 * default_bars['cost'].value:.0f}%, latency "
-        f"{100 * default_bars['latency'].value:.0f}%). Over all {len(t)} bars tried, {lead} binds most often "
-        f"({common.pct_of(overall.loc[lead], 'share')} of {int(overall['vanity_futures'].iloc[0]):,} vanity "
-        f"pilots). Tolerating {100 * premiums[-1]:.0f}% instead of {100 * premiums[0]:.0f}% above the "
-        f"alternative price moves P(vanity pilot) from {common.pct_of(cell.loc[cheap], 'p_vanity')} to "
-        f"{common.pct_of(cell.loc[rich], 'p_vanity')} (paired difference {100 * cost_effect.value:+.0f} points, "
-        f"95% CI {100 * cost_effect.low:+.0f} to {100 * cost_effect.high:+.0f}); relaxing the latency target from "
-        f"{strict[0]:g} s to {loose[0]:g} s moves it {100 * latency_effect.value:+.0f} points (95% CI "
-        f"{100 * latency_effect.low:+.0f} to {100 * latency_effect.high:+.0f}).")
+        f"held back mostly by {NAMES[lead_default]}: {common.pct(default_bars[lead_default])} of those "
+        f"{len(at_default)} vanity pilots ({others}). Over all {len(t)} bars tried, {NAMES[lead]} binds most "
+        f"often ({common.pct_of(overall.loc[lead], 'share')} of {int(overall['vanity_futures'].iloc[0]):,} vanity "
+        f"pilots{strictest}). Tolerating {100 * premiums[-1]:.0f}% instead of "
+        f"{100 * premiums[0]:.0f}% above the alternative price moves P(vanity pilot) from "
+        f"{common.pct_of(cell.loc[cheap], 'p_vanity')} to {common.pct_of(cell.loc[rich], 'p_vanity')} (paired "
+        f"difference {100 * cost_effect.value:+.0f} points, 95% CI {100 * cost_effect.low:+.0f} to "
+        f"{100 * cost_effect.high:+.0f}); relaxing the latency target from {strict[0]:g} s to {loose[0]:g} s "
+        f"moves it {100 * latency_effect.value:+.0f} points (95% CI {100 * latency_effect.low:+.0f} to "
+        f"{100 * latency_effect.high:+.0f}).")
     details = [
         "Cost per token is the serving GPUs' amortisation and electricity (or rent) plus a tenth of the team, "
         "divided by the tokens served; a cluster sized for training serves a pilot's load at a few percent "

@@ -167,6 +167,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{100 * pay_funded.high:+.0f}). Going from {ceilings[0]:g} to {ceilings[-1]:g} consultants at the public "
         f"scale changes P(hollowed) by {100 * consult.value:+.0f} points (95% CI {100 * consult.low:+.0f} to "
         f"{100 * consult.high:+.0f}).")
+    def verdict_share(frame: pd.DataFrame, verdict: str) -> object:
+        return common.share(frame["verdict"] == verdict)
+
+    low_f, high_f = funded[funded["premium"] == lo], funded[funded["premium"] == hi]
+    answer += (f" Yet the programme does not live longer for it: with the premium funded, P(alive at year 10) goes "
+               f"from {common.pct(verdict_share(low_f, 'alive'))} to {common.pct(verdict_share(high_f, 'alive'))}, "
+               f"because vanity pilots rise from {common.pct(verdict_share(low_f, 'vanity_pilot'))} to "
+               f"{common.pct(verdict_share(high_f, 'vanity_pilot'))}: a tenth of the team's cost is charged to "
+               "every token served, and the dearer team pushes the service over the cost bar (a competing risk "
+               "that also hides some hollowings).")
     details = [
         "Quit hazard = attrition × (1 + slope × salary gap); at the public scale the research gap to the market "
         "is about 50%, which roughly doubles attrition. A premium closes the gap but raises the payroll; with "
@@ -183,7 +193,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         key={"name": f"P(hollowed) at the public pay scale with ≤{base_c:g} consultants",
              "value": float(parity["p_hollowed"]), "low": float(parity["p_hollowed_low"]),
              "high": float(parity["p_hollowed_high"]), "unit": "share"},
-        facts={"p_hollowed_rich_fixed": float(rich_fixed["p_hollowed"]),
+        facts={"p_alive_funded_low": float(verdict_share(low_f, "alive").value),
+               "p_alive_funded_high": float(verdict_share(high_f, "alive").value),
+               "p_vanity_funded_low": float(verdict_share(low_f, "vanity_pilot").value),
+               "p_vanity_funded_high": float(verdict_share(high_f, "vanity_pilot").value),
+               "p_hollowed_rich_fixed": float(rich_fixed["p_hollowed"]),
                "p_hollowed_rich_funded": float(rich_funded["p_hollowed"])})
 
 

@@ -246,7 +246,11 @@ def main(argv: Sequence[str] | None = None) -> None:
              "value": float(key["threshold_five_year_budget_usd"]),
              "low": float(key["threshold_five_year_budget_usd_low"]),
              "high": float(key["threshold_five_year_budget_usd_high"]), "unit": "USD"},
-        facts={f"{s}_{c:g}": float(th.loc[(s, c), "threshold_five_year_budget_usd"]) for s, c in th.index})
+        facts={**{f"{s}_{c:g}": float(th.loc[(s, c), "threshold_five_year_budget_usd"]) for s, c in th.index},
+               **{f"best_{s}_{c:g}": float(th.loc[(s, c), "max_p_alive_current_5y"]) for s, c in th.index},
+               "top_budget_usd": float(top), "reference_budget_usd": float(reference),
+               "p_continue_slow_reference": float(c.loc[("continue", slow, reference), "p_alive_current_5y"]),
+               "p_continue_slow_top": float(c.loc[("continue", slow, top), "p_alive_current_5y"])})
 
 
 if __name__ == "__main__":

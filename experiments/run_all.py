@@ -2,7 +2,8 @@
 
     python experiments/run_all.py [--quick] [--out DIR] [--workers N] [--engine local|dask] [--no-caveats]
 
-Without ``--quick`` this regenerates the published results in experiments/results/ and
+Every sweep runs afresh (``--reuse`` continues the sweeps already there instead, when only the scripts
+changed). Without ``--quick`` this regenerates the published results in experiments/results/ and
 experiments/README.md. With ``--quick`` everything runs at the smaller sizes into experiments/results-quick/
 (or DIR) and the README goes to DIR/README.md, leaving the published ones alone. Prints the wall time of
 each step.
@@ -29,10 +30,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--engine", default="local")
     parser.add_argument("--no-caveats", action="store_true", help="skip the caveat runs (the README keeps the last)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="continue the sweeps already in the results folders instead of running them afresh "
+                             "(only if the model has not changed since)")
     args = parser.parse_args(argv)
     root = args.out or (HERE / ("results-quick" if args.quick else "results"))
     common = ["--engine", args.engine, "--quiet"] + (["--workers", str(args.workers)] if args.workers else [])
     common += ["--quick"] if args.quick else []
+    common += [] if args.reuse else ["--fresh"]
     timings = []
     began = time.perf_counter()
     for script in SCRIPTS:
@@ -44,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.no_caveats:
         start = time.perf_counter()
         subprocess.run([sys.executable, str(HERE / "caveats.py"), "--out", str(root / "caveats"),
-                        *[a for a in common if a != "--quiet"]], check=True)
+                        *[a for a in common if a not in ("--quiet", "--quick", "--fresh")],
+                        *(["--quick"] if args.quick else []), *([] if args.reuse else ["--fresh"])], check=True)
         timings.append(("caveats.py", time.perf_counter() - start))
         print(f"caveats.py: {timings[-1][1]:.1f} s", flush=True)
     readme = HERE / "README.md" if root.resolve() == (HERE / "results").resolve() else root / "README.md"
