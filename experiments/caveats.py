@@ -126,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> None:
               + " / ".join(fmt(results[k]["value"], results[k]["low"], results[k]["high"], unit)
                            for k in ("low", "default", "high")), flush=True)
     table = pd.DataFrame(rows)
+    previous = args.out / "caveats.csv"
+    if args.only and previous.is_file():  # keep the rows of the questions not run now
+        kept = pd.read_csv(previous)
+        kept = kept[~kept["question"].isin(table["question"])]
+        table = pd.concat([kept, table], ignore_index=True).sort_values("question").reset_index(drop=True)
     table.to_csv(args.out / "caveats.csv", index=False)
     lines = ["| question | key number | weakest assumption | at its low end | as used | at its high end | "
              "futures per run |", "|---|---|---|---|---|---|---|"]

@@ -36,7 +36,7 @@ STRUCTURAL_CAVEATS = (
     "The domestic sovereign cloud is outside the export regimes (its own GPU supply is not modelled), which "
     "makes it look immune to export shocks in Q2.",
     "Consultants never count toward the effective crew (they 'keep no know-how'), so by construction they "
-    "cannot prevent a hollowed programme (Q5); only their cost shows.",
+    "cannot keep a crew above its minimum (Q5); what they change is the cost, and through it other deaths.",
     "Each future is one programme with one team; no learning between programmes, no international pooling "
     "(e.g. EuroHPC factories shared by several countries) and no second chances after a death.",
 )
@@ -137,7 +137,11 @@ def intro(s: list[dict[str, Any]]) -> list[str]:
         "",
         f"- **Treat the model as a living process, not a snapshot** (Q1). A release is a perishable good: a "
         f"continued model never retrained stays ahead of the free alternative for a median of "
-        f"{q1['key']['value']:.1f} months (95% CI {q1['key']['low']:.1f}–{q1['key']['high']:.1f})"
+        f"{q1['key']['value']:.1f} months after release (95% CI {q1['key']['low']:.1f}–{q1['key']['high']:.1f}), "
+        f"{100 * q1['facts'].get('continue_share_worse_at_release', float('nan')):.0f}% being behind on release "
+        f"day because the open base they inherit was picked "
+        f"{q1['facts'].get('continue_base_age_at_release_months', float('nan')):.0f} months earlier (a rule of the "
+        "model, see the caveats)"
         + (f"; P(dead as stale by year 5) is {100 * stale_fast:.0f}% at a 6-month cadence against "
            f"{100 * stale_slow:.0f}% at 12 months" if stale_fast is not None and stale_slow is not None else "")
         + ".",
@@ -186,13 +190,13 @@ def build(results: Path, readme: Path) -> str:
         "shares, percentile bootstrap otherwise). Each section states its futures and seed and the command "
         "that regenerates it.",
         "",
-        "| question | futures | seed(s) | wall time (s) |",
-        "|---|---|---|---|",
+        "| question | futures | seed(s) |",
+        "|---|---|---|",
     ]
     for q in s:
         lines.append(f"| [Q{q['question']}. {q['title']}](#q{q['question']}-"
                      f"{q['title'].lower().replace(' ', '-')}) | {q['futures']:,} | "
-                     f"{', '.join(str(x) for x in q['seeds'])} | {q['wall_s']:.0f} |")
+                     f"{', '.join(str(x) for x in q['seeds'])} |")
     lines.append("")
     for q in s:
         lines += [relink(q["markdown"], q["folder"], readme).rstrip(), ""]

@@ -9,7 +9,8 @@ best open weights are the release's shelf life. Once a never-retrained model is 
 weights only grow), so the coroner's ``stale`` death comes exactly ``model.stale_grace_months`` after that
 moment: shelf life = death − first release − grace. The other cadences give P(stale by year 5).
 
-Writes summary.md, q1_shelf_life.csv, q1_stale_by_cadence.csv and q1_snapshot.png/.svg to DIR.
+Writes summary.md, q1_shelf_life.csv, q1_still_better.csv, q1_stale_by_cadence.csv and q1_snapshot.png/.svg
+to DIR.
 """
 
 from __future__ import annotations
@@ -72,20 +73,32 @@ def paired(futures: pd.DataFrame, strategy: str, a: float, b: float, years: floa
                                           seed=1)
 
 
-def plot(shelf: pd.DataFrame, cadence: pd.DataFrame, args: object, note: str) -> None:
+def still_better(months: pd.Series, horizon: float = 12.0) -> pd.DataFrame:
+    """Share of releases still better than open weights t months after release, t = 0, 0.5, ..., horizon."""
+    rows = []
+    for t in np.arange(0.0, horizon + 0.25, 0.5):
+        est = common.share(months.to_numpy() > t)
+        rows.append({"months_after_release": t, **common.estimate_row(est, "share_better")})
+    return pd.DataFrame(rows)
+
+
+def plot(shelf: pd.DataFrame, cadence: pd.DataFrame, curves: dict[str, pd.DataFrame], args: object,
+         note: str) -> None:
     fig, axes = common.figure(11.0, 4.4, ncols=2)
     ax = axes[0][0]
-    for i, row in shelf.iterrows():
-        color = common.COLORS[row["strategy"]]
-        ax.plot([row["p10_months"], row["p90_months"]], [i, i], color=color, lw=6, alpha=0.35,
-                solid_capstyle="butt", label="10–90% of futures" if i == 0 else None)
-        ax.errorbar(row["median_months"], i, xerr=[[row["median_months"] - row["median_months_low"]],
-                                                   [row["median_months_high"] - row["median_months"]]],
-                    fmt="o", color=color, capsize=4, label="median (95% CI)" if i == 0 else None)
-    ax.set_yticks(range(len(shelf)), [f"{s}\n(n={m})" for s, m in zip(shelf["strategy"], shelf["measured"])])
-    ax.set_xlabel("months from the release until worse than the best open weights")
-    ax.set_title("Never retrained: shelf life of one release")
-    ax.legend(loc="lower right", fontsize=8)
+    for strategy, curve in curves.items():
+        style = "--" if strategy == "finetune" else "-"
+        measured = int(shelf.set_index("strategy").loc[strategy, "measured"])
+        ax.step(curve["months_after_release"], curve["share_better"] * 100, style, where="post",
+                color=common.COLORS[strategy], label=f"{strategy} (n={measured})")
+        ax.fill_between(curve["months_after_release"], curve["share_better_low"] * 100,
+                        curve["share_better_high"] * 100, step="post", color=common.COLORS[strategy], alpha=0.15,
+                        linewidth=0)
+    ax.set_xlabel("months after the release (never retrained)")
+    ax.set_ylabel("releases still better than open weights, % (95% CI)")
+    ax.set_title("Never retrained: how long one release stays ahead")
+    ax.set_ylim(-2, 102)
+    ax.legend(fontsize=8)
     ax = axes[0][1]
     for strategy in STRATEGIES:
         t = cadence[cadence["strategy"] == strategy].sort_values("cadence_months")
@@ -111,11 +124,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     futures["cadence"] = common.policy_values(futures, "model.release_interval_months")
     grace = run.spec.base_scenario().model.stale_grace_months
     shelf = shelf_life(futures, grace)
+    curves = {}
+    for strategy in STRATEGIES:
+        g = futures[(futures["strategy"] == strategy) & (futures["cadence"] == NEVER)
+                    & (futures["verdict"] == "stale") & futures["first_release_years"].notna()]
+        months = ((g["death_time_years"] - g["first_release_years"]) * 12.0 - grace).clip(lower=0.0).round(6)
+        curves[strategy] = still_better(months).assign(strategy=strategy)
     cadence = stale_by_cadence(futures)
     shelf.to_csv(args.out / "q1_shelf_life.csv", index=False)
     cadence.to_csv(args.out / "q1_stale_by_cadence.csv", index=False)
     note = f"{len(futures):,} futures, seed {run.seed}"
-    plot(shelf, cadence, args, note)
+    pd.concat(curves.values(), ignore_index=True).to_csv(args.out / "q1_still_better.csv", index=False)
+    plot(shelf, cadence, curves, args, note)
 
     s = shelf.set_index("strategy")
     c = cadence.set_index(["strategy", "cadence_months"])
@@ -163,11 +183,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     common.write_summary(
         args, title="Snapshot or living process", answer=answer, runs=[run], details=details,
-        figures=["q1_snapshot"], tables=["q1_shelf_life.csv", "q1_stale_by_cadence.csv"],
+        figures=["q1_snapshot"], tables=["q1_shelf_life.csv", "q1_still_better.csv", "q1_stale_by_cadence.csv"],
         key={"name": "median months a never-retrained continued model stays better than open weights",
              "value": float(s.loc["continue", "median_months"]), "low": float(s.loc["continue", "median_months_low"]),
              "high": float(s.loc["continue", "median_months_high"]), "unit": "months"},
-        facts={"continue_p_stale_5y_by_cadence": {f"{k:g}": float(v) for k, v in
+        facts={"continue_share_worse_at_release": float(s.loc["continue", "share_worse_at_release"]),
+               "continue_base_age_at_release_months": float(s.loc["continue", "median_base_age_at_release_months"]),
+               "continue_p_stale_5y_by_cadence": {f"{k:g}": float(v) for k, v in
                                                     c.loc["continue", "p_stale_5y"].items()}})
 
 

@@ -60,7 +60,7 @@ def plot(t: pd.DataFrame, args: object, note: str) -> None:
         common.band(axes[0][1], s["export_changes_per_year"], s, "p_starved", strategy, common.COLORS[strategy])
     ax = axes[0][0]
     ax.set_xlabel("export-shock hazard (major export-rule changes a year)")
-    ax.set_ylabel("months on own soil with own compute (mean of 120; 95% CI)")
+    ax.set_ylabel("months of 120 with own compute at home (mean, 95% CI)")
     ax.set_title("Months the country can update its own weights at home")
     ax.set_ylim(bottom=-2)
     ax.legend(fontsize=8)
@@ -108,8 +108,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"(rent minus own at {ref:g}/yr on the same futures: {100 * diff.value:+.1f} points, paired 95% CI "
         f"{100 * diff.low:+.1f} to {100 * diff.high:+.1f}).")
     details = [
-        "An owned cluster only counts once delivered (lead times of 8–52 weeks through the supplier graph) and "
-        "stops counting when the programme dies; that, not embargoes, is most of the gap to 120 months.",
+        f"An owned cluster only counts once delivered (lead times of 8–52 weeks through the supplier graph) and "
+        f"stops counting when the programme dies: even at {low:g} export-rule changes a year it gives "
+        f"{months('own', low)} months, so delivery and death, not embargoes, make most of the gap to 120.",
         "A rented contract with a foreign hyperscaler is revoked overnight when its jurisdiction embargoes the "
         "country; the programme is starved once no compute is usable or on its way for six months.",
         "The domestic sovereign cloud is modelled as immune to export shocks (its own GPU supply is not in the "

@@ -148,7 +148,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     verdict = ("keeps growing" if running["growth_per_year_low"] > 0 else
                "shrinks" if running["growth_per_year_high"] < 0 else "does not clearly grow")
     answer = (
-        f"The tax is mostly people and it {verdict}: a programme that stays current spends "
+        f"The tax is {'mostly people' if staff_share > 0.5 else 'mostly hardware and energy'} and it {verdict}: "
+        f"a programme that stays current spends "
         f"{common.money(own.loc[2, 'total_usd'])} in year 2 and {common.money(own.loc[YEARS, 'total_usd'])} in "
         f"year {YEARS} with its own cluster (mean of the {cohorts['own'][0]} of {cohorts['own'][1]} futures alive "
         f"at year {YEARS}), staff and consultants being {100 * staff_share:.0f}% of years 2–{YEARS}; its running "

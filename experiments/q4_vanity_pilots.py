@@ -167,9 +167,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{100 * latency_effect.high:+.0f}).")
     details = [
         "Cost per token is the serving GPUs' amortisation and electricity (or rent) plus a tenth of the team, "
-        "divided by the tokens served; a cluster sized for training serves a pilot's load at a few percent "
-        "utilisation, so the pilot's cost per token is far above an API's, and the alternative price falls "
-        "3–30× a year at fixed capability (sampled; calibration.md §7 gives 9–900×).",
+        "divided by the tokens served, judged at the load production would bring; against it stands the price "
+        "of an API as useful as the national model, which falls 3–30× a year (sampled; calibration.md §7 gives "
+        "9–900×) for every year open weights have outdone the national model.",
         "Latency fails when one replica's service time is already above the target (a slow, memory-bound "
         "decoder: `serving_efficiency` 0.04–0.3 sampled) or when the launch load would saturate the serving "
         "share of the cluster (Erlang C at the busy hour).",

@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     counts = fixed_causes.groupby("salary_premium")["hollowed_futures"].first().reindex(premiums)
     counts = counts.astype(float).fillna(0.0)
     ax.set_xticks(range(len(premiums)), [f"{p:g}×\n(n={int(n)})" for p, n in zip(premiums, counts)])
-    ax.set_xlabel("salary premium, fixed budget (hollowed futures, all consultant ceilings)")
+    ax.set_xlabel("salary premium, fixed budget (n: hollowed futures)")
     ax.set_ylabel("share of hollowed futures, %")
     ax.set_title("Root cause of the hollowing")
     ax.legend(fontsize=8)
@@ -171,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         return common.share(frame["verdict"] == verdict)
 
     low_f, high_f = funded[funded["premium"] == lo], funded[funded["premium"] == hi]
+    no_c = grid[(grid["premium"] == lo) & (grid["consultants"] == ceilings[0])]
+    many_c = grid[(grid["premium"] == lo) & (grid["consultants"] == ceilings[-1])]
     answer += (f" Yet the programme does not live longer for it: with the premium funded, P(alive at year 10) goes "
                f"from {common.pct(verdict_share(low_f, 'alive'))} to {common.pct(verdict_share(high_f, 'alive'))}, "
                f"because vanity pilots rise from {common.pct(verdict_share(low_f, 'vanity_pilot'))} to "
@@ -179,11 +181,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                "that also hides some hollowings).")
     details = [
         "Quit hazard = attrition × (1 + slope × salary gap); at the public scale the research gap to the market "
-        "is about 50%, which roughly doubles attrition. A premium closes the gap but raises the payroll; with "
-        "the appropriation fixed, staff and electricity soon exceed it, hiring freezes, and the team shrinks "
-        "below the minimum crew of 20 effective staff without anyone quitting more.",
+        "is about 50%, which roughly doubles attrition. A premium closes the gap but raises the payroll; on a "
+        f"fixed appropriation the dearer payroll leaves less for hiring, so at {hi:g}× P(hollowed) is "
+        f"{100 * rich_fixed['p_hollowed']:.0f}% against {100 * rich_funded['p_hollowed']:.0f}% when the "
+        "premium is funded.",
         "Consultants fill vacancies at twice the market cost and count for nothing in the effective staff (they "
-        "keep no know-how), so they cannot prevent a hollowing; they do raise the cost per token of the service.",
+        f"keep no know-how). The {100 * consult.value:+.0f} points of P(hollowed) from {ceilings[0]:g} to "
+        f"{ceilings[-1]:g} consultants come with vanity pilots going from "
+        f"{common.pct(verdict_share(no_c, 'vanity_pilot'))} to {common.pct(verdict_share(many_c, 'vanity_pilot'))}"
+        ": their fees raise the cost per token, so programmes die of something else first.",
         f"Effective staff at the public scale average {parity['effective_fte_mean']:.1f} of a 36-person target "
         f"({100 * parity['effective_share_of_target']:.0f}%).",
     ]

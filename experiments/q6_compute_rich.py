@@ -160,9 +160,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                     label="compute-rich preset" if r["strategy"] == "continue" else None)
     ax.axhline(50, color="black", lw=0.8, ls="--")
     ax.set_xscale("log")
-    ax.set_xlabel("five-year budget, million USD (log scale; 512 H100 per $55M)")
+    ticks = [b / 1e6 for b in budgets]
+    ax.set_xticks(ticks, [common.money(b) for b in budgets], rotation=45, fontsize=8)
+    ax.minorticks_off()
+    ax.set_xlabel("five-year budget (log scale; 512 H100 per $55M)")
     ax.set_ylabel("P(alive and current at year 5), % (95% CI)")
-    ax.set_title("Alive and current at year 5 against the budget (◆ 50% threshold, 95% CI)")
+    ax.set_title("Alive and current at year 5 against the budget (◆: 50% reached)")
     ax.set_ylim(-2, 102)
     ax.legend(fontsize=8)
     ax = axes[0][1]
@@ -209,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         lead = "A modest budget suffices for open-weight strategies and none for scratch"
     answer = (
         f"{lead}: the five-year budget above which "
-        f"P(alive and current at year 5) reaches 50% is, at the preset's {slow:g}-month cadence, "
+        f"P(alive and current at year 5) reaches 50% is, at midsize-nation's {slow:g}-month cadence, "
         f"{threshold('continue', slow)}, {threshold('finetune', slow)} and {threshold('scratch', slow)}; at a "
         f"{fast:g}-month cadence, {threshold('continue', fast)}, {threshold('finetune', fast)} and "
         f"{threshold('scratch', fast)}. Continuing open weights at {slow:g} months, the probability is "
@@ -225,27 +228,32 @@ def main(argv: Sequence[str] | None = None) -> None:
                    f"{preset.model.release_interval_months:g} months, a team that is hard to hire) reaches "
                    f"{common.pct_of(a, 'p_alive_current_5y')}; its commonest death is {killer} "
                    f"({100 * a[f'share_{killer}']:.0f}%).")
+    verdict_table = pd.DataFrame(verdict_rows).set_index(["strategy", "cadence_months", "five_year_budget_usd",
+                                                          "verdict"])["share"]
+
+    def mix(budget: float) -> str:
+        return ", ".join(f"{v} {100 * verdict_table.loc[('continue', slow, budget, v)]:.0f}%" for v in VERDICTS
+                         if verdict_table.loc[("continue", slow, budget, v)] > 0)
+
     details = [
         "Continued pre-training and fine-tuning inherit the open weights, so they are current whenever they are "
-        "alive and recently released; below the threshold they die defunded or hollowed (the 36-person team's "
-        "pay alone is about $4M a year), above it the remaining risks are budget cuts, attrition and pilots "
-        "that never reach production.",
+        f"alive and recently released. Continuing every {slow:g} months, year 5 ends at {common.money(reference)} "
+        f"with {mix(reference)}; at {common.money(top)} with {mix(top)}.",
         "A from-scratch model must out-train the open frontier, which grows about 1.1 decades of effective "
         "compute a year; a fleet bought once grows only with algorithmic efficiency (≈0.5 decades a year), so "
         "even tens of thousands of GPUs fall behind within a few years.",
         "'Current' is judged on the last day of year 5: a model between releases may be briefly behind, so the "
         "curve of P(alive at year 5) is in q6_curve.csv beside it.",
     ]
-    key = th.loc[("continue", fast)]
+    key = c.loc[("continue", fast, reference)]
     common.write_summary(
         args, title="Compute-rich luxury", answer=answer, runs=[run, preset_run], details=details,
         figures=["q6_compute_rich"], tables=["q6_curve.csv", "q6_threshold.csv", "q6_verdicts.csv",
                                             "q6_compute_rich_preset.csv"],
-        key={"name": f"five-year budget for P(alive and current at year 5) ≥ 50%, continued pre-training, "
-                     f"{fast:g}-month cadence",
-             "value": float(key["threshold_five_year_budget_usd"]),
-             "low": float(key["threshold_five_year_budget_usd_low"]),
-             "high": float(key["threshold_five_year_budget_usd_high"]), "unit": "USD"},
+        key={"name": f"P(alive and current at year 5), continued pre-training every {fast:g} months, "
+                     f"{common.money(reference)} over five years",
+             "value": float(key["p_alive_current_5y"]), "low": float(key["p_alive_current_5y_low"]),
+             "high": float(key["p_alive_current_5y_high"]), "unit": "share"},
         facts={**{f"{s}_{c:g}": float(th.loc[(s, c), "threshold_five_year_budget_usd"]) for s, c in th.index},
                **{f"best_{s}_{c:g}": float(th.loc[(s, c), "max_p_alive_current_5y"]) for s, c in th.index},
                "top_budget_usd": float(top), "reference_budget_usd": float(reference),

@@ -130,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if sens is not None and sens.method == "sobol" and len(sens_table):
         top = sens_table.head(3)
-        ranking = ", ".join(f"{short(r['uncertainty'])} (ST {r['ST']:.2f} ± {r['ST_conf']:.2f})"
-                            for _, r in top.iterrows())
+        ranking = ", ".join(f"{short(r['uncertainty'])} (S1 {r['S1']:.2f} ± {r['S1_conf']:.2f}, ST {r['ST']:.2f} ± "
+                            f"{r['ST_conf']:.2f})" for _, r in top.iterrows())
     elif len(sens_table):
         ranking = ", ".join(f"{short(r['uncertainty'])} ({r['score']:.2f})" for _, r in sens_table.head(3).iterrows())
     else:
@@ -149,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "trajectory is the step with the most coverage × lift whose limits all have quasi-p ≤ 0.05 "
         "(limits and quasi-p-values in q7_prim_boxes.csv).",
         "Sobol indices come from the Saltelli design; ST − S1 is the part of an uncertainty's effect that "
-        "works only together with others.",
+        "works only together with others. For a yes/no outcome that most futures meet, every uncertainty has a "
+        "large ST (death is a threshold crossed by many causes together), so the ranking, and S1, say more than "
+        "the size of ST.",
         "The full report (Kaplan–Meier survival, cumulative incidence per verdict, root causes, CART) is in "
         "report/report.html next to this summary when the script has been run.",
     ]
