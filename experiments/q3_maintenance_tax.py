@@ -22,7 +22,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 20, "quick": 120, "full": 600}
+SIZES = {"tiny": 20, "quick": 120, "full": 1500}
 KINDS = {"capex": "paid_capex_usd", "staff": "paid_staff_usd", "consultants": "paid_consultants_usd",
          "energy": "paid_energy_usd", "cloud": "paid_cloud_usd"}
 KIND_COLORS = {"capex": "#7f8c8d", "staff": "#2471a3", "consultants": "#85c1e9", "energy": "#f39c12",

@@ -23,12 +23,16 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 4, "quick": 32, "full": 256}
+SIZES = {"tiny": 4, "quick": 32, "full": 512}
 OUTCOME = "verdict != 'alive' and death_time_years < 5"
 
 
 def short(name: str) -> str:
     return name.split(".", 1)[-1]
+
+
+def value(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def describe_limits(limits: pd.DataFrame) -> str:
@@ -39,11 +43,11 @@ def describe_limits(limits: pd.DataFrame) -> str:
             continue
         low_cut, high_cut = r["lower"] > r["min"], r["upper"] < r["max"]
         if low_cut and high_cut:
-            parts.append(f"{r['lower']:.3g} ≤ {short(r['name'])} ≤ {r['upper']:.3g}")
+            parts.append(f"{value(r['lower'])} ≤ {short(r['name'])} ≤ {value(r['upper'])}")
         elif low_cut:
-            parts.append(f"{short(r['name'])} ≥ {r['lower']:.3g}")
+            parts.append(f"{short(r['name'])} ≥ {value(r['lower'])}")
         else:
-            parts.append(f"{short(r['name'])} ≤ {r['upper']:.3g}")
+            parts.append(f"{short(r['name'])} ≤ {value(r['upper'])}")
     return " and ".join(parts) if parts else "(no restriction)"
 
 
@@ -126,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     def box_text(row: pd.Series) -> str:
         return (f"{row['conditions']} — {100 * row['coverage']:.0f}% of the early deaths in {100 * row['mass']:.0f}% "
                 f"of the futures, {common.pct_of(row, 'density_ci')} of them dead ({int(row['res_dim'])} restricted "
-                "dimensions)")
+                f"dimension{'' if int(row['res_dim']) == 1 else 's'})")
 
     if sens is not None and sens.method == "sobol" and len(sens_table):
         top = sens_table.head(3)
