@@ -291,7 +291,7 @@ def test_release_cycles_follow_the_closed_form(strategy):
         release = run_start + run_days + 10.0
         assert release < (cycle + 1) * interval  # each cycle fits its interval
         own = math.log10(flops) + math.log10(ALGO) * run_start / YEAR
-        capability = own if strategy == "scratch" else math.log10(10 ** open_at(start) + 10 ** own)
+        capability = own if strategy == "scratch" else math.log10(10 ** open_at(run_start) + 10 ** own)
         expected += [(round(run_start, 6), "lifecycle", "run-start"), (round(release, 6), "lifecycle", "release")]
         releases.append((release, capability))
     assert trace(world, "lifecycle") == expected

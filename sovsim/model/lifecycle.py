@@ -2,7 +2,8 @@
 
 A training run needs 6·N·D FLOPs at the run's MFU on the GPUs it gets. A ``scratch`` model's capability is
 its own effective compute; a ``continue`` or ``finetune`` model inherits the best open weights available
-when its cycle started and adds its own compute on top.
+when its training run starts (the team picks its base then, not when data preparation began or while it
+waited for GPUs) and adds its own compute on top.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Programme:
         self.interruptions = 0
         self.running = False  #: a training run is in progress
         self.prep_capacity = 1.0  #: mean team capacity during the latest data preparation
+        self.run_began_days = 0.0  #: when the latest training run first had GPUs to run on
 
     def add_run(self, gpu_hours: float, work_h: float, wall_h: float, interruptions: int) -> None:
         self.training_gpu_hours += gpu_hours
@@ -77,7 +79,6 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
     while True:
         programme.cycle += 1
         start = programme.cycle_start_days = env.now
-        base_log10 = curve.open_log10(start)
         programme.stage = "data"
         remaining = params.data_prep_days
         while remaining > 1e-9:
@@ -91,8 +92,9 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
         elapsed = env.now - start
         programme.prep_capacity = params.data_prep_days / elapsed if elapsed > 0 else 1.0
         programme.stage = "training"
-        run_start = env.now
         yield from training_run(env, programme, fleet, flops, params, compute, rng, log, horizon_days)
+        run_start = programme.run_began_days
+        base_log10 = curve.open_log10(run_start)  # the open weights of the day the run began
         programme.stage = "evaluation"
         yield env.timeout(params.eval_days)
         own = math.log10(flops) + curve.algo_log10(run_start)
@@ -117,11 +119,14 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
     capacity (a revoked contract, a retired fleet) it keeps its last checkpoint and waits for compute.
     """
     left = flops
+    began_any = False
     while left > 0:
         gpus = fleet.capacity(env.now, params.training_share)
         while not gpus:
             yield env.timeout(DAYS_PER_MONTH)
             gpus = fleet.capacity(env.now, params.training_share)
+        if not began_any:
+            programme.run_began_days, began_any = env.now, True
         count = sum(gpus.values())
         flops_per_hour = sum(n * GPUS[k].peak_flops for k, n in gpus.items()) * params.mfu * 3600.0
         work_h = left / flops_per_hour
