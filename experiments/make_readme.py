@@ -25,10 +25,10 @@ HERE = Path(__file__).resolve().parent
 QUESTIONS = range(1, 8)
 
 STRUCTURAL_CAVEATS = (
-    "A continued or fine-tuned model inherits the open weights of the day its release cycle *starts* "
-    "(`sovsim/model/lifecycle.py`), so the months spent preparing data, waiting for the first GPUs and "
-    "evaluating age the base before release. A real team would pick the newest open weights when training "
-    "starts; Q1's shelf life and the stale deaths in Q6 and Q7 are therefore pessimistic by up to those months.",
+    "A continued or fine-tuned model inherits the open weights of the day its training run begins "
+    "(`sovsim/model/lifecycle.py`): the team is assumed to switch to the newest base at no cost when it "
+    "starts training, so Q1's shelf life and the few stale deaths in Q6 and Q7 are the optimistic end for a "
+    "team that must redo data work or evaluations on each new base.",
     "A continued model's capability adds its own compute to the open base's (log10 of the sum), so its own "
     "training compute hardly matters: money and GPUs do not make a continued model more current (Q6). The "
     "local edge (`model.local_edge_log10`) carries all the value of a national model; it is an assumption "
@@ -104,7 +104,10 @@ def intro(s: list[dict[str, Any]]) -> list[str]:
     cost_share = q4["facts"].get("share_cost_binding_at_default", float("nan"))
     cost_binds = cost_share >= 0.5
     funded_helps = (q5["facts"].get("p_hollowed_rich_funded", 1.0) < q5["facts"].get("p_hollowed_rich_fixed", 0.0))
-    money_fails = math.isinf(thresholds.get("continue_9", 0.0)) or math.isinf(thresholds.get("scratch_6", 0.0))
+    continue_fails = math.isinf(thresholds.get("continue_9", 0.0))
+    scratch_fails = math.isinf(thresholds.get("scratch_6", 0.0))
+    q6_heading = ("Money is not currency" if continue_fails else
+                  "Spend on cadence, not on scale" if scratch_fails else "Money buys time")
     q5f = q5["facts"]
     keeps_programme = q5f.get("p_alive_funded_high", 0.0) >= q5f.get("p_alive_funded_low", 0.0)
     q5_heading = ("Fund the pay premium" if funded_helps and keeps_programme else
@@ -138,10 +141,7 @@ def intro(s: list[dict[str, Any]]) -> list[str]:
         f"- **Treat the model as a living process, not a snapshot** (Q1). A release is a perishable good: a "
         f"continued model never retrained stays ahead of the free alternative for a median of "
         f"{q1['key']['value']:.1f} months after release (95% CI {q1['key']['low']:.1f}–{q1['key']['high']:.1f}), "
-        f"{100 * q1['facts'].get('continue_share_worse_at_release', float('nan')):.0f}% being behind on release "
-        f"day because the open base they inherit was picked "
-        f"{q1['facts'].get('continue_base_age_at_release_months', float('nan')):.0f} months earlier (a rule of the "
-        "model, see the caveats)"
+        f"the lead its local edge gives it over the open weights it was built on"
         + (f"; P(dead as stale by year 5) is {100 * stale_fast:.0f}% at a 6-month cadence against "
            f"{100 * stale_slow:.0f}% at 12 months" if stale_fast is not None and stale_slow is not None else "")
         + ".",
@@ -167,7 +167,7 @@ def intro(s: list[dict[str, Any]]) -> list[str]:
         f"{100 * q5['facts'].get('p_alive_funded_low', float('nan')):.0f}% to "
         f"{100 * q5['facts'].get('p_alive_funded_high', float('nan')):.0f}%, as the dearer team pushes the "
         "service over its cost bar (see the caveats).",
-        f"- **{'Money is not currency' if money_fails else 'Money buys time'}** (Q6): " + q6_text,
+        f"- **{q6_heading}** (Q6): " + q6_text,
     ]
     return lines
 

@@ -39,7 +39,7 @@ def shelf_life(futures: pd.DataFrame, grace_months: float) -> pd.DataFrame:
                   - grace_months).clip(lower=0.0).round(6)
         median = sovsim.stats.bootstrap_interval(months.to_numpy(), np.median, seed=1)
         worse_at_release = common.share(months.to_numpy() < 0.5) if len(months) else common.share([])
-        age = group.loc[released, "first_release_years"] * 12.0  # the first cycle's base is day 0's open weights
+        age = group.loc[released, "first_release_years"] * 12.0  # months from the programme's start to its release
         rows.append({"strategy": strategy, "futures": len(group), "released": int(released.sum()),
                      "measured": int(stale.sum()), "censored": int((released & ~stale).sum()),
                      **common.estimate_row(median, "median_months"),
@@ -159,9 +159,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     answer = (
         f"A national model is a perishable snapshot: never retrained, a continued model stays better than the "
         f"free alternative (the best open weights, counting its local-language edge) for a median of "
-        f"{life('continue')}, and {worse('continue')} are worse on release day, because the open base they "
-        f"inherit was picked a median {s.loc['continue', 'median_base_age_at_release_months']:.0f} months "
-        f"earlier, when the first cycle started and the GPUs had not arrived; fine-tuned, {life('finetune')}; "
+        f"{life('continue')}, and {worse('continue')} are worse on release day (its base is the open weights "
+        f"of the day its training run began, so a release starts ahead by its local edge and loses it as open "
+        f"weights improve); fine-tuned, {life('finetune')}; "
         f"from scratch, {worse('scratch')} are worse on release. Only a living process holds: with continued "
         f"pre-training, P(dead as stale by year 5) is {p5('continue', fast)} at a {fast:g}-month cadence, "
         f"{p5('continue', slow)} at {slow:g} months and {p5('continue', NEVER)} if never retrained "
@@ -172,12 +172,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "The edge is the local-language bonus (`model.local_edge_log10`, 0.5–1.5 decades sampled; no direct "
         "capability-decay metric exists, calibration.md gaps): open weights grow about 1.1 decades a year "
         "(compute ×4.6, algorithms ×3), so a decade of edge is worth about ten months of trend.",
-        "A continued or fine-tuned model inherits the open weights of the day its cycle starts (the model's "
-        "rule); data preparation, waiting for the first GPUs and evaluation all age that base before release: "
-        f"the never-retrained continued model reaches users a median "
-        f"{s.loc['continue', 'median_base_age_at_release_months']:.0f} months after its base was picked, which "
-        "is why its shelf life is much shorter than its edge. A team that picked the base when training starts "
-        "would do better; the model does not let it (see the caveats).",
+        "A continued or fine-tuned model inherits the open weights of the day its training run begins and adds "
+        "its own compute: on release it is ahead of them by about its local edge, less the weeks of training and "
+        "evaluation, and the lead then erodes at the pace of open weights. The first release reaches users a "
+        f"median {s.loc['continue', 'median_base_age_at_release_months']:.0f} months after the programme starts "
+        "(data preparation and waiting for the first GPUs), which delays the service but no longer ages the model.",
         "A from-scratch run of the preset's size (8B parameters, 2T tokens, about a week on the cluster) is "
         "four decades of effective compute below open weights; no cadence closes that gap.",
     ]
