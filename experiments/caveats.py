@@ -1,6 +1,6 @@
 """Caveats: how much each question's key number moves when its weakest assumption moves.
 
-    python experiments/caveats.py [--quick] [--out DIR] [--workers N] [--engine local|dask] [--only q1 q5 ...]
+    python experiments/caveats.py [--quick] [--out DIR] [--workers N] [--engine local|dask|slurm] [--only q1 q5 ...]
 
 For each question, the calibrated value with the weakest support (an assumption in calibration.md, or a
 range derived from other figures) is fixed at its low end, at the value the experiment uses by default,

@@ -54,9 +54,10 @@ def parse_args(question: int, doc: str, argv: Sequence[str] | None = None) -> ar
                         help="a smaller run (under 3 minutes on 2 cores); the default size is the published one")
     parser.add_argument("--out", type=Path, default=RESULTS / f"q{question}",
                         help=f"output directory (default experiments/results/q{question}/)")
-    parser.add_argument("--engine", default="local", choices=("local", "dask"),
-                        help="where the shards run: local (a process pool, default) or dask (a LocalCluster, or "
-                             "--scheduler / --cluster); for Slurm job arrays use `sovsim slurm` on the spec")
+    parser.add_argument("--engine", default="local", choices=("local", "dask", "slurm"),
+                        help="where the shards run: local (a process pool, default), dask (a LocalCluster, or "
+                             "--scheduler / --cluster) or slurm (a job array submitted from here and waited for; "
+                             "--workers: array tasks at once)")
     parser.add_argument("--scheduler", default=None, help="dask: address of a running scheduler")
     parser.add_argument("--cluster", default=None, help="dask: a Slurm/PBS cluster configuration file")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")

@@ -1,6 +1,6 @@
 """Q1 Snapshot or living process: how long until a national model is worse than the free alternative?
 
-    python experiments/q1_snapshot.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+    python experiments/q1_snapshot.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
 Runs ``q1_snapshot.toml``: every sampled world under each model strategy (scratch, continue, finetune) and
 each release cadence, on common random numbers. A cadence of 120 months is "never retrained" (one release

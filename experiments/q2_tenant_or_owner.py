@@ -1,6 +1,6 @@
 """Q2 Tenant or owner: how many months of each future can the country update its own weights on its own soil?
 
-    python experiments/q2_tenant_or_owner.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+    python experiments/q2_tenant_or_owner.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
 Runs ``q2_tenant_or_owner.toml``: own / rent / sovereign_cloud / hybrid compute, each at six export-shock
 hazards (major export-rule changes a year), on common random numbers. Per future it reads

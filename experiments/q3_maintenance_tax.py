@@ -1,6 +1,6 @@
 """Q3 The maintenance tax: what does it cost each year to keep the national model current, and does it grow?
 
-    python experiments/q3_maintenance_tax.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+    python experiments/q3_maintenance_tax.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
 Runs ``q3_maintenance_tax.toml`` (owned cluster and rented GPUs, on common random numbers) with monthly
 timelines. Each year's cost by kind (capex, staff, consultants, energy, cloud) is the difference of the

@@ -1,6 +1,6 @@
 """Q4 Vanity pilots: how often does a programme stay stuck in pilot, and is it latency or cost per token?
 
-    python experiments/q4_vanity_pilots.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+    python experiments/q4_vanity_pilots.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
 Runs ``q4_vanity_pilots.toml``: every sampled world under five p95 latency targets × six cost tolerances
 (the sovereignty premium: how much more than the alternative API per token the country accepts), on common

@@ -1,6 +1,6 @@
 """Q5 Skeleton crew: how do the salary gap, attrition and consultants shape death by lost know-how?
 
-    python experiments/q5_skeleton_crew.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+    python experiments/q5_skeleton_crew.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
 Runs ``q5_skeleton_crew.toml`` (five salary premiums × four consultant ceilings, budget fixed) and
 ``q5_funded_premium.toml`` (the same premiums with the appropriation topped up to pay for them), both on

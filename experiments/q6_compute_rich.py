@@ -1,6 +1,6 @@
 """Q6 Compute-rich luxury: above which budget is P(alive and current at year 5) at least 50%, per strategy?
 
-    python experiments/q6_compute_rich.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+    python experiments/q6_compute_rich.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
 Runs ``q6_compute_rich.toml``: nine budget levels (money and fleet scaled together, five-year budget
 $13.75M to $3.5B) × three model strategies × two release cadences (6 and 9 months), on common random

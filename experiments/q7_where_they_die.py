@@ -1,6 +1,6 @@
 """Q7 Where they die: which few conditions together make death before year 5 likely?
 
-    python experiments/q7_where_they_die.py [--quick] [--out DIR] [--engine local|dask] [--workers N]
+    python experiments/q7_where_they_die.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
 Runs ``q7_where_they_die.toml`` (fourteen uncertainties, Saltelli design) and hands the results to
 ``sovsim.analyze`` with the outcome "died before year 5" (``verdict != 'alive' and death_time_years < 5``):

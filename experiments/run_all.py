@@ -1,6 +1,6 @@
 """Run the seven experiments, the caveat runs, and rebuild the findings README — one command.
 
-    python experiments/run_all.py [--quick] [--out DIR] [--workers N] [--engine local|dask] [--no-caveats]
+    python experiments/run_all.py [--quick] [--out DIR] [--workers N] [--engine local|dask|slurm] [--no-caveats]
 
 Every sweep runs afresh (``--reuse`` continues the sweeps already there instead, when only the scripts
 changed). Without ``--quick`` this regenerates the published results in experiments/results/ and

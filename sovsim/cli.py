@@ -169,8 +169,9 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
 @click.option("--scenarios", type=click.IntRange(min=1), default=None,
               help="Override the spec's number of scenarios (for quick trials).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where shards run: a local process pool, or a Dask cluster.")
+@click.option("--engine", type=click.Choice(["local", "dask", "slurm"]), default="local", show_default=True,
+              help="Where shards run: a local process pool, a Dask cluster, or a Slurm job array submitted from "
+                   "here and waited for (--workers: array tasks at once).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: a running scheduler, e.g. tcp://127.0.0.1:8786 [default: a LocalCluster "
                    "of --workers processes].")

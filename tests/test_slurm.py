@@ -217,3 +217,17 @@ def test_dask_jobqueue_slurm_cluster_runs_a_sweep(slurm: None, tmp_path: Path) -
     assert report.shards_run == 8
     assert any(line.startswith("dask-worker RUNNING") for line in seen), seen
     pd.testing.assert_frame_equal(table(tmp_path / "out"), table(_local(spec, tmp_path / "local")))
+
+
+def test_sweep_engine_slurm_submits_an_array_and_waits(slurm: None, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, scenarios=6, shard_size=3)  # 12 futures in 4 shards, one array task each
+    seen: list[int] = []
+    report = sweep(spec, tmp_path / "out", engine="slurm", workers=2,
+                   progress=lambda summary, _report: seen.append(summary.shard))
+    assert sorted(seen) == [0, 1, 2, 3] and report.futures_run == 12
+    assert sum(report.verdicts.values()) == 12
+    assert (tmp_path / "out" / "slurm" / "array-001.sbatch").is_file()
+    assert "#SBATCH --array=0-3%2" in (tmp_path / "out" / "slurm" / "array-001.sbatch").read_text()
+    pd.testing.assert_frame_equal(table(tmp_path / "out"), table(_local(spec, tmp_path / "local")))
+    again = sweep(spec, tmp_path / "out", engine="slurm")  # complete: nothing is submitted
+    assert again.shards_run == 0 and not (tmp_path / "out" / "slurm" / "array-002.sbatch").exists()

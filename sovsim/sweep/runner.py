@@ -31,7 +31,7 @@ __all__ = ["ShardRunner", "ShardSummary", "Engine", "LocalEngine", "SweepReport"
            "make_engine", "ENGINES"]
 
 #: Engine names accepted by :func:`sweep` and ``sovsim sweep --engine``.
-ENGINES = ("local", "dask")
+ENGINES = ("local", "dask", "slurm")
 
 
 @dataclass(frozen=True)
@@ -197,10 +197,11 @@ class Engine(Protocol):
 
 def make_engine(engine: str | Engine | None = None, *, workers: int | None = None, scheduler: str | None = None,
                 cluster: str | Path | Mapping[str, Any] | None = None) -> Engine:
-    """The engine named ``engine`` (``local`` or ``dask``; default ``local``), or ``engine`` itself if it has ``run``.
+    """The engine named ``engine`` (``local``, ``dask`` or ``slurm``; default ``local``), or ``engine`` itself.
 
     ``workers`` is the number of worker processes (local pool, or the Dask LocalCluster started when no
-    ``scheduler`` address and no ``cluster`` configuration is given). ``scheduler`` and ``cluster`` (a
+    ``scheduler`` address and no ``cluster`` configuration is given), or for ``slurm`` the array tasks
+    running at once (a job array submitted and waited for). ``scheduler`` and ``cluster`` (a
     configuration file or table, see :class:`sovsim.sweep.dask_engine.ClusterConfig`) are Dask options.
     """
     if engine is not None and not isinstance(engine, str):
@@ -214,10 +215,14 @@ def make_engine(engine: str | Engine | None = None, *, workers: int | None = Non
     name = engine or "local"
     if name not in ENGINES:
         raise SpecError("engine", name, "one of " + ", ".join(ENGINES), "unknown engine")
-    if name == "local":
+    if name in ("local", "slurm"):
         for option, value in (("scheduler", scheduler), ("cluster", cluster)):
             if value is not None:
-                raise SpecError(option, value, "only with engine 'dask'", "not used by the local engine:")
+                raise SpecError(option, value, "only with engine 'dask'", f"not used by the {name} engine:")
+        if name == "slurm":  # workers: array tasks running at once
+            from sovsim.sweep.slurm import SlurmEngine
+
+            return SlurmEngine(throttle=workers)
         return LocalEngine(workers)
     from sovsim.sweep.dask_engine import DaskEngine
 
@@ -237,7 +242,8 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None 
     ``spec`` is a :class:`SweepSpec` or a spec file; ``scenarios`` overrides the spec's count (for quick
     trials). ``engine`` is ``"local"`` (a process pool, the default), ``"dask"`` (with ``scheduler`` the
     address of a running scheduler, ``cluster`` a Slurm/PBS cluster configuration, or neither for a
-    LocalCluster of ``workers`` processes) or an engine object; see :func:`make_engine`. The results are
+    LocalCluster of ``workers`` processes), ``"slurm"`` (a job array on the Slurm cluster this machine
+    submits to, waited for) or an engine object; see :func:`make_engine`. The results are
     the same on every engine. ``start(total, already_done)`` is called once the work is known and
     ``progress`` after each shard. Returns a :class:`SweepReport`.
     """

@@ -20,8 +20,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time as clock
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 import sovsim
 from sovsim.sweep.design import make_design
@@ -29,8 +34,8 @@ from sovsim.sweep.runner import LocalEngine, ShardSummary
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec
 from sovsim.sweep.store import Store, write_atomic
 
-__all__ = ["ArrayJob", "SlurmError", "check_walltime", "max_array_size", "split", "prepare", "prepare_resume",
-           "submit", "queued", "run_task", "DEFAULT_MAX_ARRAY_SIZE"]
+__all__ = ["ArrayJob", "SlurmEngine", "SlurmError", "check_walltime", "max_array_size", "split", "prepare",
+           "prepare_resume", "submit", "queued", "run_task", "DEFAULT_MAX_ARRAY_SIZE"]
 
 #: Slurm's own default for ``MaxArraySize`` (array indices 0 to 1000), assumed when ``scontrol`` cannot tell.
 DEFAULT_MAX_ARRAY_SIZE = 1001
@@ -232,3 +237,54 @@ def run_task(out: str | Path, plan: str | Path, task: int, workers: int = 1) -> 
     todo = [s for s in tasks[task] if s not in done]
     summaries = list(LocalEngine(workers).run(spec, store.root, todo))
     return summaries, len(tasks[task]) - len(todo)
+
+
+class SlurmEngine:
+    """Shards as a Slurm job array, submitted and waited for: ``sovsim.sweep(spec, out, engine="slurm")``.
+
+    The array is the one ``sovsim slurm --submit`` writes (``array`` tasks, at most ``MaxArraySize``; by
+    default one task per shard up to that limit), so scripts and notebooks can run a sweep on the cluster
+    they are logged in to and get the same results as on any other engine. Finished shards are reported as
+    their parts appear. If the array ends with shards missing (a cancelled task, a wall-time limit) the
+    engine stops with an error that names them; ``sovsim slurm --resume DIR --submit`` or running the same
+    sweep again runs only those.
+    """
+
+    def __init__(self, array: int | None = None, *, throttle: int | None = None, partition: str | None = None,
+                 time: str | None = None, cpus_per_task: int = 1, poll_s: float = 2.0) -> None:
+        self.array, self.throttle, self.partition, self.time = array, throttle, partition, time
+        self.cpus_per_task, self.poll_s = cpus_per_task, poll_s
+
+    def run(self, spec: SweepSpec, root: Path, shards: list[int]) -> Iterator[ShardSummary]:
+        if not shards:
+            return
+        root = Path(root).resolve()
+        array = self.array or min(len(shards), max_array_size() or DEFAULT_MAX_ARRAY_SIZE)
+        job = submit(_write(root, spec, shards, array, throttle=self.throttle, partition=self.partition,
+                            time=self.time, cpus_per_task=self.cpus_per_task, python=None, max_size=None))
+        store, pending = Store(root), set(shards)
+        while pending:
+            finished = pending & store.finished()
+            for shard in sorted(finished):
+                yield _summary(store, shard)
+            pending -= finished
+            if not pending:
+                break
+            if job.job_id not in queued(root):
+                left = pending - store.finished()  # the last parts may have landed as the job ended
+                if left:
+                    from sovsim.sweep.verify import shard_ranges
+
+                    raise SlurmError(f"job array {job.job_id} ended without shards {shard_ranges(sorted(left))} "
+                                     f"(logs in {root / 'slurm' / 'logs'}); run only those with: sovsim slurm "
+                                     f"--resume {shlex.quote(str(root))} --submit")
+                continue
+            clock.sleep(self.poll_s)
+
+
+def _summary(store: Store, shard: int) -> ShardSummary:
+    """What a finished shard's part holds, for the progress bar and the report."""
+    part = pq.read_table(store.part_path(shard), columns=["status", "verdict"]).to_pydict()
+    verdicts = Counter("error" if status == "error" else verdict
+                       for status, verdict in zip(part["status"], part["verdict"]))
+    return ShardSummary(shard, len(part["status"]), dict(verdicts), sum(s == "error" for s in part["status"]))
