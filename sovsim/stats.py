@@ -93,12 +93,7 @@ def bootstrap_interval(values: npt.ArrayLike, statistic: Statistic = np.median, 
     if n == 0:
         return Estimate(float("nan"), float("nan"), float("nan"), 0, confidence)
     point = float(statistic(data))
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, n, size=(resamples, n))
-    draws = np.array([statistic(data[row]) for row in picks], dtype=np.float64)
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(draws, [alpha, 1.0 - alpha])
-    return Estimate(point, float(low), float(high), n, confidence)
+    return _percentile(point, lambda rows: float(statistic(data[rows])), n, confidence, resamples, seed)
 
 
 def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike, statistic: Statistic = np.mean, *,
@@ -120,9 +115,15 @@ def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike, statistic: Statistic =
     if n == 0:
         return Estimate(float("nan"), float("nan"), float("nan"), 0, confidence)
     point = float(statistic(right) - statistic(left))
+    return _percentile(point, lambda rows: float(statistic(right[rows]) - statistic(left[rows])), n, confidence,
+                       resamples, seed)
+
+
+def _percentile(point: float, resampled: Callable[[npt.NDArray[np.intp]], float], n: int, confidence: float,
+                resamples: int, seed: int) -> Estimate:
+    """``point`` with the percentile interval of ``resampled`` over ``resamples`` draws of ``n`` row indices."""
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, n, size=(resamples, n))
-    draws = np.array([statistic(right[row]) - statistic(left[row]) for row in picks], dtype=np.float64)
+    draws = np.array([resampled(rows) for rows in rng.integers(0, n, size=(resamples, n))], dtype=np.float64)
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(draws, [alpha, 1.0 - alpha])
     return Estimate(point, float(low), float(high), n, confidence)

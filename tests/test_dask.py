@@ -14,25 +14,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from distributed import Client, LocalCluster
-from test_sweep import table, write_spec
+from test_sweep import ERRORS, table, write_spec
 
 from sovsim.cli import main
 from sovsim.sweep import SpecError, sweep
 from sovsim.sweep.dask_engine import DaskEngine, load_cluster_config, run_shard_task
 from sovsim.sweep.runner import ShardSummary, SweepReport, make_engine
 
-# a future whose scenario fails validation (cut min > cut max) raises: it must become an error row on every engine
-ERRORS = """
-[[uncertainties]]
-path = "treasury.election_cut_fraction_min"
-low = 0.1
-high = 0.5
-
-[[uncertainties]]
-path = "treasury.election_cut_fraction_max"
-low = 0.2
-high = 0.6
-"""
 SCENARIOS, SHARD_SIZE = 24, 2  # 48 futures in 24 shards
 SHARDS = SCENARIOS * 2 // SHARD_SIZE
 

@@ -213,8 +213,9 @@ def test_policies_share_random_streams(tmp_path: Path) -> None:
     assert (wide["status-quo"] == wide["pay-premium"]).all()
 
 
-def test_a_future_that_raises_becomes_an_error_row(tmp_path: Path) -> None:
-    extra = """
+# Two uncertainties whose draws sometimes contradict each other (cut min > cut max): those futures' scenarios
+# fail validation, so they raise and must become error rows on every engine.
+ERRORS = """
 [[uncertainties]]
 path = "treasury.election_cut_fraction_min"
 low = 0.1
@@ -225,7 +226,10 @@ path = "treasury.election_cut_fraction_max"
 low = 0.2
 high = 0.6
 """
-    report = sweep(write_spec(tmp_path, scenarios=30, extra=extra), tmp_path / "out", workers=2)
+
+
+def test_a_future_that_raises_becomes_an_error_row(tmp_path: Path) -> None:
+    report = sweep(write_spec(tmp_path, scenarios=30, extra=ERRORS), tmp_path / "out", workers=2)
     frame = table(tmp_path / "out")
     errors = frame[frame["status"] == "error"]
     bad = frame["treasury.election_cut_fraction_min"] > frame["treasury.election_cut_fraction_max"]

@@ -43,6 +43,12 @@ class ShardSummary:
     verdicts: dict[str, int]
     errors: int
 
+    @classmethod
+    def of_rows(cls, shard: int, rows: list[dict[str, Any]]) -> ShardSummary:
+        """The summary of a shard's result rows (a row that raised counts as verdict ``error``)."""
+        verdicts = collections.Counter(r.get("verdict") or "error" for r in rows)
+        return cls(shard, len(rows), dict(verdicts), sum(r["status"] == "error" for r in rows))
+
 
 @dataclass
 class SweepReport:
@@ -120,8 +126,7 @@ class ShardRunner:
             frame = pd.concat(timelines, ignore_index=True) if timelines else pd.DataFrame({"future": []})
             self.store.write_timelines(shard, pa.Table.from_pandas(frame, preserve_index=False))
         self.store.write_part(shard, rows, self.schema)
-        verdicts = collections.Counter(r.get("verdict") or "error" for r in rows)
-        return ShardSummary(shard, len(rows), dict(verdicts), sum(r["status"] == "error" for r in rows))
+        return ShardSummary.of_rows(shard, rows)
 
     def error_shard(self, shard: int, message: str) -> ShardSummary:
         """Write the shard with every future as an ``error`` row carrying ``message`` (none of them is run).

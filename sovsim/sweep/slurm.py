@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import time as clock
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,7 +283,4 @@ class SlurmEngine:
 
 def _summary(store: Store, shard: int) -> ShardSummary:
     """What a finished shard's part holds, for the progress bar and the report."""
-    part = pq.read_table(store.part_path(shard), columns=["status", "verdict"]).to_pydict()
-    verdicts = Counter("error" if status == "error" else verdict
-                       for status, verdict in zip(part["status"], part["verdict"]))
-    return ShardSummary(shard, len(part["status"]), dict(verdicts), sum(s == "error" for s in part["status"]))
+    return ShardSummary.of_rows(shard, pq.read_table(store.part_path(shard), columns=["status", "verdict"]).to_pylist())
