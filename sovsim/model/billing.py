@@ -68,22 +68,26 @@ class Meter:
         led, p = self.ledger, self.profiles
         shape, cum = p.price_list
         n = len(shape)
-
-        def at(x: float) -> float:
-            if x >= n:
-                return cum[n]
-            k = int(x)
-            return cum[k] + (x - k) * shape[k]
-
+        times, states, state_kw = led.times, led.states, self._state_kw
         i, j = led.rows(start_days, end_days)
         a = start_days * 24.0
+        if a >= n:  # the price integral up to hour a (prefix sums, linear within the hour)
+            cum_a = cum[n]
+        else:
+            k = int(a)
+            cum_a = cum[k] + (a - k) * shape[k]
         usd = rented_hours = 0.0
         for r in range(i, j):
-            b = led.times[r + 1] * 24.0 if r + 1 < j else end_days * 24.0
-            state = led.states[r]
-            usd += self._state_kw(state) * state[4] * (at(b) - at(a))
+            b = times[r + 1] * 24.0 if r + 1 < j else end_days * 24.0
+            if b >= n:
+                cum_b = cum[n]
+            else:
+                k = int(b)
+                cum_b = cum[k] + (b - k) * shape[k]
+            state = states[r]
+            usd += state_kw(state) * state[4] * (cum_b - cum_a)
             rented_hours += state[1] * (b - a)
-            a = b
+            a, cum_a = b, cum_b
         return usd * p.price_usd_per_kwh, rented_hours * self.rent_usd_per_gpu_hour
 
     def bill(self, account: Account, now: float) -> float:

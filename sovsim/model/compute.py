@@ -94,18 +94,22 @@ class Fleet:
             return
         self._advanced_to = now
         changed = False
+        rate, poisson = self.failure_rate_per_day, self.rng.poisson
         for b in self.batches:
             if b.retired:
                 continue
-            if b.repairs and b.repairs[0][0] <= now:
-                back = sum(n for t, n in b.repairs if t <= now)
-                b.repairs = [(t, n) for t, n in b.repairs if t > now]
+            repairs = b.repairs
+            if repairs and repairs[0][0] <= now:
+                # repairs come back in the order they began (a fixed repair time): the due ones lead the list
+                back = 0
+                while repairs and repairs[0][0] <= now:
+                    back += repairs.pop(0)[1]
                 fill = min(back, b.target - b.up)
                 b.up += fill
                 b.spares += back - fill
                 changed = changed or fill > 0
-            if b.up > 0 and self.failure_rate_per_day > 0:
-                k = min(b.up + b.spares, int(self.rng.poisson(self.failure_rate_per_day * b.up * dt)))
+            if b.up > 0 and rate > 0:
+                k = min(b.up + b.spares, int(poisson(rate * b.up * dt)))
                 if k:
                     self.failures += k
                     covered = min(k, b.spares)

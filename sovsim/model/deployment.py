@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -59,8 +58,7 @@ def logistic_demand(adoption_years: float, ceiling: float, growth_per_year: floa
     return ceiling / (1.0 + math.exp(x)) if x < 700 else 0.0
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     """One month's judgement of the service against the production bar, at the load it was judged at."""
 
     time_days: float
@@ -93,6 +91,9 @@ class Review:
     @property
     def failing(self) -> tuple[str, ...]:
         """The bars this review fails, from :data:`REASONS`."""
+        if not self.too_slow and self.cost_per_mtok_usd <= self.bar_usd_per_mtok and self.released \
+                and not self.stale:
+            return ()
         out = []
         if self.too_slow:
             out.append("latency")
@@ -342,7 +343,7 @@ class Service:
             share = round(replicas * p.gpus_per_replica / total * load, 4)
         if share != self._serve_share:
             self._serve_share = share
-            self.ledger.set(now, serve=share)
+            self.ledger.set_serve(now, share)
 
     @staticmethod
     def _explain(reason: str, r: Review) -> str:

@@ -34,6 +34,8 @@ class Curve:
         self.jump_days: list[float] = []
         self.jump_cumsum: list[float] = []
         self.jump_events: list[int] = []
+        self._open_at = math.nan  #: time of the cached open-weights capability (cleared by a jump)
+        self._open = math.nan
 
     @property
     def trend_log10_per_month(self) -> float:
@@ -44,7 +46,11 @@ class Curve:
         return self.start_log10 + self.trend_log10_per_day * t + (self.jump_cumsum[n - 1] if n else 0.0)
 
     def open_log10(self, t: float) -> float:
-        return self.frontier_log10(t - self.lag_days)
+        if t == self._open_at:  # asked several times a month: by the stale check, the service and the timeline
+            return self._open
+        value = self.frontier_log10(t - self.lag_days)
+        self._open_at, self._open = t, value
+        return value
 
     def algo_log10(self, t: float) -> float:
         """Algorithmic efficiency at time ``t`` relative to the start date, in decades."""
@@ -54,6 +60,7 @@ class Curve:
         self.jump_days.append(t)
         self.jump_cumsum.append((self.jump_cumsum[-1] if self.jump_cumsum else 0.0) + size_log10)
         self.jump_events.append(event)
+        self._open_at = math.nan
 
 
 def frontier(env: Any, curve: Curve, rng: np.random.Generator, log: EventLog) -> Any:

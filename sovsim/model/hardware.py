@@ -34,7 +34,7 @@ class Hardware:
         self.log = log
         c = scenario.compute
         self.fleet = Fleet(c, ledger, rngs["compute"], log)
-        self.chain = SupplyChain(scenario.supply)
+        self.chain = SupplyChain.of(scenario.supply)
         self.regimes = Regimes(scenario.export)
         self.proc = Procurement(self.chain, self.regimes, self.fleet, account, c, scenario.export, log,
                                 rng=rngs["procurement"], changed=env.event())

@@ -66,6 +66,19 @@ class Ledger:
             self.times.append(time_days)
             self.states.append(row)
 
+    def set_serve(self, time_days: float, share: float) -> None:
+        """Change only the serving share from ``time_days`` on (the monthly change; same as ``set(serve=…)``)."""
+        share = float(share)
+        self._scalars["serve"] = share
+        self.version += 1
+        gpus, rented, train, _serve, multiplier = self.states[-1]  # the last row is always the current state
+        row = (gpus, rented, train, share, multiplier)
+        if self.times[-1] == time_days:
+            self.states[-1] = row
+        else:
+            self.times.append(time_days)
+            self.states.append(row)
+
     def current(self, name: str) -> float:
         return self._scalars[name]
 

@@ -104,13 +104,33 @@ class Route:
 
 
 class SupplyChain:
-    """The graph with its routes per GPU kind; availability follows the embargoed jurisdictions."""
+    """The graph with its routes per GPU kind; availability follows the embargoed jurisdictions.
+
+    A chain never changes once built, so the worlds of one scenario share it (:meth:`of`), with its routes
+    and the availability of each set of embargoes worked out once.
+    """
+
+    _shared: dict[int, tuple[Supply, SupplyChain]] = {}  #: id(supply) → (supply, its chain)
 
     def __init__(self, supply: Supply) -> None:
         self.graph = build_graph(supply)
         self.order = list(nx.topological_sort(self.graph))
+        self._available: dict[frozenset[str], frozenset[str]] = {}
+        self._usable: dict[tuple[str, frozenset[str]], tuple[Route, ...]] = {}
 
-    @functools.cache  # noqa: B019 - one chain per world; the routes of a kind never change
+    @classmethod
+    def of(cls, supply: Supply) -> SupplyChain:
+        """The chain of ``supply``, built once per supply section (and per process)."""
+        hit = cls._shared.get(id(supply))
+        if hit is not None and hit[0] is supply:
+            return hit[1]
+        if len(cls._shared) >= 64:
+            cls._shared.clear()
+        chain = cls(supply)
+        cls._shared[id(supply)] = (supply, chain)
+        return chain
+
+    @functools.cache  # noqa: B019 - the routes of a kind never change
     def routes(self, product: str) -> tuple[Route, ...]:
         g = self.graph
         out = []
@@ -123,8 +143,11 @@ class SupplyChain:
                                  min(g.nodes[n]["share"] for n in nodes)))
         return tuple(out)
 
-    def available(self, embargoed: frozenset[str]) -> set[str]:
+    def available(self, embargoed: frozenset[str]) -> frozenset[str]:
         """Nodes available when the jurisdictions in ``embargoed`` embargo the country."""
+        known = self._available.get(embargoed)
+        if known is not None:
+            return known
         g = self.graph
         ok: set[str] = set()
         for n in self.order:  # inputs come before what they supply
@@ -141,12 +164,16 @@ class SupplyChain:
                 kinds[kind] = kinds.get(kind, False) or p in ok
             if all(kinds.values()):
                 ok.add(n)
-        return ok
+        known = self._available[embargoed] = frozenset(ok)
+        return known
 
     def best_route(self, product: str, embargoed: frozenset[str], u: float) -> Route | None:
         """The fastest route for a market draw ``u`` whose nodes are all available, or None."""
-        ok = self.available(embargoed)
-        usable = [r for r in self.routes(product) if all(n in ok for n in r.nodes)]
+        usable = self._usable.get((product, embargoed))
+        if usable is None:
+            ok = self.available(embargoed)
+            usable = self._usable[product, embargoed] = tuple(r for r in self.routes(product)
+                                                              if all(n in ok for n in r.nodes))
         if not usable:
             return None
         return min(usable, key=lambda r: (r.lead_weeks(u), -r.bottleneck_share, r.nodes))

@@ -133,8 +133,9 @@ def review_freeze(env: Any, account: Account, team: Team, meter: Meter, params: 
     Short means staff and electricity run above the appropriation, or cash covers fewer than the reserve
     months of spending.
     """
-    headroom = headroom_usd_per_year(account, team, meter)
-    burn_usd_per_month = (team.cost_usd_per_day() + meter.usd_per_day_now()) * DAYS_PER_MONTH
+    energy_usd_per_day = meter.usd_per_day_now()
+    headroom = account.appropriation_usd_per_year - (team.staff_cost_usd_per_day() + energy_usd_per_day) * DAYS_PER_YEAR
+    burn_usd_per_month = (team.cost_usd_per_day() + energy_usd_per_day) * DAYS_PER_MONTH
     reserve_short = account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
     # Hysteresis: a freeze lifts only once a tenth of the appropriation is free again, not on the first dollar.
     margin = UNFREEZE_HEADROOM_SHARE * account.appropriation_usd_per_year if team.frozen else 0.0

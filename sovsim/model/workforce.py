@@ -54,6 +54,8 @@ class Team:
         self.target_total = sum(self.targets)
         self._effective_at = -1.0  #: time of the cached effective_fte (invalidated by hires and quits)
         self._effective = 0.0
+        self._open_key: tuple[int, int, float] | None = None  #: (hires, quits, market index) of ``_open``
+        self._open = (0, 0.0)
         self._update_pay()
 
     def _update_pay(self) -> None:
@@ -179,12 +181,14 @@ class Team:
         p = self.params
         if self.consultants_fte == 0 and (self.frozen or p.consultant_max_fte <= 0):
             return
-        want = 0.0 if self.frozen or p.consultant_max_fte <= 0 else min(p.consultant_max_fte, float(self.vacancies()))
-        usd_per_fte_year = self.consultant_usd_per_fte_year
-        if want > 0:
-            gaps = [(t - k, m) for t, k, m in zip(self.targets, self.n, self.market_usd) if t > k]
-            mean_market = sum(g * m for g, m in gaps) / sum(g for g, _ in gaps)
-            usd_per_fte_year = p.consultant_premium * mean_market * self.market_index
+        if self.frozen or p.consultant_max_fte <= 0:
+            want = 0.0
+            usd_per_fte_year = self.consultant_usd_per_fte_year
+        else:
+            vacancies, usd_per_fte_year = self._open_positions()
+            want = min(p.consultant_max_fte, float(vacancies))
+            if want <= 0:
+                usd_per_fte_year = self.consultant_usd_per_fte_year
         if want > 0 and usd_per_fte_year > 0:
             want = float(math.floor(min(want, max(0.0, headroom_usd_per_year) / usd_per_fte_year)))
         if want == self.consultants_fte:
@@ -194,6 +198,22 @@ class Team:
         if (want > 0) != (self.consultants_fte > 0):
             log.log(now, "workforce", "consultants", f"{want:g} consultants in" if want > 0 else "consultants out")
         self.consultants_fte = want
+
+    def _open_positions(self) -> tuple[int, float]:
+        """Vacancies, and what a consultant filling them costs a year (the premium on their mean market pay).
+
+        Reused until a hire, a quit or a pay review changes them (the consultants are reviewed monthly).
+        """
+        key = (self.hires, self.quits, self.market_index)
+        if key != self._open_key:
+            vacancies = self.vacancies()
+            usd_per_fte_year = 0.0
+            if vacancies > 0:
+                gaps = [(t - k, m) for t, k, m in zip(self.targets, self.n, self.market_usd) if t > k]
+                mean_market = sum(g * m for g, m in gaps) / sum(g for g, _ in gaps)
+                usd_per_fte_year = self.params.consultant_premium * mean_market * self.market_index
+            self._open_key, self._open = key, (vacancies, usd_per_fte_year)
+        return self._open
 
     def set_frozen(self, env: Any, frozen: bool, cause: tuple[str, float | None] | None) -> None:
         self.frozen = frozen

@@ -157,15 +157,17 @@ class World:
 
     # -- records ---------------------------------------------------------------------------------------
     def _record(self, now: float) -> None:
-        team, curve, programme, fleet = self.team, self.curve, self.programme, self.fleet
+        team, curve, programme, fleet, account = self.team, self.curve, self.programme, self.fleet, self.account
+        paid = account.paid_cents
+        contract = fleet.contract
         self.timeline.append(TimelineRow(
-            now, self.account.cash_usd, self.account.appropriation_usd_per_year, team.headcount(),
-            team.effective_fte(now), team.consultants_fte, team.frozen, sum(fleet.owned_up(now).values()),
-            sum(fleet.rented().values()), fleet.on_own_soil(now), programme.national_log10,
-            curve.open_log10(now), curve.frontier_log10(now), programme.stage, len(programme.releases),
-            self.service.stage, self.service.requests_per_day,
-            *(self.account.paid_cents[k] / 100.0 for k in ("capex", "staff", "consultants", "energy", "cloud"))))
-        self.staff_by_role.append(tuple(team.in_post(r) for r in range(len(team.names))))
+            now, account.cash_usd, account.appropriation_usd_per_year, sum(team.n), team.effective_fte(now),
+            team.consultants_fte, team.frozen, sum(fleet.owned_up(now).values()),
+            contract.gpus if contract is not None and contract.active else 0, fleet.on_own_soil(now),
+            programme.national_log10, curve.open_log10(now), curve.frontier_log10(now), programme.stage,
+            len(programme.releases), self.service.stage, self.service.requests_per_day, paid["capex"] / 100.0,
+            paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0))
+        self.staff_by_role.append(tuple(team.n))
 
     # -- death conditions ------------------------------------------------------------------------------
     def _model_is_stale(self, now: float) -> bool:
