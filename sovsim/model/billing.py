@@ -36,7 +36,8 @@ class Meter:
         self.billed_to_days = 0.0
         self._rate_version = -1
         self._rate_usd_per_day = 0.0
-        self._kw_cache: dict[tuple[tuple[float, ...], float, float, float, float], float] = {}
+        self._watts_of: tuple[float, ...] | None = None  #: the GPUs per generation that ``_watts`` is the power of
+        self._watts = 0.0
 
     def _args(self) -> tuple[Any, ...]:
         c, e, p = self.compute, self.energy, self.profiles
@@ -50,14 +51,14 @@ class Meter:
                          v["train"], v["serve"], v["multiplier"], v["rented"], *self._args())
 
     def _state_kw(self, state: tuple[tuple[float, ...], float, float, float, float]) -> float:
-        kw = self._kw_cache.get(state)
-        if kw is None:
-            c = self.compute
-            gpus, _rented, train, serve, _multiplier = state
-            draw = c.idle_power_fraction + (c.mean_power_fraction - c.idle_power_fraction) * min(1.0, train + serve)
-            watts = sum(n * w for n, w in zip(gpus, self.power_w))
-            kw = self._kw_cache[state] = watts * c.server_power_factor * self.energy.pue * draw / 1000.0
-        return kw
+        """Electric power of a ledger state, in kW at the wall (servers and cooling)."""
+        gpus = state[0]
+        if gpus is not self._watts_of:  # rows that change only the load share the fleet's tuple
+            self._watts_of = gpus
+            self._watts = sum(n * w for n, w in zip(gpus, self.power_w))
+        c = self.compute
+        draw = c.idle_power_fraction + (c.mean_power_fraction - c.idle_power_fraction) * min(1.0, state[2] + state[3])
+        return self._watts * c.server_power_factor * self.energy.pue * draw / 1000.0
 
     def window_usd(self, start_days: float, end_days: float) -> tuple[float, float]:
         """Electricity and cloud rent over ``[start_days, end_days)``: the cost columns of the accounting kernel.

@@ -123,7 +123,8 @@ class Fleet:
 
     def owned_up(self, now: float) -> dict[str, int]:
         """Working owned GPUs by kind (do not modify the returned dict)."""
-        self.advance(now)
+        if now > self._advanced_to:
+            self.advance(now)
         return self._up
 
     def _write(self, now: float) -> None:

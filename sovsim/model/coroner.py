@@ -39,6 +39,7 @@ class Coroner:
         self.log = log
         self.conditions: dict[str, Condition] = {}
         self.end = env.event()
+        self.ended = False  #: the future is over (``end`` has been triggered)
         self.verdict = "alive"
         self.death_days: float | None = None
         self.root_cause = ""
@@ -49,9 +50,9 @@ class Coroner:
 
     def check(self, name: str, now: float) -> None:
         """Re-probe one condition: start its grace timer when it begins to hold, clear it when it stops."""
-        c = self.conditions[name]
-        if self.end.triggered:
+        if self.ended:
             return
+        c = self.conditions[name]
         if not c.probe(now):
             c.since = None
             return
@@ -66,7 +67,7 @@ class Coroner:
         timer.callbacks.append(lambda _event, c=c, episode=c.episode: self._expire(c, episode))
 
     def _expire(self, c: Condition, episode: int) -> None:
-        if self.end.triggered or c.episode != episode or c.since is None:
+        if self.ended or c.episode != episode or c.since is None:
             return
         if c.probe(self.env.now):
             self._die(c, self.env.now)
@@ -79,11 +80,13 @@ class Coroner:
         assert c.since is not None
         self.root_cause, self.root_days = c.diagnose(c.since)
         self.log.log(now, "coroner", "death", f"{c.verdict}: {self.root_cause}", key=True)
+        self.ended = True
         self.end.succeed()
 
     def horizon(self) -> None:
         """The future reached its horizon alive."""
-        if not self.end.triggered:
+        if not self.ended:
+            self.ended = True
             self.end.succeed()
 
 

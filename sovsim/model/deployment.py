@@ -208,13 +208,17 @@ class Service:
         open_years = max(0.0, (curve.open_log10(now) - useful_log10) / per_year)
         return p.alternative_usd_per_mtok / p.alternative_decline_per_year ** open_years
 
-    def judge(self, now: float, requests_per_day: float,
-              serving: tuple[int, float, float, float] | None = None) -> Review:
-        """Latency, cost and staleness of serving ``requests_per_day`` from now on (``serving``: of ``_serving``)."""
+    def judge(self, now: float, requests_per_day: float, serving: tuple[int, float, float, float] | None = None,
+              stale: bool | None = None) -> Review:
+        """Latency, cost and staleness of serving ``requests_per_day`` from now on.
+
+        ``serving`` (of ``_serving``) and ``stale`` (of ``is_stale``) may be passed when already known at ``now``.
+        """
         p = self.params
         replicas, tokens_per_s, fixed, busy = self._serving(now, requests_per_day) if serving is None else serving
         released = bool(self.programme.releases)
-        stale = self.is_stale(now)
+        if stale is None:
+            stale = self.is_stale(now)
         alternative = self.alternative_usd_per_mtok(now)
         bar = alternative * (1.0 + p.sovereignty_premium)
         staff = p.serving_staff_share * self.team.cost_usd_per_day()
@@ -259,7 +263,8 @@ class Service:
     def review(self, now: float) -> None:
         """Account for the month gone, then judge the service and operate it for the month ahead."""
         p = self.params
-        self.settle(now)
+        stale = self.is_stale(now)
+        self.settle(now, stale)
         noise = next(self._noise, None)
         if noise is None:  # drawn in blocks: the same numbers, in the same order, as one draw a month
             self._noise = iter(self.rng.lognormal(-0.5 * p.demand_volatility ** 2, p.demand_volatility,
@@ -271,7 +276,7 @@ class Service:
                                  p.adoption_midpoint_years) * noise
         pilot = p.pilot_requests_per_day * noise
         serving = self._serving(now, launch)
-        self.last = review = self.judge(now, launch, serving)
+        self.last = review = self.judge(now, launch, serving, stale)
         failing = review.failing
         if self.stage == "pilot":
             if failing:
@@ -304,8 +309,11 @@ class Service:
             self.failing_since = None
         self._operate(now, launch, serving)
 
-    def settle(self, now: float) -> None:
-        """Tokens, cost, rent, years in production and adoption of the month since the last review."""
+    def settle(self, now: float, stale: bool | None = None) -> None:
+        """Tokens, cost, rent, years in production and adoption of the month since the last review.
+
+        ``stale``: of ``is_stale(now)``, when already known.
+        """
         dt = now - self._reviewed_days
         self._reviewed_days = now
         if dt <= 0:
@@ -315,7 +323,7 @@ class Service:
         if self._rent_usd_per_day > 0 and self.stage != "none":
             self.account.pay(now, "cloud", self._rent_usd_per_day * dt)
         years = dt / DAYS_PER_YEAR
-        if self.stage == "production" and not self.is_stale(now):
+        if self.stage == "production" and not (self.is_stale(now) if stale is None else stale):
             self.adoption_years += years
             self.years_in_production += years
         else:

@@ -100,5 +100,8 @@ class Ledger:
 
     def rows(self, start_days: float, end_days: float) -> tuple[int, int]:
         """Rows ``i:j`` in force during ``[start_days, end_days)``."""
-        i = max(0, bisect.bisect_right(self.times, start_days) - 1)
+        times = self.times
+        if times[-1] <= start_days:  # the commonest case: one row since the last look
+            return len(times) - 1, len(times)
+        i = max(0, bisect.bisect_right(times, start_days) - 1)
         return i, max(i + 1, bisect.bisect_left(self.times, end_days, lo=i + 1))

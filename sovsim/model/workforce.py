@@ -32,7 +32,8 @@ class Team:
         self.public_usd = [r.public_salary_usd_per_year for r in roles]
         self.market_usd = [r.market_salary_usd_per_year for r in roles]
         self.n = [min(r.initial_fte, r.target_fte) for r in roles]  #: staff in post per role
-        self.ramped = list(self.n)  #: of which fully ramped
+        self.ramped = list(self.n)  #: of which fully ramped (counted when next looked at)
+        self.ramped_total = sum(self.ramped)  #: Σ ramped, a lower bound of the effective FTE
         self.ramping: list[list[float]] = [[] for _ in roles]  #: hire times of staff still ramping up
         self.searching = [0] * len(roles)
         self.public_index = 1.0
@@ -81,15 +82,27 @@ class Team:
         if now == self._effective_at:
             return self._effective
         total = float(sum(self.ramped))
+        ramp_days = self.ramp_days
         for r, times in enumerate(self.ramping):
-            while times and now - times[0] >= self.ramp_days:
+            if not times:
+                continue
+            while times and now - times[0] >= ramp_days:
                 times.pop(0)
                 self.ramped[r] += 1
+                self.ramped_total += 1
                 total += 1.0
             for t in times:
-                total += (now - t) / self.ramp_days
+                total += (now - t) / ramp_days
         self._effective_at, self._effective = now, total
         return total
+
+    def ramp_due(self, now: float) -> bool:
+        """Whether someone's ramp-up has ended by ``now`` but is not yet counted in ``ramped``."""
+        ramp_days = self.ramp_days
+        for times in self.ramping:
+            if times and now - times[0] >= ramp_days:
+                return True
+        return False
 
     def hire(self, r: int, now: float) -> None:
         self.accrue(now)
@@ -98,6 +111,7 @@ class Team:
             self.ramping[r].append(now)
         else:
             self.ramped[r] += 1
+            self.ramped_total += 1
         self.n[r] += 1
         self._staff_rate += self.pay_usd_per_day[r]
         self.hires += 1
@@ -108,6 +122,7 @@ class Team:
         self._effective_at = -1.0
         if who < self.ramped[r]:
             self.ramped[r] -= 1
+            self.ramped_total -= 1
         else:
             self.ramping[r].pop(who - self.ramped[r])
         self.n[r] -= 1

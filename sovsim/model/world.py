@@ -53,6 +53,7 @@ class World:
         self.timeline: list[TimelineRow] = []
         self.staff_by_role: list[tuple[int, ...]] = []
         self._lifecycle: simpy.Process | None = None
+        self._minimum_crew_fte = scenario.staff.minimum_crew_fte
         self._add_conditions()
 
     # -- wiring ----------------------------------------------------------------------------------------
@@ -67,8 +68,7 @@ class World:
                                    lambda now: self.account.cash_cents < 0, self._why_insolvent))
         self.coroner.add(Condition("cancelled", "defunded", 0.0,
                                    lambda now: self.account.cancelled_event is not None, self._why_cancelled))
-        self.coroner.add(Condition("hollowed", "hollowed", s.staff.hollowed_grace_days,
-                                   lambda now: self.team.effective_fte(now) < s.staff.minimum_crew_fte,
+        self.coroner.add(Condition("hollowed", "hollowed", s.staff.hollowed_grace_days, self._crew_short,
                                    self._why_hollowed))
         self.coroner.add(Condition("stale", "stale", s.model.stale_grace_months * DAYS_PER_MONTH,
                                    self._model_is_stale, self._why_stale))
@@ -170,6 +170,12 @@ class World:
         self.staff_by_role.append(tuple(team.n))
 
     # -- death conditions ------------------------------------------------------------------------------
+    def _crew_short(self, now: float) -> bool:
+        team = self.team
+        if team.ramped_total >= self._minimum_crew_fte and not team.ramp_due(now):
+            return False  # the ramped staff alone make a crew (and nobody's ramp-up ends now)
+        return team.effective_fte(now) < self._minimum_crew_fte
+
     def _model_is_stale(self, now: float) -> bool:
         m = self.scenario.model
         if not self.programme.releases:
