@@ -7,6 +7,10 @@ Run on demand (not part of the test suite):
 Prints the median and quartiles of wall time per future (each future timed on its own, result row
 included), the median number of SimPy events processed per future, and the verdict mix. Target:
 a median of at most 5 ms per future for the default preset.
+
+It also prints the engine floor: what a future's machinery alone costs on this machine, with no model
+around it: creating its random streams, as many bare SimPy timeouts (each with a callback) as the median
+future processes, and as many scalar draws as it makes. The model's own work is the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ import collections
 import statistics
 import time
 
+import numpy as np
+import simpy
+
 import sovsim
+from sovsim.model import world as world_module
+from sovsim.model.rng import STREAMS, stream
 from sovsim.model.world import World
 
 
@@ -36,6 +45,51 @@ def one_future(scenario: sovsim.Scenario, seed: int, future: int) -> tuple[float
     world.run()
     row = world.row()
     return time.perf_counter() - start, steps, row["verdict"]
+
+
+class _Counting:
+    """A generator that counts the draws made through it (one per call, whatever its size)."""
+
+    def __init__(self, generator: np.random.Generator, counter: list[int]) -> None:
+        self._generator, self._counter = generator, counter
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self._generator, name)
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self._counter[0] += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+
+def draws_per_future(scenario: sovsim.Scenario, seed: int, future: int) -> int:
+    """Calls made to the future's random generators."""
+    counter = [0]
+    world_module.stream = lambda *a: _Counting(stream(*a), counter)  # type: ignore[assignment]
+    try:
+        World(scenario, seed, future).run().row()
+    finally:
+        world_module.stream = stream
+    return counter[0]
+
+
+def engine_floor_ms(events: int, draws: int, futures: int = 200) -> float:
+    """Milliseconds per future of the machinery alone: streams, ``events`` bare SimPy timeouts, ``draws`` draws."""
+    def noop(_event: object) -> None:
+        return None
+
+    start = time.perf_counter()
+    for future in range(futures):
+        generators = [stream(0, future, name) for name in STREAMS if name != "billing"]
+        env = simpy.Environment()
+        for k in range(events):
+            env.timeout(k * 0.25).callbacks.append(noop)
+        env.run()
+        rng = generators[0]
+        for _ in range(draws):
+            rng.exponential(1.0)
+    return (time.perf_counter() - start) / futures * 1e3
 
 
 def main() -> None:
@@ -64,6 +118,11 @@ def main() -> None:
     print(f"SimPy events per future: median {statistics.median(steps_all):.0f}, "
           f"mean {statistics.fmean(steps_all):.0f}")
     print("verdicts:", dict(verdicts))
+    events = int(statistics.median(steps_all))
+    draws = int(statistics.median(draws_per_future(scenario, 0, i) for i in range(min(args.futures, 100))))
+    floor = engine_floor_ms(events, draws)
+    print(f"engine floor: {floor:.2f} ms per future for {events} bare SimPy events and {draws} scalar draws "
+          f"({floor / best:.0%} of a future; the model's own work is the other {best - floor:.2f} ms)")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,17 @@ process, no pool). For n workers, efficiency E(n) = T(1) / (n · T(n)):
 
 Worker counts above the cores this process may use are left out (they would measure time-sharing). Every
 sweep's table is checked to be identical to the baseline's. Target: E(16) ≥ 90 % on both engines.
+
+The machine's own ceiling is measured beside them: n forked processes each run the same futures inline, with
+no sweep machinery, so C(n) = C(1) / C_wall(n) is what the cores give to n copies of this work (shared caches,
+memory bandwidth, clock boost and hyper-threads all show up in it). E(n) / C(n) is then the share of the
+ceiling the engine reaches.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+import sovsim
 from sovsim.sweep import load_results, sweep
 from sovsim.sweep.runner import default_workers
 
@@ -55,6 +62,24 @@ def _timed(spec: Path, out: Path, **options: Any) -> float:
     return time.perf_counter() - start
 
 
+def _inline(futures: int) -> None:
+    scenario = sovsim.load_scenario("midsize-nation")
+    for future in range(futures):
+        sovsim.run(scenario, seed=7, future=future)
+
+
+def ceiling(n: int, futures_each: int) -> float:
+    """Wall seconds for ``n`` forked processes that each run the same ``futures_each`` futures inline."""
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_inline, args=(futures_each,)) for _ in range(n)]
+    start = time.perf_counter()
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    return time.perf_counter() - start
+
+
 def run(quick: bool = False, workers: tuple[int, ...] = WORKERS, futures: int | None = None) -> list[dict[str, Any]]:
     from distributed import LocalCluster
 
@@ -67,6 +92,13 @@ def run(quick: bool = False, workers: tuple[int, ...] = WORKERS, futures: int | 
         root = Path(tmp)
         spec = _spec(root, n_futures)
         sweep(_spec(root, 20), root / "warm", workers=1)  # compile or load the kernels before any clock
+        each = 40 if quick else 200
+        c1 = ceiling(1, each)
+        for n in counts:
+            cn = c1 if n == 1 else ceiling(n, each)
+            rows.append({"benchmark": f"scaling: machine ceiling, {n} process{'es' if n > 1 else ''}",
+                         "value": c1 / cn * 100, "unit": "%", "target": None, "direction": "min",
+                         "note": f"{n} × {each} futures inline in {cn:.2f} s (1 × in {c1:.2f} s)"})
         t1 = _timed(spec, root / "serial", workers=1)
         baseline = load_results(root / "serial")
         rows.append({"benchmark": f"scaling: serial baseline T(1), {n_futures:,} futures", "value": t1, "unit": "s",

@@ -16,6 +16,7 @@ hourly price and carbon profiles.
 from __future__ import annotations
 
 import bisect
+import itertools
 
 import numpy as np
 
@@ -89,9 +90,10 @@ class Ledger:
     def view(self) -> dict[str, np.ndarray]:
         """Every column as an array (built once per change of the ledger; treat as read-only)."""
         if self._view is None or self._view_version != self.version:
-            n, states = len(self.times), self.states
-            gpus = np.array([s[0] for s in states], dtype=np.float64).reshape(n, self.generations)
-            scalars = np.array([s[1:] for s in states], dtype=np.float64).reshape(n, 4)
+            n, states, chain = len(self.times), self.states, itertools.chain.from_iterable
+            gpus = np.fromiter(chain(s[0] for s in states), np.float64, n * self.generations)
+            gpus = gpus.reshape(n, self.generations)
+            scalars = np.fromiter(chain(s[1:] for s in states), np.float64, n * 4).reshape(n, 4)
             self._view = {"time_days": np.array(self.times, dtype=np.float64), "gpus": gpus,
                           "rented": scalars[:, 0].copy(), "train": scalars[:, 1].copy(),
                           "serve": scalars[:, 2].copy(), "multiplier": scalars[:, 3].copy()}

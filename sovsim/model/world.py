@@ -237,12 +237,20 @@ class World:
         end = self.env.now
         years = end / DAYS_PER_YEAR
         per_month = self.curve.trend_log10_per_month
-        with_model = [r for r in self.timeline if not math.isnan(r.national_log10)] if per_month > 0 else []
-        gaps = [(r.frontier_log10 - r.national_log10) / per_month for r in with_model]
-        open_gaps = [(r.open_log10 - r.national_log10 - s.model.local_edge_log10) / per_month for r in with_model]
-        lived = [r for r in self.timeline if r.time_days < end]  # the months begun before the end
-        sample = lived or self.timeline[-1:]
-        mean_headcount = sum(r.headcount for r in sample) / len(sample)
+        col = dict(zip(TimelineRow._fields, zip(*self.timeline)))  # the timeline's columns
+        gaps: list[float] = []
+        open_gaps: list[float] = []
+        if per_month > 0:
+            edge = s.model.local_edge_log10
+            for frontier, open_, national in zip(col["frontier_log10"], col["open_log10"], col["national_log10"]):
+                if not math.isnan(national):
+                    gaps.append((frontier - national) / per_month)
+                    open_gaps.append((open_ - national - edge) / per_month)
+        lived = sum(1 for t in col["time_days"] if t < end)  # the months begun before the end (a prefix)
+        part = slice(0, lived) if lived else slice(-1, None)  # or the last row, if none was
+        headcounts, effective = col["headcount"][part], col["effective_fte"][part]
+        mean_headcount = sum(headcounts) / len(headcounts)
+        sovereign = col["sovereign"][:lived]
         paid = {k: v / 100.0 for k, v in acc.paid_cents.items()}
         totals = dict(zip(OUTPUTS, self.meter.totals(end).tolist()))
         row = {
@@ -272,7 +280,7 @@ class World:
             "hires": team.hires,
             "quits": team.quits,
             "staff_turnover": team.quits / years / mean_headcount if years > 0 and mean_headcount > 0 else 0.0,
-            "mean_effective_fte": sum(r.effective_fte for r in sample) / len(sample),
+            "mean_effective_fte": sum(effective) / len(effective),
             "poaching_waves": len(team.poaching_events),
             "frontier_jumps": len(self.curve.jump_days),
             "gpu_hours": totals["gpu_hours"] + totals["rented_gpu_hours"],
@@ -282,12 +290,12 @@ class World:
             "gpu_failures": self.fleet.failures,
             "orders": len(self.hardware.proc.orders),
             "orders_blocked": self.hardware.proc.blocked_orders,
-            "sovereign_months": sum(1 for r in lived if r.sovereign),
+            "sovereign_months": sum(sovereign),
             "cloud_usd": paid["cloud"],
             "energy_mwh": totals["kwh"] / 1e3,
             "co2_t": totals["kg_co2"] / 1e3,
-            "update_capable_months": sum(1 for r in lived if r.sovereign
-                                         and r.effective_fte >= s.staff.minimum_crew_fte),
+            "update_capable_months": sum(1 for on_soil, fte in zip(sovereign, col["effective_fte"])
+                                         if on_soil and fte >= s.staff.minimum_crew_fte),
             "years_in_production": self.service.years_in_production,
             "tokens_served": self.service.tokens_served,
             "cost_per_mtok_usd": self.service.cost_per_mtok_usd,
