@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import networkx as nx
 
@@ -110,7 +110,7 @@ class SupplyChain:
     and the availability of each set of embargoes worked out once.
     """
 
-    _shared: dict[int, tuple[Supply, SupplyChain]] = {}  #: id(supply) → (supply, its chain)
+    _shared: ClassVar[dict[int, tuple[Supply, SupplyChain]]] = {}  #: id(supply) → (supply, its chain)
 
     def __init__(self, supply: Supply) -> None:
         self.graph = build_graph(supply)
