@@ -53,6 +53,9 @@ class Team:
         self._consultants_usd = 0.0
         self.ramp_days = params.ramp_up_months * DAYS_PER_MONTH
         self.target_total = sum(self.targets)
+        if params.time_to_hire_cv > 0:  # a search round's gamma length: shape 1/cv², mean time_to_hire_days
+            self.search_round_shape = 1.0 / params.time_to_hire_cv**2
+            self.search_round_scale_days = params.time_to_hire_days / self.search_round_shape
         self._effective_at = -1.0  #: time of the cached effective_fte (invalidated by hires and quits)
         self._effective = 0.0
         self._open_key: tuple[int, int, float] | None = None  #: (hires, quits, market index) of ``_open``
@@ -306,8 +309,8 @@ class Search:
             return
         self.rounds = rounds = int(self.rng.geometric(team.hire_chance[self.r]))
         if p.time_to_hire_cv > 0:
-            shape = 1.0 / p.time_to_hire_cv**2
-            days = self.rng.gamma(rounds * shape, p.time_to_hire_days / shape)
+            shape = team.search_round_shape
+            days = self.rng.gamma(rounds * shape, team.search_round_scale_days)
         else:
             days = rounds * p.time_to_hire_days
         self.env.timeout(days).callbacks.append(self.end)

@@ -83,7 +83,7 @@ class World:
 
     def _open_search(self, r: int) -> None:
         team = self.team
-        if team.in_post(r) + team.searching[r] >= team.targets[r]:
+        if team.n[r] + team.searching[r] >= team.targets[r]:
             return
         team.searching[r] += 1
         workforce.Search(self.env, team, r, self._rngs["workforce"], self.log, self._staff_changed)
