@@ -53,7 +53,7 @@ def row(name: str, value: float, unit: str, target: float | None, direction: str
 def bench_future(quick: bool) -> list[dict[str, Any]]:
     """Median wall time of one future of the default preset on one core, and SimPy events per future."""
     sys.path.insert(0, str(HERE))
-    from bench_future import one_future
+    from bench_future import draws_per_future, engine_floor_ms, one_future
 
     scenario = sovsim.load_scenario("midsize-nation")
     one_future(scenario, 0, 0)
@@ -63,9 +63,13 @@ def bench_future(quick: bool) -> list[dict[str, Any]]:
         seconds, count, _ = one_future(scenario, 0, i)
         times.append(seconds * 1e3)
         steps.append(count)
+    events = int(statistics.median(steps))
+    draws = int(statistics.median(draws_per_future(scenario, 0, i) for i in range(min(n, 100))))
     return [row("future: median ms (midsize-nation, 1 core)", statistics.median(times), "ms", 5.0, "max",
                 f"{n} futures"),
-            row("future: SimPy events (median)", statistics.median(steps), "events", None, "max")]
+            row("future: SimPy events (median)", events, "events", None, "max"),
+            row("future: engine floor ms (no model)", engine_floor_ms(events, draws, 50 if quick else 200), "ms",
+                None, "max", f"random streams, {events} bare SimPy events and {draws} scalar draws")]
 
 
 def _single_core_ms(n: int) -> float:
