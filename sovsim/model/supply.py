@@ -106,11 +106,11 @@ class Route:
 class SupplyChain:
     """The graph with its routes per GPU kind; availability follows the embargoed jurisdictions.
 
-    A chain never changes once built, so the worlds of one scenario share it (:meth:`of`), with its routes
-    and the availability of each set of embargoes worked out once.
+    A chain never changes once built, so the worlds of one supply graph share it (:meth:`of`), with its
+    routes and the availability of each set of embargoes worked out once.
     """
 
-    _shared: ClassVar[dict[int, tuple[Supply, SupplyChain]]] = {}  #: id(supply) → (supply, its chain)
+    _shared: ClassVar[dict[tuple[tuple[str, SupplyNode], ...], SupplyChain]] = {}  #: the graph's nodes → chain
 
     def __init__(self, supply: Supply) -> None:
         self.graph = build_graph(supply)
@@ -120,14 +120,13 @@ class SupplyChain:
 
     @classmethod
     def of(cls, supply: Supply) -> SupplyChain:
-        """The chain of ``supply``, built once per supply section (and per process)."""
-        hit = cls._shared.get(id(supply))
-        if hit is not None and hit[0] is supply:
-            return hit[1]
-        if len(cls._shared) >= 64:
-            cls._shared.clear()
-        chain = cls(supply)
-        cls._shared[id(supply)] = (supply, chain)
+        """The chain of ``supply``, built once per graph (and per process): the futures of a sweep share it."""
+        key = tuple(supply.nodes.items())
+        chain = cls._shared.get(key)
+        if chain is None:
+            if len(cls._shared) >= 64:
+                cls._shared.clear()
+            chain = cls._shared[key] = cls(supply)
         return chain
 
     @functools.cache  # noqa: B019 - the routes of a kind never change

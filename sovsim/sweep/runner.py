@@ -7,6 +7,8 @@ that raises becomes an ``error`` row with its traceback and the sweep goes on.
 from __future__ import annotations
 
 import collections
+import contextlib
+import gc
 import multiprocessing
 import os
 import time
@@ -117,11 +119,12 @@ class ShardRunner:
 
     def run_shard(self, shard: int) -> ShardSummary:
         rows, timelines = [], []
-        for future in self.shard_futures(shard):
-            row, timeline = self.run_one(future)
-            rows.append(row)
-            if timeline is not None:
-                timelines.append(timeline)
+        with settled_heap():
+            for future in self.shard_futures(shard):
+                row, timeline = self.run_one(future)
+                rows.append(row)
+                if timeline is not None:
+                    timelines.append(timeline)
         if self.spec.timelines:
             frame = pd.concat(timelines, ignore_index=True) if timelines else pd.DataFrame({"future": []})
             self.store.write_timelines(shard, pa.Table.from_pandas(frame, preserve_index=False))
@@ -139,6 +142,24 @@ class ShardRunner:
             self.store.write_timelines(shard, pa.Table.from_pandas(pd.DataFrame({"future": []}), preserve_index=False))
         self.store.write_part(shard, rows, self.schema)
         return ShardSummary(shard, len(rows), {"error": len(rows)}, len(rows))
+
+
+@contextlib.contextmanager
+def settled_heap() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the objects that existed before the block, while it runs.
+
+    A future allocates many short-lived objects, and every full collection would also walk each object the
+    imports left behind (numba, pandas, pyarrow: hundreds of thousands of them), about once every few dozen
+    futures. Frozen (``gc.freeze``), they are left out of collections; they are unfrozen afterwards, unless
+    something else had frozen objects first.
+    """
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
 
 
 _WORKER: ShardRunner | None = None
