@@ -16,8 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from sovsim.cli import main
+from sovsim.scenario import ScenarioError
 from sovsim.sweep import SpecError, load_results, load_spec, query, resume, spec_from_dict, sweep
 from sovsim.sweep.design import make_design, unit_sample
+from sovsim.sweep.runner import ShardRunner
 
 SPEC = """
 [sweep]
@@ -211,6 +213,22 @@ def test_policies_share_random_streams(tmp_path: Path) -> None:
     assert len(wide) > 100
     # the frontier's jumps come from its own stream, the same under both policies
     assert (wide["status-quo"] == wide["pay-premium"]).all()
+
+
+def test_futures_with_the_same_overrides_share_their_scenario(tmp_path: Path) -> None:
+    runner = ShardRunner(spec_from_dict({"sweep": {"scenarios": 4, "sampler": "mc", "seed": 1}}), tmp_path / "out")
+    same = runner.scenario({"staff.attrition_per_year": 0.1})
+    assert runner.scenario({"staff.attrition_per_year": 0.1}) is same
+    other = runner.scenario({"staff.attrition_per_year": 0.2})
+    assert other is not same
+    assert (same.staff.attrition_per_year, other.staff.attrition_per_year) == (0.1, 0.2)
+    # an unhashable override is built every time, and still applied
+    scheduled = runner.scenario({"export.schedule": {}})
+    assert scheduled is not runner.scenario({"export.schedule": {}})
+    with pytest.raises(ScenarioError, match="attrition_per_year"):  # a bad one is never kept
+        runner.scenario({"staff.attrition_per_year": -1.0})
+    with pytest.raises(ScenarioError, match="attrition_per_year"):
+        runner.scenario({"staff.attrition_per_year": -1.0})
 
 
 # Two uncertainties whose draws sometimes contradict each other (cut min > cut max): those futures' scenarios

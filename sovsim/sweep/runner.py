@@ -25,6 +25,7 @@ import pyarrow as pa
 from sovsim.kernels import warm as warm_kernels
 from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
+from sovsim.scenario.schema import Scenario
 from sovsim.sweep.design import make_design
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
@@ -79,6 +80,23 @@ class ShardRunner:
         base, stem = read_scenario_source(spec.base)
         base.setdefault("name", stem)
         self.base = base
+        self._scenarios: dict[Any, Scenario] = {}  #: the latest scenarios built, by their overrides
+
+    def scenario(self, overrides: dict[str, Any]) -> Scenario:
+        """The base scenario with ``overrides``; a scenario is immutable, so futures with the same ones share it.
+
+        (A sweep with no uncertainties, or one whose levels repeat, builds each distinct scenario once.)
+        """
+        try:
+            key = tuple(overrides.items())
+            hit = self._scenarios.get(key)
+        except TypeError:  # an unhashable override (a table or a list): built every time
+            return scenario_from_dict(self.base, overrides)
+        if hit is None:
+            if len(self._scenarios) >= 64:
+                self._scenarios.clear()
+            hit = self._scenarios[key] = scenario_from_dict(self.base, overrides)
+        return hit
 
     @property
     def futures(self) -> int:
@@ -102,7 +120,7 @@ class ShardRunner:
         inputs = self.design.inputs(k)
         row = self._id_row(future)
         try:
-            scenario = scenario_from_dict(self.base, {**spec.base_set, **inputs, **policy.overrides})
+            scenario = self.scenario({**spec.base_set, **inputs, **policy.overrides})
             result = run_future(scenario, seed=spec.seed, future=k)
         except Exception:  # noqa: BLE001 - any failure of one future becomes its error row
             row["status"] = "error"
