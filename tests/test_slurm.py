@@ -231,3 +231,21 @@ def test_sweep_engine_slurm_submits_an_array_and_waits(slurm: None, tmp_path: Pa
     pd.testing.assert_frame_equal(table(tmp_path / "out"), table(_local(spec, tmp_path / "local")))
     again = sweep(spec, tmp_path / "out", engine="slurm")  # complete: nothing is submitted
     assert again.shards_run == 0 and not (tmp_path / "out" / "slurm" / "array-002.sbatch").exists()
+
+
+def test_a_sweep_folder_with_spaces_and_percent_signs_runs_on_slurm(slurm: None, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, scenarios=3, shard_size=3)  # 6 futures in 2 shards
+    out = tmp_path / "runs at 50% budget" / "out"
+    sweep(spec, out, engine="slurm", workers=2)
+    script = (out / "slurm" / "array-001.sbatch").read_text()
+    assert f'#SBATCH --output="{out / "slurm" / "logs"}'.replace("50%", "50%%") in script
+    logs = list((out / "slurm" / "logs").glob("array-001_*_*.out"))
+    assert len(logs) == 2  # each array task's log, in the folder named with a space and a percent sign
+    pd.testing.assert_frame_equal(table(out), table(_local(spec, tmp_path / "local")))
+
+
+def test_a_folder_that_an_sbatch_line_cannot_hold_is_refused(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, scenarios=2, shard_size=2)
+    with pytest.raises(SpecError, match="double quote"):
+        arrays.prepare(spec, tmp_path / 'say "out"', 1, max_size=1001)
+    assert not (tmp_path / 'say "out"').exists()  # refused before anything is written

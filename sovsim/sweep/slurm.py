@@ -91,6 +91,13 @@ def _slurm_dir(root: Path) -> Path:
     return root / "slurm"
 
 
+def _check_folder(root: Path) -> None:
+    """Refuse a results folder whose path an ``#SBATCH --output`` line cannot hold."""
+    if '"' in str(root) or "\n" in str(root):
+        raise SpecError("--out", str(root), "a folder whose path has no double quote or line break (an #SBATCH "
+                                            "line cannot hold one)", "unusable path")
+
+
 def _next_number(root: Path) -> int:
     taken = [int(m.group(1)) for p in _slurm_dir(root).glob("plan-*.json") if (m := re.match(r"plan-(\d+)", p.name))]
     return max(taken, default=0) + 1
@@ -117,7 +124,9 @@ def _write(root: Path, spec: SweepSpec, shards: list[int], array: int, *, thrott
     tasks = min(array, len(shards))
     number = _next_number(root)
     folder = _slurm_dir(root)
-    (folder / "logs").mkdir(parents=True, exist_ok=True)
+    logs = folder / "logs"
+    _check_folder(root)
+    logs.mkdir(parents=True, exist_ok=True)
     plan_path = folder / f"plan-{number:03d}.json"
     plan = {"sovsim_version": sovsim.__version__, "spec_hash": spec.hash, "tasks": split(shards, tasks)}
     write_atomic(plan_path, lambda tmp: tmp.write_text(json.dumps(plan), encoding="utf-8"))
@@ -129,7 +138,8 @@ def _write(root: Path, spec: SweepSpec, shards: list[int], array: int, *, thrott
         f"#SBATCH --job-name=sovsim-{name}",
         f"#SBATCH --array=0-{tasks - 1}" + (f"%{throttle}" if throttle else ""),
         f"#SBATCH --cpus-per-task={cpus_per_task}",
-        f"#SBATCH --output={folder / 'logs'}/array-{number:03d}_%A_%a.out",
+        # quoted for spaces; a literal % is %% in Slurm's file name patterns
+        f'#SBATCH --output="{str(logs).replace("%", "%%")}/array-{number:03d}_%A_%a.out"',
         *([f"#SBATCH --partition={partition}"] if partition else []),
         *([f"#SBATCH --time={time}"] if time else []),
         f"# sovsim {sovsim.__version__}: {len(shards):,} shards of sweep {spec.name!r} in {tasks:,} array tasks",
@@ -156,6 +166,7 @@ def prepare(spec: SweepSpec | str | Path, out: str | Path, array: int, *, thrott
     """
     if not isinstance(spec, SweepSpec):
         spec = load_spec(spec)
+    _check_folder(Path(out).resolve())
     design = make_design(spec)
     store = Store(out)
     store.open(spec, design.futures, design.scenarios)
