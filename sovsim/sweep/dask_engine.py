@@ -40,7 +40,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import tomllib
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,7 +48,7 @@ from typing import Any
 
 from sovsim.sweep.runner import ShardRunner, ShardSummary, default_workers
 from sovsim.sweep.slurm import check_walltime
-from sovsim.sweep.spec import SpecError, SweepSpec, spec_from_dict
+from sovsim.sweep.spec import SpecError, SweepSpec, read_toml, spec_from_dict
 
 __all__ = ["ClusterConfig", "DaskEngine", "load_cluster_config", "run_shard_task", "error_shard_task",
            "CLUSTER_KINDS"]
@@ -134,12 +133,7 @@ def load_cluster_config(source: str | Path | Mapping[str, Any]) -> ClusterConfig
         table: Mapping[str, Any] = source.get("cluster", source)
     else:
         path = Path(source)
-        if not path.is_file():
-            raise SpecError("--cluster", str(path), "a TOML file with a [cluster] table", "no such file:")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError("--cluster", str(path), f"valid TOML ({exc})", "cannot parse") from None
+        data = read_toml(path, "--cluster", "a TOML file with a [cluster] table")
         if set(data) != {"cluster"} or not isinstance(data["cluster"], Mapping):
             raise SpecError("--cluster", sorted(data), "exactly one [cluster] table", f"{path} holds")
         table = data["cluster"]

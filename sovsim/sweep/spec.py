@@ -114,15 +114,20 @@ class SweepSpec:
         return spec_from_dict(raw)
 
 
+def read_toml(path: Path, option: str, what: str) -> dict[str, Any]:
+    """The tables of TOML file ``path``; a missing or unparsable file is a :class:`SpecError` naming ``option``."""
+    if not path.is_file():
+        raise SpecError(option, str(path), what, "no such file:")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(option, str(path), f"valid TOML ({exc})", "cannot parse") from None
+
+
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and validate a sweep spec TOML file; a relative ``base`` file is resolved beside the spec."""
     path = Path(path)
-    if not path.is_file():
-        raise SpecError("spec", str(path), "a sweep spec TOML file", "no such file:")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError("spec", str(path), f"valid TOML ({exc})", "cannot parse") from None
+    data = read_toml(path, "spec", "a sweep spec TOML file")
     sweep = data.get("sweep")
     if isinstance(sweep, dict) and isinstance(sweep.get("base"), str) and sweep["base"].endswith(".toml"):
         base = Path(sweep["base"])
