@@ -10,6 +10,7 @@ for the full sizes. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -127,40 +128,32 @@ def bench_driver_memory(quick: bool) -> list[dict[str, Any]]:
             row("sweep driver memory growth (10× futures)", b / a, "×", 1.1, "max")]
 
 
+def _module_rows(module: str, **options: Any) -> list[dict[str, Any]]:
+    """The rows of ``run(**options)`` of the benchmark script ``module`` (beside this file), as table rows."""
+    sys.path.insert(0, str(HERE))
+    run = importlib.import_module(module).run
+    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
+            for r in run(**options)]
+
+
 def bench_accounting(quick: bool) -> list[dict[str, Any]]:
     """The accounting kernel vs its NumPy twin vs plain Python, and its share of a future's wall time."""
-    sys.path.insert(0, str(HERE))
-    from bench_accounting import run
-
-    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
-            for r in run(quick)]
+    return _module_rows("bench_accounting", quick=quick)
 
 
 def bench_prim(quick: bool) -> list[dict[str, Any]]:
     """sovsim's PRIM against EMA Workbench's on 100,000 rows × 20 uncertainties: time ratio and the same box."""
-    sys.path.insert(0, str(HERE))
-    from bench_prim import run
-
-    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
-            for r in run(quick)]
+    return _module_rows("bench_prim", quick=quick)
 
 
 def bench_scaling(quick: bool) -> list[dict[str, Any]]:
     """Parallel efficiency vs workers (1, 2, 4, 8, 16 up to the cores here) on the local engine and on Dask."""
-    sys.path.insert(0, str(HERE))
-    from bench_scaling import run
-
-    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
-            for r in run(quick)]
+    return _module_rows("bench_scaling", quick=quick)
 
 
 def bench_experiments(quick: bool) -> list[dict[str, Any]]:
     """The seven experiment scripts at --quick size on 2 workers, each and in total (--quick: the tiny size)."""
-    sys.path.insert(0, str(HERE))
-    from bench_experiments import run
-
-    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
-            for r in run(smoke=quick, workers=2)]
+    return _module_rows("bench_experiments", smoke=quick, workers=2)
 
 
 BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
