@@ -47,7 +47,7 @@ COLORS = {"scratch": "#c0392b", "continue": "#2471a3", "finetune": "#229954", "o
 # -- command line --------------------------------------------------------------------------------------
 
 def parse_args(question: int, doc: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The common options of every experiment script."""
+    """The common options of every experiment script; the output folder is created."""
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
@@ -75,6 +75,7 @@ def parse_args(question: int, doc: str, argv: Sequence[str] | None = None) -> ar
     args = parser.parse_args(argv)
     args.size = ("tiny" if args.tiny else "quick" if args.quick else "full") if args.scenarios is None else "custom"
     args.question = question
+    args.out.mkdir(parents=True, exist_ok=True)
     return args
 
 
@@ -327,6 +328,3 @@ def write_summary(args: argparse.Namespace, *, title: str, answer: str, runs: Se
         print(path.read_text(encoding="utf-8"))
     return path
 
-
-def prepare(args: argparse.Namespace) -> None:
-    args.out.mkdir(parents=True, exist_ok=True)

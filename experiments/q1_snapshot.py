@@ -117,7 +117,6 @@ def plot(shelf: pd.DataFrame, cadence: pd.DataFrame, curves: dict[str, pd.DataFr
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = common.parse_args(1, __doc__, argv)
-    common.prepare(args)
     run = common.run_spec("q1_snapshot", args, SIZES)
     futures = run.futures.copy()
     futures["strategy"] = common.policy_base(futures)

@@ -75,7 +75,6 @@ def plot(t: pd.DataFrame, args: object, note: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = common.parse_args(2, __doc__, argv)
-    common.prepare(args)
     run = common.run_spec("q2_tenant_or_owner", args, SIZES)
     futures = run.futures.copy()
     futures["strategy"] = common.policy_base(futures)

@@ -68,7 +68,6 @@ def growth_interval(costs: np.ndarray, kinds: list[int]) -> object:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = common.parse_args(3, __doc__, argv)
-    common.prepare(args)
     run = common.run_spec("q3_maintenance_tax", args, SIZES, timelines=True)
     futures = run.futures.copy()
     futures["strategy"] = common.policy_base(futures)

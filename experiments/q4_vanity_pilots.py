@@ -121,7 +121,6 @@ def plot(t: pd.DataFrame, binding: pd.DataFrame, args: object, note: str) -> Non
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = common.parse_args(4, __doc__, argv)
-    common.prepare(args)
     run = common.run_spec("q4_vanity_pilots", args, SIZES)
     futures = run.futures.copy()
     futures["target"] = common.policy_values(futures, LATENCY)

@@ -59,7 +59,6 @@ def paired(a: pd.Series, b: pd.Series) -> object:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = common.parse_args(5, __doc__, argv)
-    common.prepare(args)
     grid_run = common.run_spec("q5_skeleton_crew", args, SIZES)
     funded_run = common.run_spec("q5_funded_premium", args, SIZES)
     grid = grid_run.futures.copy()

@@ -79,7 +79,6 @@ def threshold_interval(budgets: np.ndarray, matrix: np.ndarray, resamples: int =
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = common.parse_args(6, __doc__, argv)
-    common.prepare(args)
     run = common.run_spec("q6_compute_rich", args, SIZES, timelines=True)
     assert run.timelines is not None
     futures = run.futures.copy()

@@ -53,7 +53,6 @@ def describe_limits(limits: pd.DataFrame) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = common.parse_args(7, __doc__, argv)
-    common.prepare(args)
     run = common.run_spec("q7_where_they_die", args, SIZES)
     result = sovsim.analyze(run.directory, OUTCOME, out=args.out / "report")
     died = result.outcome.to_numpy(dtype=bool)
