@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 __all__ = ["Meter"]
 
 
+def _price_integral(hour: float, shape: list[float], cum: list[float]) -> float:
+    """The price profile integrated from hour 0 to ``hour`` (its prefix sums, linear within an hour)."""
+    n = len(shape)
+    if hour >= n:
+        return cum[n]
+    k = int(hour)
+    return cum[k] + (hour - k) * shape[k]
+
+
 class Meter:
     """Reads the ledger for one fleet: power per generation and the profile it is billed against."""
 
@@ -68,23 +77,14 @@ class Meter:
         """
         led, p = self.ledger, self.profiles
         shape, cum = p.price_list
-        n = len(shape)
         times, states, state_kw = led.times, led.states, self._state_kw
         i, j = led.rows(start_days, end_days)
         a = start_days * 24.0
-        if a >= n:  # the price integral up to hour a (prefix sums, linear within the hour)
-            cum_a = cum[n]
-        else:
-            k = int(a)
-            cum_a = cum[k] + (a - k) * shape[k]
+        cum_a = _price_integral(a, shape, cum)
         usd = rented_hours = 0.0
         for r in range(i, j):
             b = times[r + 1] * 24.0 if r + 1 < j else end_days * 24.0
-            if b >= n:
-                cum_b = cum[n]
-            else:
-                k = int(b)
-                cum_b = cum[k] + (b - k) * shape[k]
+            cum_b = _price_integral(b, shape, cum)
             state = states[r]
             usd += state_kw(state) * state[4] * (cum_b - cum_a)
             rented_hours += state[1] * (b - a)

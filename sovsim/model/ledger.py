@@ -59,22 +59,20 @@ class Ledger:
             state["serve"] = float(serve)
         if multiplier is not None:
             state["multiplier"] = float(multiplier)
-        self.version += 1
-        row = (tuple(self._gpus), state["rented"], state["train"], state["serve"], state["multiplier"])
-        if self.times and self.times[-1] == time_days:
-            self.states[-1] = row
-        else:
-            self.times.append(time_days)
-            self.states.append(row)
+        self._push(time_days, (tuple(self._gpus), state["rented"], state["train"], state["serve"],
+                               state["multiplier"]))
 
     def set_serve(self, time_days: float, share: float) -> None:
         """Change only the serving share from ``time_days`` on (the monthly change; same as ``set(serve=…)``)."""
         share = float(share)
         self._scalars["serve"] = share
-        self.version += 1
         gpus, rented, train, _serve, multiplier = self.states[-1]  # the last row is always the current state
-        row = (gpus, rented, train, share, multiplier)
-        if self.times[-1] == time_days:
+        self._push(time_days, (gpus, rented, train, share, multiplier))
+
+    def _push(self, time_days: float, row: tuple[tuple[float, ...], float, float, float, float]) -> None:
+        """The state ``row`` from ``time_days`` on: a new row, or the last one replaced if it began then."""
+        self.version += 1
+        if self.times and self.times[-1] == time_days:
             self.states[-1] = row
         else:
             self.times.append(time_days)
