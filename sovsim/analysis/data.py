@@ -1,21 +1,19 @@
 """The results of a sweep as the analysis sees them: the futures table, the manifest, and the outcome.
 
-The outcome of interest is a boolean expression over the columns of the futures table, in DuckDB's SQL or
-pandas' ``query`` syntax: ``verdict != 'alive' and death_time_years < 5`` (the default: died before year
-5). Columns named by a scenario field path may be written as they are (``staff.attrition_per_year > 0.2``),
-in double quotes (SQL) or in backticks (pandas). A missing value counts as false.
+The outcome of interest is a boolean expression over the columns of the futures table in a small part of
+SQL (:mod:`sovsim.analysis.expr`): ``verdict != 'alive' and death_time_years < 5`` (the default: died
+before year 5). Columns named by a scenario field path are written in double quotes, as in SQL
+(``"staff.attrition_per_year" > 0.2``). A missing value counts as false.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["SweepResults", "load", "OutcomeError", "evaluate_outcome", "DEFAULT_OUTCOME", "AnalysisError"]
@@ -110,79 +108,23 @@ def load(root: str | Path) -> SweepResults:
                         bool(sweep.get("second_order", False)), int(sweep.get("scenarios", 0) or 0), ok)
 
 
-def _split_quoted(text: str) -> list[tuple[str, bool]]:
-    """Pieces of ``text`` with a flag: True for a quoted piece ('…', "…" or `…`), kept verbatim."""
-    pieces, i, start = [], 0, 0
-    while i < len(text):
-        if text[i] in "'\"`":
-            quote = text[i]
-            end = text.find(quote, i + 1)
-            end = len(text) - 1 if end < 0 else end
-            pieces.append((text[start:i], False))
-            pieces.append((text[i:end + 1], True))
-            start = i = end + 1
-        else:
-            i += 1
-    pieces.append((text[start:], False))
-    return pieces
-
-
-def _sql(expression: str, columns: list[str]) -> str:
-    """The expression for DuckDB: backticked and bare dotted column names become double-quoted."""
-    dotted = sorted((c for c in columns if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", c)), key=len, reverse=True)
-    out = []
-    for piece, quoted in _split_quoted(expression):
-        if quoted:
-            out.append('"' + piece[1:-1].replace('"', '""') + '"' if piece.startswith("`") else piece)
-            continue
-        for name in dotted:
-            piece = re.sub(r"(?<![\w.])" + re.escape(name) + r"(?![\w.])", '"' + name.replace("\\", "\\\\") + '"',
-                           piece)
-        out.append(piece)
-    return "".join(out)
-
-
 def evaluate_outcome(futures: pd.DataFrame, expression: str | None = None) -> pd.Series:
-    """True/False per future for ``expression`` (default :data:`DEFAULT_OUTCOME`); missing values are False."""
-    import duckdb
+    """True/False per future for ``expression`` (default :data:`DEFAULT_OUTCOME`); missing values are False.
+
+    The expression is parsed by :mod:`sovsim.analysis.expr` (columns, literals, comparisons, AND/OR/NOT,
+    arithmetic, IN, BETWEEN, IS NULL and a few functions) and evaluated with NumPy; nothing else runs.
+    """
+    from sovsim.analysis.expr import ExpressionError, evaluate_mask
 
     expression = DEFAULT_OUTCOME if expression is None else expression
     if not expression.strip():
         raise OutcomeError("--outcome: empty expression; allowed: a boolean expression over the futures columns, "
                            f"e.g. {DEFAULT_OUTCOME!r}")
-    frame = futures.copy()
-    for name in frame.columns:  # DuckDB reads categories as enums; plain values compare more freely
-        if isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = frame[name].astype(object)
-    frame["__row__"] = np.arange(len(frame))
-    con = duckdb.connect()
     try:
-        con.register("futures", frame)
-        sql = f"SELECT ({_sql(expression, list(futures.columns))}) AS outcome FROM futures ORDER BY __row__"
-        try:
-            relation = con.execute(sql)
-            kind = str(relation.description[0][1]) if relation.description else ""
-            values = relation.fetchnumpy()["outcome"]
-        except duckdb.Error as exc:
-            sql_error = str(exc).splitlines()[0]
-            try:
-                return _pandas_outcome(futures, expression)
-            except Exception:  # noqa: BLE001 - report the SQL reading of the expression, the primary syntax
-                raise OutcomeError(f"--outcome: cannot evaluate {expression!r}: {sql_error}; allowed: a boolean "
-                                   f"expression over the futures columns, e.g. {DEFAULT_OUTCOME!r}") from None
-    finally:
-        con.close()
-    if kind.upper() not in ("BOOLEAN", "BOOL"):
-        raise OutcomeError(f"--outcome: {expression!r} gives {kind or 'no'} values, not true/false; allowed: a "
-                           f"boolean expression such as {DEFAULT_OUTCOME!r}")
-    mask = np.ma.getmaskarray(values) if isinstance(values, np.ma.MaskedArray) else np.zeros(len(values), bool)
-    filled = np.ma.filled(values, False) if isinstance(values, np.ma.MaskedArray) else np.asarray(values)
-    return pd.Series(np.asarray(filled, dtype=bool) & ~mask, index=futures.index, name="outcome")
-
-
-def _pandas_outcome(futures: pd.DataFrame, expression: str) -> pd.Series:
-    result = futures.eval(expression, engine="python")
-    if not isinstance(result, pd.Series) or not (pd.api.types.is_bool_dtype(result.dtype) or (
-            result.dtype == object and result.map(lambda v: isinstance(v, (bool, np.bool_))).all())):
-        raise TypeError("not a boolean expression")
-    return result.fillna(False).astype(bool).rename("outcome")
+        mask = evaluate_mask(expression, futures)
+    except ExpressionError as exc:
+        shown = expression if len(expression) <= 200 else expression[:200] + "…"
+        raise OutcomeError(f"--outcome: cannot evaluate {shown!r}: {exc}; allowed: a boolean expression over the "
+                           f"futures columns (SQL syntax; quote dotted names: \"staff.attrition_per_year\"), "
+                           f"e.g. {DEFAULT_OUTCOME!r}") from None
+    return pd.Series(mask, index=futures.index, name="outcome")
