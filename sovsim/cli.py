@@ -35,6 +35,8 @@ def _scenario(source: str, sets: tuple[str, ...]) -> sovsim.Scenario:
         raise  # unreachable
 
 
+allow_damaged_option = click.option("--allow-damaged", is_flag=True,
+                                    help="Read a results directory that fails `sovsim sweep --verify` anyway.")
 set_option = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
                           help="Override a scenario field, e.g. staff.salary_premium=1.2 (repeatable).")
 
@@ -178,7 +180,8 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
 @click.option("--cluster", "cluster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --engine dask: a TOML file with a [cluster] table; workers run as Slurm or PBS jobs.")
 @click.option("--verify", "verify_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Report the missing shards of this results directory (exit 1 if any); runs nothing.")
+              help="Check every part of this results directory against its record and the manifest; report "
+                   "each problem (exit 1 if any); runs nothing.")
 def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | None, workers: int | None,
                   scenarios: int | None, quiet: bool, engine: str, scheduler: str | None, cluster: Path | None,
                   verify_dir: Path | None) -> None:
@@ -228,8 +231,13 @@ def _verify(root: Path) -> None:
     if found.missing:
         console.print(f"missing {len(found.missing):,} shards: {shard_ranges(found.missing)}")
     if found.damaged:
-        console.print(f"damaged {len(found.damaged):,} shards (wrong row count; delete their parts): "
+        console.print(f"damaged {len(found.damaged):,} shards (a resume deletes and runs them again): "
                       f"{shard_ranges(found.damaged)}")
+    shown = [p for p in found.problems if p.kind != "missing"]
+    for problem in shown[:200]:
+        console.print(f"  {problem}", markup=False)
+    if len(shown) > 200:
+        console.print(f"  … and {len(shown) - 200:,} more problems")
     if not found.ok:
         console.print(f"run them: sovsim slurm --resume {found.root} --submit   or   "
                       f"sovsim sweep --resume {found.root}")
@@ -334,14 +342,15 @@ def _sweep_summary(console: Console, report: Any) -> None:
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of row objects.")
-def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
-    """Run SQL (DuckDB) over a sweep's results: views `futures` and `timelines`."""
+@allow_damaged_option
+def query_command(results: Path, sql: str, as_csv: bool, as_json: bool, allow_damaged: bool) -> None:
+    """Run one read-only SQL statement (DuckDB) over a sweep's results: views `futures` and `timelines`."""
     import duckdb
 
     from sovsim.sweep import query
 
     try:
-        frame = query(results, sql)
+        frame = query(results, sql, allow_damaged=allow_damaged)
     except ScenarioError as exc:
         _fail(str(exc))
         return
@@ -428,13 +437,15 @@ def validate_command() -> None:
 @click.option("--outcome", "outcome", default=None, metavar="EXPR",
               help="The outcome of interest: a boolean expression over the futures columns "
                    "[default: \"verdict != 'alive' and death_time_years < 5\"].")
-def analyze_command(results: Path, out: Path | None, outcome: str | None) -> None:
+@allow_damaged_option
+def analyze_command(results: Path, out: Path | None, outcome: str | None, allow_damaged: bool) -> None:
     """Analyse a sweep: survival, causes of death, scenario discovery (PRIM, CART), sensitivity, HTML report."""
     from sovsim.analysis import AnalysisError
     from sovsim.analysis.tables import render
 
     try:
-        result = sovsim.analyze(results, outcome=outcome, out=out if out is not None else results / "report")
+        result = sovsim.analyze(results, outcome=outcome, out=out if out is not None else results / "report",
+                                allow_damaged=allow_damaged)
     except AnalysisError as exc:
         _fail(str(exc))
         return

@@ -8,7 +8,6 @@ before year 5). Columns named by a scenario field path are written in double quo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,10 +74,14 @@ def _uncertainties(spec: Mapping[str, Any]) -> tuple[Uncertainty, ...]:
     return tuple(out)
 
 
-def load(root: str | Path) -> SweepResults:
-    """Read a results directory (``manifest.json`` and ``futures/part-*.parquet``)."""
+def load(root: str | Path, *, allow_damaged: bool = False) -> SweepResults:
+    """Read a results directory (``manifest.json`` and ``futures/part-*.parquet``).
+
+    A directory that fails the integrity check (``sovsim sweep --verify``) is refused unless ``allow_damaged``.
+    """
     from sovsim.sweep import load_results
     from sovsim.sweep.spec import SpecError
+    from sovsim.sweep.store import read_manifest
 
     root = Path(root)
     manifest_path = root / "manifest.json"
@@ -86,11 +89,8 @@ def load(root: str | Path) -> SweepResults:
         raise AnalysisError(f"DIR: not a results directory: {str(root)!r} has no manifest.json; "
                             "allowed: a directory written by `sovsim sweep`")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AnalysisError(f"DIR: cannot read {str(manifest_path)!r}: {exc}") from None
-    try:
-        frame = load_results(root)
+        manifest = read_manifest(manifest_path)
+        frame = load_results(root, allow_damaged=allow_damaged)
     except SpecError as exc:
         raise AnalysisError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - DuckDB reports a missing or broken part in its own words

@@ -66,6 +66,7 @@ class SweepReport:
     errors: int = 0
     verdicts: collections.Counter[str] = field(default_factory=collections.Counter)
     debris_removed: int = 0
+    rejected_removed: int = 0  #: files deleted because the store check rejected them (run again)
     wall_s: float = 0.0
 
 
@@ -143,10 +144,11 @@ class ShardRunner:
                 rows.append(row)
                 if timeline is not None:
                     timelines.append(timeline)
+        timelines_sha256 = None
         if self.spec.timelines:
             frame = pd.concat(timelines, ignore_index=True) if timelines else pd.DataFrame({"future": []})
-            self.store.write_timelines(shard, pa.Table.from_pandas(frame, preserve_index=False))
-        self.store.write_part(shard, rows, self.schema)
+            timelines_sha256 = self.store.write_timelines(shard, pa.Table.from_pandas(frame, preserve_index=False))
+        self.store.write_part(shard, rows, self.schema, timelines_sha256)
         return ShardSummary.of_rows(shard, rows)
 
     def error_shard(self, shard: int, message: str) -> ShardSummary:
@@ -156,9 +158,11 @@ class ShardRunner:
         and resuming tries the shard again.
         """
         rows = [{**self._id_row(future), "status": "error", "error": message} for future in self.shard_futures(shard)]
+        timelines_sha256 = None
         if self.spec.timelines:
-            self.store.write_timelines(shard, pa.Table.from_pandas(pd.DataFrame({"future": []}), preserve_index=False))
-        self.store.write_part(shard, rows, self.schema)
+            timelines_sha256 = self.store.write_timelines(
+                shard, pa.Table.from_pandas(pd.DataFrame({"future": []}), preserve_index=False))
+        self.store.write_part(shard, rows, self.schema, timelines_sha256)
         return ShardSummary(shard, len(rows), {"error": len(rows)}, len(rows))
 
 
@@ -323,6 +327,9 @@ def _run(spec: SweepSpec, store: Store, futures: int, engine: Engine, progress: 
     shards = -(-futures // spec.shard_size)
     report = SweepReport(store.root, futures, shards)
     report.debris_removed = len(store.clean_debris())
+    from sovsim.sweep.verify import discard_rejected, verify
+
+    report.rejected_removed = len(discard_rejected(verify(store.root, check_spec=False)))  # run them again
     done = store.finished()
     missing = [s for s in range(shards) if s not in done]
     report.shards_skipped = shards - len(missing)
@@ -337,5 +344,6 @@ def _run(spec: SweepSpec, store: Store, futures: int, engine: Engine, progress: 
             progress(summary, report)
     # a worker killed mid-write (a lost Dask worker) leaves a temporary file; every shard is written now
     report.debris_removed += len(store.clean_debris())
+    store.gather_records()
     report.wall_s = time.perf_counter() - began
     return report

@@ -192,6 +192,9 @@ def prepare_resume(out: str | Path, array: int | None = None, *, throttle: int |
     design = make_design(spec)
     store.open(spec, design.futures, design.scenarios)  # refuses a manifest that does not match
     store.clean_debris()
+    from sovsim.sweep.verify import discard_rejected, verify
+
+    discard_rejected(verify(store.root, check_spec=False))  # what the check rejects runs again
     shards = -(-design.futures // spec.shard_size)
     done = store.finished()
     missing = [s for s in range(shards) if s not in done]
