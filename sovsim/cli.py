@@ -77,8 +77,8 @@ def reference_command(page: str) -> None:
 
 @main.command("run")
 @click.argument("source", default=DEFAULT_PRESET, metavar="[PRESET|FILE]")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed.")
-@click.option("--future", type=click.IntRange(min=0), default=0, show_default=True, help="Future index.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Base seed.")
+@click.option("--future", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Future index.")
 @set_option
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the result row).")
 @click.option("--timeline", "timeline_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -179,12 +179,14 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
                    "of --workers processes].")
 @click.option("--cluster", "cluster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --engine dask: a TOML file with a [cluster] table; workers run as Slurm or PBS jobs.")
+@click.option("--allow-large", is_flag=True,
+              help="Run a sweep above 2,000,000 futures or 2 GiB of estimated design memory (refused otherwise).")
 @click.option("--verify", "verify_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Check every part of this results directory against its record and the manifest; report "
                    "each problem (exit 1 if any); runs nothing.")
 def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | None, workers: int | None,
                   scenarios: int | None, quiet: bool, engine: str, scheduler: str | None, cluster: Path | None,
-                  verify_dir: Path | None) -> None:
+                  allow_large: bool, verify_dir: Path | None) -> None:
     """Run thousands of futures from a sweep spec into a results directory (resumable)."""
     from sovsim.sweep import resume, sweep
     from sovsim.sweep.progress import SweepProgress
@@ -209,7 +211,8 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
                 report = resume(resume_dir, progress=bar.update, start=bar.start, **options)
             else:
                 assert spec_path is not None and out is not None
-                report = sweep(spec_path, out, scenarios=scenarios, progress=bar.update, start=bar.start, **options)
+                report = sweep(spec_path, out, scenarios=scenarios, progress=bar.update, start=bar.start,
+                               allow_large=allow_large, **options)
     except ScenarioError as exc:
         _fail(str(exc))
         return
@@ -389,7 +392,7 @@ def query_command(results: Path, sql: str, as_csv: bool, as_json: bool, allow_da
 @click.option("--restart-minutes", type=float, help="Minutes to restart after a failure [default: 15].")
 @click.option("--checkpoint-write-minutes", type=float, help="Minutes each checkpoint stalls the run [default: 1].")
 @click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True, help="Monte Carlo runs.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 def estimate_command(as_json: bool, **kwargs: Any) -> None:
     """Energy, carbon and cost of a training run (GPU-hours and power, or a model on a cluster)."""
@@ -457,7 +460,7 @@ def analyze_command(results: Path, out: Path | None, outcome: str | None, allow_
 @click.argument("b", metavar="B")
 @click.option("--futures", type=click.IntRange(min=1), default=200, show_default=True,
               help="Futures of each scenario (the same indices for both).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed of both.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Base seed of both.")
 @click.option("--set-a", "set_a", multiple=True, metavar="PATH=VALUE", help="Override a field of A (repeatable).")
 @click.option("--set-b", "set_b", multiple=True, metavar="PATH=VALUE", help="Override a field of B (repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes [default: cores].")

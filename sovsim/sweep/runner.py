@@ -27,7 +27,7 @@ from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.scenario.schema import Scenario
 from sovsim.sweep.design import make_design
-from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
+from sovsim.sweep.spec import SpecError, SweepSpec, check_size, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
 
 __all__ = ["ShardRunner", "ShardSummary", "Engine", "LocalEngine", "SweepReport", "sweep", "resume", "default_workers",
@@ -284,7 +284,7 @@ Start = Callable[[int, int], None]
 def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None = None,
           scenarios: int | None = None, engine: str | Engine | None = None, scheduler: str | None = None,
           cluster: str | Path | Mapping[str, Any] | None = None, progress: Progress | None = None,
-          start: Start | None = None) -> SweepReport:
+          start: Start | None = None, allow_large: bool = False) -> SweepReport:
     """Run every missing shard of a sweep into ``out``; an existing matching sweep there is continued.
 
     ``spec`` is a :class:`SweepSpec` or a spec file; ``scenarios`` overrides the spec's count (for quick
@@ -293,13 +293,16 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None 
     LocalCluster of ``workers`` processes), ``"slurm"`` (a job array on the Slurm cluster this machine
     submits to, waited for) or an engine object; see :func:`make_engine`. The results are
     the same on every engine. ``start(total, already_done)`` is called once the work is known and
-    ``progress`` after each shard. Returns a :class:`SweepReport`.
+    ``progress`` after each shard. A sweep above :data:`sovsim.sweep.spec.LARGE_FUTURES` futures or
+    :data:`~sovsim.sweep.spec.LARGE_BYTES` of estimated memory is refused before anything is written
+    unless ``allow_large``. Returns a :class:`SweepReport`.
     """
     chosen = make_engine(engine, workers=workers, scheduler=scheduler, cluster=cluster)
     if not isinstance(spec, SweepSpec):
         spec = load_spec(spec)
     if scenarios is not None:
         spec = spec.with_scenarios(scenarios)
+    check_size(spec, workers=getattr(chosen, "workers", None) or 1, allow_large=allow_large)
     design = make_design(spec)
     store = Store(out)
     store.open(spec, design.futures, design.scenarios)

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 import sovsim
 from sovsim.model.records import ROW_TYPES
-from sovsim.sweep.spec import SpecError, SweepSpec, spec_from_dict
+from sovsim.sweep.spec import SpecError, SweepSpec, check_size, spec_from_dict
 
 __all__ = ["Store", "row_schema", "MANIFEST", "file_sha256"]
 
@@ -152,8 +152,14 @@ class Store:
         return read_manifest(path)
 
     def spec(self) -> SweepSpec:
-        """The spec recorded in the manifest."""
-        return spec_from_dict(self.manifest()["spec"])
+        """The spec recorded in the manifest, refused if it no longer matches the manifest's hash or is too large."""
+        manifest = self.manifest()
+        spec = spec_from_dict(manifest["spec"])
+        if spec.hash != manifest["spec_hash"]:
+            raise SpecError("manifest", str(self.root / MANIFEST), "a manifest whose spec matches its spec_hash "
+                            "(start the sweep again in a new --out directory)", "stale (its spec was edited):")
+        check_size(spec, allow_large=True)  # what this machine cannot hold at all, before the design is built
+        return spec
 
     @staticmethod
     def expected_manifest(spec: SweepSpec, futures: int, scenarios: int) -> dict[str, Any]:
