@@ -203,10 +203,12 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
     if engine != "dask" and (scheduler is not None or cluster is not None):
         _fail(f"{'--scheduler' if scheduler is not None else '--cluster'}: given with --engine {engine}; "
               "allowed: only with --engine dask")
+    from sovsim.sweep.hygiene import Interrupted, stop_on_signals
+
     console = Console(stderr=True)
     options: dict[str, Any] = {"workers": workers, "engine": engine, "scheduler": scheduler, "cluster": cluster}
     try:
-        with SweepProgress(console, enabled=not quiet) as bar:
+        with stop_on_signals(), SweepProgress(console, enabled=not quiet) as bar:
             if resume_dir is not None:
                 report = resume(resume_dir, progress=bar.update, start=bar.start, **options)
             else:
@@ -216,6 +218,15 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
     except ScenarioError as exc:
         _fail(str(exc))
         return
+    except (Interrupted, KeyboardInterrupt) as exc:
+        import shlex
+
+        status = exc.exit_status if isinstance(exc, Interrupted) else 130
+        where = resume_dir if resume_dir is not None else out
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            f"interrupted ({exc if isinstance(exc, Interrupted) else 'SIGINT'}): the workers are stopped and the "
+            f"finished shards kept; resume with:\n  sovsim sweep --resume {shlex.quote(str(where))}", markup=False)
+        raise SystemExit(status) from None
     _sweep_summary(Console(), report)
 
 

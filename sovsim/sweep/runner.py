@@ -27,6 +27,7 @@ from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.scenario.schema import Scenario
 from sovsim.sweep.design import make_design
+from sovsim.sweep.hygiene import die_with_parent, stop_workers
 from sovsim.sweep.spec import SpecError, SweepSpec, check_size, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
 
@@ -180,6 +181,10 @@ def settled_heap() -> Iterator[None]:
     try:
         yield
     finally:
+        # The block's own cyclic garbage is collected while the old objects are still frozen (a cheap pass):
+        # left for later, it would be frozen by the next block and kept for good (the driver grew by tens
+        # of kB a future with one worker).
+        gc.collect()
         if not frozen_before:
             gc.unfreeze()
 
@@ -189,6 +194,7 @@ _WORKER: ShardRunner | None = None
 
 def _init_worker(spec_raw: dict[str, Any], root: str) -> None:
     global _WORKER
+    die_with_parent()  # a killed driver's workers exit within seconds, writing nothing more
     _WORKER = ShardRunner(spec_from_dict(spec_raw), root)
 
 
@@ -224,17 +230,21 @@ class LocalEngine:
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
                                  initargs=(dict(spec.raw), str(root))) as pool:
             running = set()
-            for shard in pending:  # a bounded window: never more than 2 shards per worker in flight
-                running.add(pool.submit(_run_shard_in_worker, shard))
-                if len(running) >= 2 * self.workers:
-                    break
-            while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
-                    nxt = next(pending, None)
-                    if nxt is not None:
-                        running.add(pool.submit(_run_shard_in_worker, nxt))
+            try:
+                for shard in pending:  # a bounded window: never more than 2 shards per worker in flight
+                    running.add(pool.submit(_run_shard_in_worker, shard))
+                    if len(running) >= 2 * self.workers:
+                        break
+                while running:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+                        nxt = next(pending, None)
+                        if nxt is not None:
+                            running.add(pool.submit(_run_shard_in_worker, nxt))
+            except BaseException:  # a signal, an error, or the consumer gone: stop the workers now
+                stop_workers(pool)
+                raise
 
 
 class Engine(Protocol):
