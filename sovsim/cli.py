@@ -252,6 +252,10 @@ def _verify(root: Path) -> None:
         console.print(f"  {problem}", markup=False)
     if len(shown) > 200:
         console.print(f"  … and {len(shown) - 200:,} more problems")
+    if any(p.kind == "stale" for p in found.problems):
+        console.print("the manifest does not match its own spec: these parts cannot be trusted; run the sweep again "
+                      "into a new --out directory")
+        raise SystemExit(1)
     if not found.ok:
         console.print(f"run them: sovsim slurm --resume {found.root} --submit   or   "
                       f"sovsim sweep --resume {found.root}")
@@ -338,7 +342,9 @@ def _sweep_summary(console: Console, report: Any) -> None:
     console.print(f"[bold]{report.root}[/]: {report.futures:,} futures in {report.shards:,} shards; "
                   f"ran {report.shards_run:,} shards ({done:,} futures) in {report.wall_s:.1f} s"
                   + (f", {report.shards_skipped:,} already done" if report.shards_skipped else "")
-                  + (f", removed {report.debris_removed} temporary files" if report.debris_removed else ""))
+                  + (f", removed {report.debris_removed} temporary files" if report.debris_removed else "")
+                  + (f", deleted {report.rejected_removed} files the store check rejected (run again)"
+                     if getattr(report, "rejected_removed", 0) else ""))
     if done:
         table = Table(title="verdicts of the futures run now")
         table.add_column("verdict")
