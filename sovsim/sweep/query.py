@@ -5,7 +5,8 @@ DuckDB itself never needs the file system: external access is switched off, exte
 installed nor loaded, and the configuration is locked before any user SQL runs (DuckDB's "Securing
 DuckDB" settings). A query is one statement of the read kinds only (SELECT, WITH, VALUES, DESCRIBE,
 SUMMARIZE, SHOW, EXPLAIN), checked with DuckDB's own parser. A store that fails the integrity check of
-:mod:`sovsim.sweep.verify` is refused unless ``allow_damaged``.
+:mod:`sovsim.sweep.verify` is refused unless ``allow_damaged``; the views hold the parts of finished
+shards (those with a record), or with ``allow_damaged`` every part.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sovsim.sweep.spec import SpecError
-from sovsim.sweep.store import MANIFEST
+from sovsim.sweep.store import MANIFEST, Store
 
 __all__ = ["connect", "query", "load_results", "check_statement", "MAX_SQL_LENGTH"]
 
@@ -35,11 +36,14 @@ LOCKDOWN = ("SET enable_external_access = false", "SET autoinstall_known_extensi
             "SET lock_configuration = true")
 
 
-def _dataset(root: Path, table: str) -> ds.Dataset | None:
+def _dataset(root: Path, table: str, every_part: bool) -> ds.Dataset | None:
+    """The parts of ``table`` as one Arrow dataset: those of finished shards (with a record), or every part."""
     folder = root / table
     if not folder.is_dir():
         return None
-    files = sorted(str(p) for p in folder.iterdir() if _PART.match(p.name) and p.is_file())
+    finished = Store(root).finished()
+    files = sorted(str(p) for p in folder.iterdir() if _PART.match(p.name) and p.is_file()
+                   and (every_part or int(p.name[5:13]) in finished))
     if not files:
         return None
     schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
@@ -64,7 +68,7 @@ def connect(root: str | Path, *, allow_damaged: bool = False) -> duckdb.DuckDBPy
     try:
         for table in ("futures", "timelines"):
             try:
-                dataset = _dataset(root, table)
+                dataset = _dataset(root, table, every_part=allow_damaged)
             except (pa.ArrowException, OSError) as exc:
                 raise SpecError("DIR", str(root), "readable Parquet parts (see `sovsim sweep --verify DIR`)",
                                 f"cannot read the {table} parts ({str(exc).splitlines()[0]}):") from None

@@ -78,8 +78,12 @@ class Verification:
 
     @property
     def intact(self) -> bool:
-        """Nothing damaged, foreign or stale (shards may still be missing: a sweep under way)."""
-        return all(p.kind == "missing" for p in self.problems)
+        """Nothing damaged, foreign or stale.
+
+        Shards may still be missing, or have a part without its record (a sweep under way, or killed while
+        a worker wrote): the views read only recorded parts, and a resume runs those shards again.
+        """
+        return all(p.kind in ("missing", "unrecorded") for p in self.problems)
 
     def shard_futures(self, shard: int) -> int:
         return max(0, min(self.shard_size, self.futures - shard * self.shard_size))
@@ -261,7 +265,7 @@ def require_intact(root: str | Path, option: str = "DIR") -> Verification:
     """The verification of ``root``; a :class:`SpecError` listing the problems if it is damaged."""
     found = verify(root)
     if not found.intact:
-        shown = [str(p) for p in found.problems if p.kind != "missing"]
+        shown = [str(p) for p in found.problems if p.kind not in ("missing", "unrecorded")]
         listed = "; ".join(shown[:5]) + (f"; … {len(shown) - 5} more" if len(shown) > 5 else "")
         raise SpecError(option, str(root), "an intact results directory (see `sovsim sweep --verify DIR`; "
                         "repair with `sovsim sweep --resume DIR`), or --allow-damaged to read it anyway",
