@@ -21,15 +21,18 @@ DOC = ROOT / "docs" / "calibration.md"
 TABLE_SECTIONS = tuple(str(n) for n in range(1, 8))
 
 _HEADING = re.compile(r"^## (?:§(\d+)\b.*|(Gaps)\s*)$", re.MULTILINE)
+#: Between the file name and the section mark: backticks, a closing parenthesis, blanks, or the end of one string
+#: literal and the start of the next (``"… calibration.md "`` newline ``"§14 …"``).
+_GAP = r"(?:[`)]|[ \t]|\"[ \t]*\n[ \t]*\"|\n[ \t]*#[ \t]*)*"
 #: ``calibration.md §6``, ``calibration.md`` §1, ``(calibration.md §2)``, ranges ``§1–2``; or ``calibration.md gaps``.
-_CITATION = re.compile(r"calibration\.md`*\)?[ \t]*(?:§(\d+)(?:[ \t]*[–-][ \t]*§?(\d+))?|([Gg]aps)\b)")
+_CITATION = re.compile(r"calibration\.md" + _GAP + r"(?:§(\d+)(?:[ \t]*[–-][ \t]*§?(\d+))?|([Gg]aps)\b)")
 #: In the comments of preset and sweep TOML files a bare ``§N`` cites the calibration document (their headers say so).
 _BARE = re.compile(r"(?<![\w§])§(\d+)(?:[ \t]*[–-][ \t]*§?(\d+))?")
 #: ``calibration.md §N <row>: <figure>``: a citation by row name.
 _ROW_CITATION = re.compile(r"calibration\.md §(\d+) ([^:()≈;,\"'\n]{2,60}?):")
 _URL = re.compile(r"https?://[^\s|)>\]]+")
 #: A mention of the file that is not a citation: it tells the reader where the file is.
-_POINTER = re.compile(r"(?<![\w/])`*calibration\.md(?!`*\)?\s*(?:§|[Gg]aps\b))")
+_POINTER = re.compile(r"(?<![\w/])`*calibration\.md(?!" + _GAP + r"(?:§|[Gg]aps\b))")
 
 
 @dataclass(frozen=True)
@@ -76,20 +79,21 @@ def _expand(first: str, last: str | None) -> list[str]:
 def citations_in(text: str, where: str, bare: bool) -> list[Citation]:
     """The calibration citations in a file's text; ``bare`` also counts a lone ``§N`` (preset and spec comments)."""
     out: list[Citation] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        here = f"{where}:{lineno}"
-        spans: list[tuple[int, int]] = []
-        for match in _CITATION.finditer(line):
-            spans.append(match.span())
-            if match.group(3):
-                out.append(Citation(here, "gaps", line.strip()))
-            else:
-                out += [Citation(here, n, line.strip()) for n in _expand(match.group(1), match.group(2))]
-        if bare:
-            for match in _BARE.finditer(line):
-                if any(lo <= match.start() < hi for lo, hi in spans):
-                    continue
-                out += [Citation(here, n, line.strip()) for n in _expand(match.group(1), match.group(2))]
+
+    def cite(match: re.Match[str], sections_: list[str]) -> None:
+        lineno = text.count("\n", 0, match.start()) + 1
+        line = text.splitlines()[lineno - 1].strip() if text else ""
+        out.extend(Citation(f"{where}:{lineno}", n, line) for n in sections_)
+
+    spans: list[tuple[int, int]] = []
+    for match in _CITATION.finditer(text):
+        spans.append(match.span())
+        cite(match, ["gaps"] if match.group(3) else _expand(match.group(1), match.group(2)))
+    if bare:
+        for match in _BARE.finditer(text):
+            if not any(lo <= match.start() < hi for lo, hi in spans):
+                cite(match, _expand(match.group(1), match.group(2)))
+    out.sort(key=lambda c: int(c.where.rsplit(":", 1)[1]))
     return out
 
 
@@ -183,15 +187,40 @@ def test_sections_keep_their_order_and_the_gaps_section_exists(doc: str) -> None
     assert sections(doc).get("gaps", "").strip()
 
 
-def test_texts_that_say_where_the_file_is_point_to_docs() -> None:
+def _header_comment(path: Path) -> str:
+    """The comment block a preset or sweep spec opens with."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _pointing_texts() -> list[tuple[str, str]]:
+    """Texts that tell a reader where things are: READMEs, docs, the scenario reference, spec and preset headers."""
     from sovsim.scenario.reference import scenario_reference
 
     texts = [("sovsim reference scenario", scenario_reference())]
-    texts += [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p, _ in _citing_files()]
-    bad = [f"{where}:{lineno}: {line.strip()}" for where, text in texts
-           for lineno, line in enumerate(text.splitlines(), start=1) if _POINTER.search(line)]
-    assert not bad, "say docs/calibration.md where a sentence points at the file:\n" + "\n".join(bad)
-    assert "docs/calibration.md" in scenario_reference()
+    for path in [ROOT / "README.md", ROOT / "experiments" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        if path != DOC and path.is_file():
+            texts.append((str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")))
+    for path in [*sorted((ROOT / "sovsim" / "presets").glob("*.toml")), *sorted((ROOT / "experiments").glob("*.toml"))]:
+        texts.append((str(path.relative_to(ROOT)), _header_comment(path)))
+    return texts
+
+
+def pointer_problems(texts: list[tuple[str, str]]) -> list[str]:
+    """Mentions of the file that are not citations and do not say ``docs/calibration.md``."""
+    return [f"{where}:{text.count(chr(10), 0, match.start()) + 1}"
+            for where, text in texts for match in _POINTER.finditer(text)]
+
+
+def test_texts_that_say_where_the_file_is_point_to_docs() -> None:
+    texts = _pointing_texts()
+    bad = pointer_problems(texts)
+    assert not bad, "say docs/calibration.md where a sentence points at the file: " + ", ".join(bad)
+    assert "docs/calibration.md" in texts[0][1]
 
 
 # The checker itself: it must flag what it exists to flag.
@@ -208,6 +237,14 @@ def test_checker_flags_missing_and_empty_sections() -> None:
     assert len(bad) == 3 and all("§2" in b or "§9" in b for b in bad)
 
 
+def test_checker_follows_a_citation_split_across_string_literals_and_comment_lines() -> None:
+    code = 'x = param(1, source="assumption: notification of calibration.md "\n        "§14; sampled 2–8")\n'
+    assert [(c.where, c.section) for c in citations_in(code, "s.py", bare=False)] == [("s.py:1", "14")]
+    assert not _POINTER.search(code)
+    toml = "# Every value cites calibration.md\n# §5 Apertus\n"
+    assert [c.section for c in citations_in(toml, "p.toml", bare=True)] == ["5"]
+
+
 def test_checker_counts_bare_section_marks_only_where_asked() -> None:
     line = "x = 1  # §5 Apertus: CHF 20M; §6 UK government\n"
     assert [c.section for c in citations_in(line, "p.toml", bare=True)] == ["5", "6"]
@@ -220,5 +257,6 @@ def test_checker_flags_unknown_row_names_and_rows_without_urls() -> None:
     rows = table_rows(sections(_SAMPLE)["1"])
     assert rows == [["UK government", "£85k", "x, https://example.org/a", "H", "staff"]]
     assert not _URL.search("a source (URL not verified)")
-    assert _POINTER.search("see calibration.md for sources") and not _POINTER.search("see docs/calibration.md")
+    assert pointer_problems([("r.md", "intro\nsee calibration.md for sources")]) == ["r.md:2"]
+    assert not _POINTER.search("see docs/calibration.md")
     assert not _POINTER.search("(calibration.md §3)") and not _POINTER.search("calibration.md gaps")
