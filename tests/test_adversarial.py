@@ -245,13 +245,28 @@ VALUES = st.one_of(
 )
 
 
+PATHS = st.one_of(st.sampled_from(FIELD_PATHS), st.sampled_from(FIELD_PATHS).map(lambda p: p + ".x"),
+                  st.sampled_from(["staff.roles.new-role.target_fte", "staff.roles.9bad.target_fte", "a..b", ".",
+                                   "staff", "=", "staff.roles"]), st.text(max_size=20))
+
+
 @settings(max_examples=150)
-@given(path=st.sampled_from(FIELD_PATHS), value=VALUES)
+@given(path=PATHS, value=VALUES)
 def test_fuzzed_set_values_load_or_are_refused(path: str, value: str) -> None:
     try:
         load_scenario("midsize-nation", [f"{path}={value}"])
     except ScenarioError as exc:
         assert str(exc)
+
+
+@settings(max_examples=40)
+@given(path=PATHS, value=VALUES)
+def test_fuzzed_set_values_on_the_command_line_exit_0_or_2(path: str, value: str) -> None:
+    result = CliRunner().invoke(main, ["scenario", "--set", f"{path}={value}"])
+    assert result.exit_code in (0, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 2:
+        assert "error" in result.output or "Error" in result.output
 
 
 SPEC_VALUES = st.one_of(st.integers(min_value=-(2**80), max_value=2**80), st.floats(), st.text(max_size=10),
