@@ -444,7 +444,7 @@ def _eval(node: Node, frame: pd.DataFrame, n: int) -> Value:  # noqa: C901 - one
                 null = null | (y == 0)  # SQL: division by zero gives NULL
             return Value("number", np.where(null, np.nan, out), null)
         kinds = _same_kind(node, args, f"'{op}'")
-        if kinds == "null":
+        if kinds == "null" or "null" in (a.kind, b.kind):  # a comparison with NULL is NULL
             return Value("bool", np.zeros(n, bool), np.ones(n, bool))
         if kinds == "bool" and op not in ("=", "!="):
             raise ExpressionError(f"'{op}' cannot order true/false values:", op, node.position)
