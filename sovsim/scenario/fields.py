@@ -30,7 +30,7 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 #: (1e13 USD is above any government's yearly budget and keeps 50 years of cents inside int64).
 CEILINGS: tuple[tuple[re.Pattern[str], float], ...] = (
     (re.compile(r"_usd(_|$)"), 1e13),
-    (re.compile(r"_days$"), 36_500.0),
+    (re.compile(r"_days$"), 1e6),  # "never" in practice (2,700 years)
     (re.compile(r"_weeks(_|$)"), 5_200.0),
     (re.compile(r"_months$"), 1_200.0),
     (re.compile(r"_years$"), 1_000.0),
