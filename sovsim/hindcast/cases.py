@@ -10,6 +10,7 @@ outcomes; a missing key is unknown) and ``[case.observed_sources]``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ OUTCOMES = ("first_release_months", "second_release_within_24m", "pivoted", "pro
 BINARY_OUTCOMES = OUTCOMES[1:]
 WINDOW_MONTHS = 24.0  #: a second release counts if it comes within this many months of the first
 _NOT_SCENARIO = ("case",)
+FRONTIER_REFERENCE_DATE = dt.date(2024, 7, 23)  #: calibration.md §7 reference compute: Llama 3.1-405B
+FRONTIER_REFERENCE_FLOP = 3.8e25  #: calibration.md §7 reference compute: Llama 3.1-405B 3.8e25 FLOP
+FRONTIER_GROWTH_PER_YEAR = 4.6  #: calibration.md §7 frontier training compute growth (4.6× notable models)
 
 
 def _cases_dir() -> Any:
@@ -39,6 +43,15 @@ def _cases_dir() -> Any:
 def case_ids() -> list[str]:
     """Ids of the cases shipped with sovsim, sorted."""
     return sorted(e.name[:-5] for e in _cases_dir().iterdir() if e.name.endswith(".toml"))
+
+
+def frontier_log10_at(date: dt.date) -> float:
+    """Frontier training compute at ``date``, log10 FLOP: Llama 3.1-405B's 3.8e25 (July 2024) moved 4.6×/yr.
+
+    calibration.md §7: reference compute (Llama 3.1-405B 3.8e25 FLOP) and frontier growth 4–5×/yr (4.6× notable).
+    """
+    years = (date - FRONTIER_REFERENCE_DATE).days / 365.25
+    return math.log10(FRONTIER_REFERENCE_FLOP) + years * math.log10(FRONTIER_GROWTH_PER_YEAR)
 
 
 def months_between(start: dt.date, end: dt.date) -> float:
@@ -67,10 +80,17 @@ class Case:
         """Years from the start to the cutoff: how long a hindcast future runs."""
         return (self.cutoff_date - self.start_date).days / 365.25
 
+    @property
+    def run_settings(self) -> dict[str, Any]:
+        """Fields every hindcast of the case sets: the horizon (to the cutoff) and the frontier at the start date."""
+        settings: dict[str, Any] = {"calendar.horizon_years": self.horizon_years}
+        if "frontier_log10_flop_at_start" not in self.tables.get("frontier", {}):
+            settings["frontier.frontier_log10_flop_at_start"] = round(frontier_log10_at(self.start_date), 3)
+        return settings
+
     def scenario(self, overrides: Mapping[str, Any] | None = None) -> Scenario:
         """The case's scenario, run up to the cutoff (unknown inputs at their written middle values)."""
-        merged = {"calendar.horizon_years": self.horizon_years, **dict(overrides or {})}
-        return scenario_from_dict(self.tables, merged)
+        return scenario_from_dict(self.tables, {**self.run_settings, **dict(overrides or {})})
 
     @property
     def observed(self) -> dict[str, Any]:
