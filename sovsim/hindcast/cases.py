@@ -23,7 +23,8 @@ from sovsim.scenario.fields import ScenarioError
 from sovsim.scenario.loader import scenario_from_dict
 from sovsim.scenario.schema import Scenario
 
-__all__ = ["Case", "OUTCOMES", "BINARY_OUTCOMES", "WINDOW_MONTHS", "case_ids", "load_case", "load_cases",
+__all__ = ["Case", "OUTCOMES", "BINARY_OUTCOMES", "WINDOW_MONTHS", "case_from_row", "case_ids", "frontier_log10_at",
+           "load_case", "load_cases",
            "months_between", "uncited_values"]
 
 #: The observables compared with the simulation (``first_release_months`` is a number, the rest yes/no).
@@ -172,3 +173,23 @@ def uncited_values(case: Case) -> list[str]:
     leaves = _leaves(case.tables)
     return [p for p in leaves if p not in ("name", "description") and p not in case.sources
             and p not in case.unknown]
+
+
+def case_from_row(case: Case, row: Mapping[str, Any], new_id: str) -> Case:
+    """A synthetic case: ``case``'s inputs with the outcomes of one simulated future (``row``) as the record."""
+    def date_after(years: Any) -> dt.date | None:
+        if years is None or (isinstance(years, float) and math.isnan(years)):
+            return None
+        return case.start_date + dt.timedelta(days=round(float(years) * 365.25))
+
+    facts: dict[str, Any] = {"ended": row["verdict"] != "alive",
+                             "production_service": float(row.get("years_in_production") or 0.0) > 0}
+    for key, column in (("first_release_date", "first_release_years"),
+                        ("second_release_date", "second_release_years")):
+        when = date_after(row.get(column))
+        if when is not None:
+            facts[key] = when
+    if "pivots" in row and row["pivots"] is not None:
+        facts["pivoted"] = int(row["pivots"]) > 0
+    return Case(new_id, f"{case.name} (synthetic {new_id})", case.country, case.languages, case.start_date,
+                case.cutoff_date, case.tables, case.sources, case.unknown, facts, {})

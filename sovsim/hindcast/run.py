@@ -17,11 +17,11 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from sovsim.hindcast.cases import OUTCOMES, Case, load_cases
+from sovsim.hindcast.cases import OUTCOMES, Case, load_case, load_cases
 from sovsim.hindcast.skill import forecast, skill
 from sovsim.sweep.spec import SpecError, read_toml, spec_from_dict
 
-__all__ = ["hindcast", "simulate_case", "read_ranges", "case_spec", "case_record"]
+__all__ = ["hindcast", "simulate_case", "read_ranges", "case_spec", "case_record", "resolve_cases"]
 
 
 def read_ranges(path: str | Path) -> list[dict[str, Any]]:
@@ -81,11 +81,18 @@ def case_record(case: Case, rows: pd.DataFrame) -> dict[str, Any]:
             "observed": {k: case.observed[k] for k in OUTCOMES}, "predicted": predicted}
 
 
-def hindcast(case_ids: Sequence[str] = (), *, futures: int = 100, seed: int = 0, out: str | Path | None = None,
+def resolve_cases(cases: Sequence[str | Case] = ()) -> list[Case]:
+    """Case objects for ids, paths or cases (all shipped cases when empty)."""
+    if not cases:
+        return load_cases()
+    return [c if isinstance(c, Case) else load_case(c) for c in cases]
+
+
+def hindcast(case_ids: Sequence[str | Case] = (), *, futures: int = 100, seed: int = 0, out: str | Path | None = None,
              ranges: Sequence[Mapping[str, Any]] = (), workers: int | None = None, engine: str | None = None,
              progress: Callable[[Case], None] | None = None) -> dict[str, Any]:
     """Hindcast the named cases (all shipped cases by default); the result is the ``--json`` object."""
-    cases = load_cases(list(case_ids))
+    cases = resolve_cases(case_ids)
     began = dt.datetime.now()
     with tempfile.TemporaryDirectory(prefix="sovsim-hindcast-") as scratch:
         root = Path(out) if out is not None else Path(scratch)
