@@ -10,8 +10,9 @@ n/12 variance), scaled by the Bernoulli and emulator variances. Candidates whose
 below 3 (Pukelsheim's three-sigma rule) are "not ruled out yet"; their 5th–95th percentiles are the calibrated
 ranges, written as ``[[uncertainties]]`` that a sweep spec can name (``[sweep] ranges = "posterior.toml"``).
 
-Leave-one-case-out: for each case the ranges are matched on the other cases only, and the case is forecast
-from its own futures whose parameters fall inside those ranges, so the skill reported is out of sample.
+Leave-one-case-out: for each case the candidates are matched on the other cases only, and the case is forecast
+from its own futures weighted by the share of their nearest candidates not ruled out (the prior futures
+reweighted to the posterior), so the skill reported is out of sample.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sovsim.hindcast.cases import BINARY_OUTCOMES, WINDOW_MONTHS, Case
+from sovsim.hindcast.cases import BINARY_OUTCOMES, Case
 from sovsim.hindcast.run import case_record, resolve_cases, simulate_case
-from sovsim.hindcast.skill import months_to_first_release, skill
+from sovsim.hindcast.skill import months_to_first_release, second_within_window, skill
 
 __all__ = ["Prior", "DEFAULT_PRIORS", "calibrate", "ranges_toml", "CUTOFF"]
 
@@ -64,13 +65,8 @@ def _indicators(case: Case, rows: pd.DataFrame) -> dict[str, tuple[np.ndarray, n
     months = months_to_first_release(rows)
     if observed["first_release_months"] is not None:
         out["first_release_months"] = (np.ones(n, bool), (months <= observed["first_release_months"]).astype(float))
-    first = pd.to_numeric(rows["first_release_years"], errors="coerce").to_numpy(float)
-    second = pd.to_numeric(rows["second_release_years"], errors="coerce").to_numpy(float)
-    horizon = pd.to_numeric(rows["horizon_years"], errors="coerce").to_numpy(float)
+    yes, decided = second_within_window(rows)
     dead = (rows["verdict"] != "alive").to_numpy()
-    window = WINDOW_MONTHS / 12
-    yes = ~np.isnan(first) & ~np.isnan(second) & (second - first <= window + 1e-9)
-    decided = yes | (~np.isnan(first) & (dead | (first + window <= horizon + 1e-9)))
     values = {"second_release_within_24m": (decided, yes.astype(float)),
               "production_service": (np.ones(n, bool),
                                      (pd.to_numeric(rows["years_in_production"]).fillna(0) > 0).to_numpy(float)),
@@ -106,7 +102,7 @@ class _Emulator:
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Emulated probability and the emulator's own variance at ``x``."""
         if self.gp is None:
-            return np.full(len(x), self.mean), np.zeros(len(x))
+            return np.full(len(x), min(max(self.mean, 0.01), 0.99)), np.zeros(len(x))
         mean, std = self.gp.predict(x, return_std=True)
         var = np.maximum(std ** 2 - self.noise, 0.0)
         return np.clip(mean + self.mean, 0.01, 0.99), var
@@ -129,7 +125,7 @@ def _implausibility(cases: list[str], observed: dict[str, dict[str, Any]],
             y = np.array([float(observed[c][outcome]) for c, _ in keys])
             diff = y.sum() - p.sum(axis=0)
             var = (p * (1 - p)).sum(axis=0) + emulator_var
-        worst = np.maximum(worst, np.abs(diff) / np.sqrt(var))
+        worst = np.maximum(worst, np.abs(diff) / np.sqrt(np.maximum(var, 1e-9)))
     return worst
 
 
@@ -144,23 +140,25 @@ def _ranges(unit: np.ndarray, priors: Sequence[Prior]) -> list[dict[str, Any]]:
 
 
 def _match(cases: list[str], observed: dict[str, dict[str, Any]],
-           predicted: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]], unit: np.ndarray,
+           predicted: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]], m: int,
            keep_share: float = 0.05) -> tuple[np.ndarray, bool]:
-    """Candidates not ruled out (or, if none is below the cutoff, the least implausible ``keep_share``)."""
-    worst = _implausibility(cases, observed, predicted, len(unit))
+    """Mask of the candidates not ruled out (or, if too few are below the cutoff, the least implausible share)."""
+    worst = _implausibility(cases, observed, predicted, m)
     kept = worst < CUTOFF
     if kept.sum() >= 10:
-        return unit[kept], True
-    order = np.argsort(worst)[: max(10, int(keep_share * len(unit)))]
-    return unit[order], False
+        return kept, True
+    mask = np.zeros(m, bool)
+    mask[np.argsort(worst)[: max(10, int(keep_share * m))]] = True
+    return mask, False
 
 
-def _inside(rows: pd.DataFrame, ranges: list[dict[str, Any]]) -> pd.DataFrame:
-    mask = np.ones(len(rows), bool)
-    for r in ranges:
-        col = pd.to_numeric(rows[r["path"]]).to_numpy(float)
-        mask &= (col >= r["low"]) & (col <= r["high"])
-    return rows[mask]
+def _posterior_weights(x: np.ndarray, unit: np.ndarray, kept: np.ndarray, k: int = 25) -> np.ndarray:
+    """Weight of each future: the share of its k nearest candidates not ruled out (prior → posterior)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    _, index = NearestNeighbors(n_neighbors=min(k, len(unit))).fit(unit).kneighbors(x)
+    weights = kept[index].mean(axis=1)
+    return weights if weights.sum() > 0 else np.ones(len(x))
 
 
 def calibrate(case_ids: Sequence[str | Case] = (), *, priors: Sequence[Prior] = DEFAULT_PRIORS,
@@ -181,30 +179,33 @@ def calibrate(case_ids: Sequence[str | Case] = (), *, priors: Sequence[Prior] = 
     unit_candidates = qmc.LatinHypercube(len(priors), rng=np.random.default_rng(seed)).random(candidates)
     observed = {c.id: c.observed for c in cases}
     predicted: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    xs: dict[str, np.ndarray] = {}
     for case in cases:
         rows = rows_by_case[case.id]
-        x = np.column_stack([(pd.to_numeric(rows[p.path]).to_numpy(float) - p.low) / (p.high - p.low)
+        x = xs[case.id] = np.column_stack([(pd.to_numeric(rows[p.path]).to_numpy(float) - p.low) / (p.high - p.low)
                              for p in priors])
         for outcome, (decided, y) in _indicators(case, rows).items():
             emulator = _Emulator(x[decided], y[decided], seed)
             predicted[(case.id, outcome)] = emulator.predict(unit_candidates)
     ids = [c.id for c in cases]
-    kept, below_cutoff = _match(ids, observed, predicted, unit_candidates)
-    posterior = _ranges(kept, priors)
+    kept, below_cutoff = _match(ids, observed, predicted, candidates)
+    posterior = _ranges(unit_candidates[kept], priors)
     result: dict[str, Any] = {
         "priors": [{"path": p.path, "low": p.low, "high": p.high, "why": p.why} for p in priors],
-        "posterior": posterior, "not_ruled_out": round(len(kept) / candidates, 4) if below_cutoff else 0.0,
+        "posterior": posterior, "not_ruled_out": round(kept.sum() / candidates, 4) if below_cutoff else 0.0,
         "below_cutoff": below_cutoff, "cases": ids,
         "prior_predictive": {"cases": [case_record(c, rows_by_case[c.id]) for c in cases]},
     }
     result["prior_predictive"]["skill"] = skill(result["prior_predictive"]["cases"])
+    in_sample = [case_record(c, rows_by_case[c.id], _posterior_weights(xs[c.id], unit_candidates, kept))
+                 for c in cases]
+    result["posterior_predictive"] = {"cases": in_sample, "skill": skill(in_sample)}
     if loo and len(cases) > 1:
         records = []
         for case in cases:
-            others = [i for i in ids if i != case.id]
-            kept_i, _ = _match(others, observed, predicted, unit_candidates)
-            inside = _inside(rows_by_case[case.id], _ranges(kept_i, priors))
-            records.append(case_record(case, inside if len(inside) >= 10 else rows_by_case[case.id]))
+            kept_i, _ = _match([i for i in ids if i != case.id], observed, predicted, candidates)
+            weights = _posterior_weights(xs[case.id], unit_candidates, kept_i)
+            records.append(case_record(case, rows_by_case[case.id], weights))
         result["loo_posterior_predictive"] = {"cases": records, "skill": skill(records)}
     minutes = (dt.datetime.now() - began).total_seconds() / 60
     result["cost"] = {"futures": futures_per_case * len(cases), "minutes": round(minutes, 2),

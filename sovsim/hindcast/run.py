@@ -73,9 +73,9 @@ def simulate_case(case: Case, futures: int, seed: int, out: str | Path, *, range
     return load_results(root / "futures" / case.id)
 
 
-def case_record(case: Case, rows: pd.DataFrame) -> dict[str, Any]:
-    """One entry of the ``cases`` list of the hindcast JSON."""
-    predicted = forecast(rows)
+def case_record(case: Case, rows: pd.DataFrame, weights: Any = None) -> dict[str, Any]:
+    """One entry of the ``cases`` list of the hindcast JSON (futures weighted by ``weights`` if given)."""
+    predicted = forecast(rows, weights)
     return {"case": case.id, "name": case.name, "country": case.country,
             "start_date": case.start_date.isoformat(), "cutoff_date": case.cutoff_date.isoformat(),
             "observed": {k: case.observed[k] for k in OUTCOMES}, "predicted": predicted}

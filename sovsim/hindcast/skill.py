@@ -3,7 +3,8 @@
 Forecasts: the probability of each yes/no outcome and quantiles of months to the first release, read from the
 result rows of a case's futures (each run from the case's start to its cutoff). Skill: the Brier score of each
 yes/no outcome next to a leave-one-case-out base rate (the share of the *other* cases where it happened), and the
-share of observed months to first release inside the simulated 50 % and 80 % central intervals.
+share of observed months to first release inside the simulated 50 % and 80 % central intervals (a programme
+with no release by its cutoff is inside an interval that reaches beyond the cutoff).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 
 from sovsim.hindcast.cases import BINARY_OUTCOMES, WINDOW_MONTHS
 
-__all__ = ["forecast", "skill", "months_to_first_release", "brier", "loo_base_rates"]
+__all__ = ["forecast", "skill", "months_to_first_release", "brier", "loo_base_rates", "second_within_window"]
 
 _QUANTILES = {"p10": 0.10, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p90": 0.90}
 
@@ -29,8 +30,8 @@ def months_to_first_release(rows: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(years), np.inf, years * 12.0)
 
 
-def _second_within_window(rows: pd.DataFrame) -> tuple[int, int]:
-    """(yes, decided) over futures with a first release: a second came within the window, or the window closed."""
+def second_within_window(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per future: a second release came within the window; the outcome is decided (yes, or window closed)."""
     first = pd.to_numeric(rows["first_release_years"], errors="coerce").to_numpy(dtype=float)
     second = pd.to_numeric(rows.get("second_release_years", pd.Series([np.nan] * len(rows))),
                            errors="coerce").to_numpy(dtype=float)
@@ -40,31 +41,45 @@ def _second_within_window(rows: pd.DataFrame) -> tuple[int, int]:
     released = ~np.isnan(first)
     yes = released & ~np.isnan(second) & (second - first <= window + 1e-9)
     closed = released & (dead | (first + window <= horizon + 1e-9))
-    decided = yes | closed
-    return int(yes.sum()), int(decided.sum())
+    return yes, yes | closed
 
 
-def forecast(rows: pd.DataFrame) -> dict[str, Any]:
-    """Forecast of every observable from one case's futures (rows with status ``ok``)."""
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The smallest value whose cumulative weight reaches q (NumPy's inverted_cdf, with weights)."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order]) / weights.sum()
+    return float(values[order][min(len(values) - 1, int(np.searchsorted(cumulative, q - 1e-12)))])
+
+
+def forecast(rows: pd.DataFrame, weights: Any = None) -> dict[str, Any]:
+    """Forecast of every observable from one case's futures (rows with status ``ok``), optionally weighted."""
+    w = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=float)
     if "status" in rows:
-        rows = rows[rows["status"] == "ok"]
+        ok = (rows["status"] == "ok").to_numpy()
+        rows, w = rows[ok], w[ok]
     n = len(rows)
-    if n == 0:
+    if n == 0 or w.sum() <= 0:
         return {"futures": 0}
     months = months_to_first_release(rows)
-    quantiles = {k: float(np.quantile(months, q, method="inverted_cdf")) for k, q in _QUANTILES.items()}
-    yes, decided = _second_within_window(rows)
+    quantiles = {k: _weighted_quantile(months, w, q) for k, q in _QUANTILES.items()}
+    yes, decided = second_within_window(rows)
     pivots = pd.to_numeric(rows["pivots"], errors="coerce").fillna(0) if "pivots" in rows else pd.Series([0] * n)
     production = pd.to_numeric(rows["years_in_production"], errors="coerce").fillna(0.0)
+
+    def share(mask: Any) -> float:
+        return float(np.sum(w * np.asarray(mask, dtype=float)) / w.sum())
+
+    decided_weight = float(np.sum(w * decided))
+    verdicts = rows["verdict"].to_numpy()
     return {
         "futures": n,
         "first_release_months": {k: (round(v, 2) if math.isfinite(v) else None) for k, v in quantiles.items()},
-        "first_release_by_cutoff": float(np.isfinite(months).mean()),
-        "second_release_within_24m": yes / decided if decided else None,
-        "pivoted": float((pivots > 0).mean()),
-        "production_service": float((production > 0).mean()),
-        "ended": float((rows["verdict"] != "alive").mean()),
-        "verdicts": {str(k): int(v) for k, v in rows["verdict"].value_counts().sort_index().items()},
+        "first_release_by_cutoff": share(np.isfinite(months)),
+        "second_release_within_24m": float(np.sum(w * yes)) / decided_weight if decided_weight > 0 else None,
+        "pivoted": share(pivots.to_numpy() > 0),
+        "production_service": share(production.to_numpy() > 0),
+        "ended": share(verdicts != "alive"),
+        "verdicts": {str(v): int(c) for v, c in zip(*np.unique(verdicts, return_counts=True))},
     }
 
 
@@ -101,16 +116,21 @@ def skill(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     inside50 = inside80 = 0
     observed_months: list[float] = []
     simulated_medians: list[float] = []
+    n = 0
     for c in cases:
         m = c["observed"].get("first_release_months")
         q = c["predicted"].get("first_release_months")
-        if m is None or not q:
+        if not q:
+            continue
+        n += 1
+        if m is None:  # no release by the cutoff: inside a band that reaches beyond the cutoff
+            inside50 += q["p75"] is None
+            inside80 += q["p90"] is None
             continue
         observed_months.append(m)
         inside50 += _within(m, q["p25"], q["p75"])
         inside80 += _within(m, q["p10"], q["p90"])
         simulated_medians.append(math.inf if q["p50"] is None else q["p50"])
-    n = len(observed_months)
     out["coverage"] = {"n": n, "interval_50": round(inside50 / n, 4) if n else None,
                        "interval_80": round(inside80 / n, 4) if n else None}
     sim_median = statistics.median(simulated_medians) if simulated_medians else None
