@@ -52,7 +52,7 @@ def test_brier_and_leave_one_out_base_rate_exact():
 @given(st.lists(st.booleans(), min_size=2, max_size=30))
 def test_base_rate_forecast_never_uses_the_case_itself(outcomes):
     rates = loo_base_rates(outcomes)
-    for i, y in enumerate(outcomes):
+    for i in range(len(outcomes)):
         others = outcomes[:i] + outcomes[i + 1:]
         assert rates[i] == pytest.approx(sum(others) / len(others))
     # leave-one-out can only make the base rate worse than the in-sample share (a known penalty)

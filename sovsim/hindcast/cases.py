@@ -99,7 +99,7 @@ class Case:
         first, second = self.facts.get("first_release_date"), self.facts.get("second_release_date")
         months = months_between(self.start_date, first) if first is not None and first <= self.cutoff_date else None
         within: bool | None = None
-        if months is not None:
+        if months is not None and first is not None:
             if second is not None and second <= self.cutoff_date:
                 within = months_between(first, second) <= WINDOW_MONTHS
             elif months_between(first, self.cutoff_date) >= WINDOW_MONTHS:
