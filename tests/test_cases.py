@@ -145,3 +145,13 @@ def test_unknown_case_exits_2_naming_it():
     assert "atlantis" in result.output and "bloom" in result.output
     with pytest.raises(ScenarioError):
         load_case("atlantis")
+
+
+def test_cases_document_is_generated_from_the_case_files():
+    from pathlib import Path
+
+    from sovsim.hindcast.document import cases_markdown
+
+    committed = Path(__file__).resolve().parents[1] / "docs" / "cases.md"
+    assert committed.read_text(encoding="utf-8") == cases_markdown()
+    assert CliRunner().invoke(main, ["cases", "--markdown"]).output == cases_markdown()

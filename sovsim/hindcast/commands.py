@@ -57,10 +57,15 @@ def register(main: click.Group, fail: Callable[[str], None]) -> None:
 
     @main.command("cases")
     @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
-    def cases_command(as_json: bool) -> None:
+    @click.option("--markdown", is_flag=True, help="Print the cases document (docs/cases.md).")
+    def cases_command(as_json: bool, markdown: bool) -> None:
         """List the real programme cases shipped with sovsim and what was observed."""
         from sovsim.hindcast.cases import load_cases
+        from sovsim.hindcast.document import cases_markdown
 
+        if markdown:
+            click.echo(cases_markdown(), nl=False)
+            return
         cases = load_cases()
         if as_json:
             click.echo(json.dumps({"cases": [{"case": c.id, "name": c.name, "country": c.country,
