@@ -69,3 +69,11 @@ def test_calibrate_command_writes_ranges_and_report(tmp_path):
     assert "loo_posterior_predictive" in data
     assert read_ranges(tmp_path / "posterior.toml")
     assert (tmp_path / "calibration.html").is_file()
+
+
+@pytest.mark.parametrize("text", ["model.data_prep_days=5", "model.data_prep_days=9,3", "model.nope=1,2",
+                                  "model.data_prep_days=a,b"])
+def test_malformed_prior_exits_2_naming_it(tmp_path, text):
+    result = CliRunner().invoke(main, ["calibrate", "jais", "--prior", text, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "prior" in result.output or "nope" in result.output

@@ -33,7 +33,7 @@ from sovsim.hindcast.cases import BINARY_OUTCOMES, Case
 from sovsim.hindcast.run import case_record, resolve_cases, simulate_case
 from sovsim.hindcast.skill import months_to_first_release, second_within_window, skill
 
-__all__ = ["Prior", "DEFAULT_PRIORS", "calibrate", "ranges_toml", "CUTOFF"]
+__all__ = ["Prior", "DEFAULT_PRIORS", "calibrate", "parse_prior", "ranges_toml", "CUTOFF"]
 
 CUTOFF = 3.0  #: implausibility above which a candidate is ruled out (three-sigma rule)
 
@@ -52,9 +52,27 @@ DEFAULT_PRIORS = (
     Prior("treasury.election_cut_probability", 0.0, 0.6, "assumption in the defaults: no published rate of cuts"),
     Prior("staff.attrition_per_year", 0.05, 0.30, "calibration.md §6: public sector ≈6%/yr … startups ≈26%/yr"),
     Prior("model.data_prep_days", 30.0, 360.0, "assumption in the defaults: no published duration"),
-    Prior("model.local_edge_log10", 0.3, 2.5, "assumption in the defaults: no capability-decay metric found"),
-    Prior("model.stale_grace_months", 3.0, 24.0, "assumption in the defaults: how long a lagging model is kept"),
+    Prior("model.local_edge_log10", 0.3, 3.5, "assumption in the defaults: no capability-decay metric found"),
+    Prior("model.stale_grace_months", 3.0, 36.0, "assumption in the defaults: how long a lagging model is kept"),
 )
+
+
+def parse_prior(text: str) -> Prior:
+    """``"path=low,high"`` (as given to ``--prior``) as a :class:`Prior`; the path must be a scenario field."""
+    from sovsim.scenario.fields import ScenarioError
+    from sovsim.scenario.loader import check_override_path
+
+    path, sep, bounds = text.partition("=")
+    parts = bounds.split(",")
+    try:
+        low, high = (float(v) for v in parts)
+    except ValueError:
+        raise ScenarioError("--prior", text, "PATH=LOW,HIGH, e.g. staff.attrition_per_year=0.05,0.3",
+                            "malformed prior") from None
+    if not sep or not low < high:
+        raise ScenarioError("--prior", text, "PATH=LOW,HIGH with LOW < HIGH", "malformed prior")
+    check_override_path(path.strip(), low)
+    return Prior(path.strip(), low, high, "given on the command line")
 
 
 def _indicators(case: Case, rows: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -129,19 +129,23 @@ def register(main: click.Group, fail: Callable[[str], None]) -> None:
     @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed.")
     @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
                   help="Folder for the futures, posterior.toml and calibration.html.")
+    @click.option("--prior", "prior_texts", multiple=True, metavar="PATH=LOW,HIGH",
+                  help="Calibrate this field over this prior range (repeatable; replaces the default set).")
     @click.option("--no-loo", is_flag=True, help="Skip the leave-one-case-out skill.")
     @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
     @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes [default: cores].")
     @click.option("--engine", type=_ENGINES, default="local", show_default=True, help="Sweep engine.")
     def calibrate_command(case_ids: tuple[str, ...], futures: int, candidates: int, seed: int, out: Path,
-                          no_loo: bool, as_json: bool, workers: int | None, engine: str) -> None:
+                          prior_texts: tuple[str, ...], no_loo: bool, as_json: bool, workers: int | None,
+                          engine: str) -> None:
         """Calibrate the weakest assumptions on the cases (history matching, GP emulators); write ranges."""
-        from sovsim.hindcast.calibrate import calibrate, ranges_toml
+        from sovsim.hindcast.calibrate import DEFAULT_PRIORS, calibrate, parse_prior, ranges_toml
         from sovsim.hindcast.report import write_calibration_report
 
         try:
-            result = calibrate(case_ids, futures_per_case=futures, seed=seed, candidates=candidates, out=out,
-                               workers=workers, engine=engine, loo=not no_loo)
+            priors = [parse_prior(t) for t in prior_texts] or list(DEFAULT_PRIORS)
+            result = calibrate(case_ids, priors=priors, futures_per_case=futures, seed=seed, candidates=candidates,
+                               out=out, workers=workers, engine=engine, loo=not no_loo)
         except ScenarioError as exc:
             fail(str(exc))
             return
