@@ -33,6 +33,17 @@ The record of what happened is kept as dated facts. From them:
 - **ended**: the programme ended or stalled by the cutoff.
 - **cutoff**: the date of the last fact found; a hindcast runs from the start date to the cutoff.
 
+How to use them:
+
+    sovsim cases                                              # the list, with what was observed
+    sovsim hindcast --futures 100 --out results/hindcast      # per-case table, skill, reliability plot (HTML)
+    sovsim hindcast --json                                    # the same as one JSON object
+    sovsim calibrate --futures 120 --out results/calibration  # posterior.toml (ranges) and calibration.html
+    sovsim hindcast --ranges results/calibration/posterior.toml
+
+`experiments/calibrated_ranges.toml` holds the ranges of the last calibration and
+`experiments/midsize_sweep_calibrated.toml` runs the default sweep on them.
+
 The simulated frontier at a case's start date is Llama 3.1-405B's 3.8e25 FLOP (July 2024) moved at 4.6× a year
 (calibration.md §7), since the scenario default describes 2027.
 """
