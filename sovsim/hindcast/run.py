@@ -8,6 +8,7 @@ win over a case's own range for the same field). The futures run on any sweep en
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -61,7 +62,7 @@ def _plain(value: Any) -> Any:
 def simulate_case(case: Case, futures: int, seed: int, out: str | Path, *, ranges: Sequence[Mapping[str, Any]] = (),
                   workers: int | None = None, engine: str | None = None, shard_size: int | None = None
                   ) -> pd.DataFrame:
-    """Run ``futures`` futures of ``case`` into ``out/<case id>/`` and return its futures table."""
+    """Run ``futures`` futures of ``case`` into ``out/futures/<case id>-<digest>/``; return its futures table."""
     from sovsim.sweep import load_results, sweep
 
     root = Path(out)
@@ -69,8 +70,11 @@ def simulate_case(case: Case, futures: int, seed: int, out: str | Path, *, range
     base_file.parent.mkdir(parents=True, exist_ok=True)
     base_file.write_text(tomli_w.dumps(_plain(case.tables)), encoding="utf-8")
     spec = spec_from_dict(case_spec(case, base_file, futures, seed, ranges, shard_size))
-    sweep(spec, root / "futures" / case.id, workers=workers, engine=engine)
-    return load_results(root / "futures" / case.id)
+    # one folder per distinct run: the same options again resume (nothing to redo), others start their own
+    digest = hashlib.sha256(f"{spec.hash}{base_file.read_text(encoding='utf-8')}".encode()).hexdigest()[:10]
+    folder = root / "futures" / f"{case.id}-{digest}"
+    sweep(spec, folder, workers=workers, engine=engine)
+    return load_results(folder)
 
 
 def case_record(case: Case, rows: pd.DataFrame, weights: Any = None) -> dict[str, Any]:
