@@ -22,19 +22,22 @@ def _yes_no(value: Any) -> str:
     return "—" if value is None else ("yes" if value is True else "no" if value is False else f"{value:.2f}")
 
 
+def _short(observed: Any, predicted: Any) -> str:
+    obs = "—" if observed is None else ("y" if observed else "n")
+    return f"{obs} {'—' if predicted is None else f'{predicted:.2f}'}"
+
+
 def _cases_table(records: list[dict[str, Any]], title: str) -> Table:
-    table = Table(title=title)
-    for name in ("case", "start", "cutoff", "months obs.", "sim p10–p50–p90", "2nd<24m", "pivot", "prod.",
-                 "ended"):
-        table.add_column(name, justify="left" if name == "case" else "right")
+    table = Table(title=title, caption="outcome columns: observed (y/n/— unknown) and simulated probability")
+    for name in ("case", "months", "sim p10–p50–p90", "2nd<24m", "pivot", "prod.", "ended"):
+        table.add_column(name, justify="left" if name == "case" else "right", no_wrap=True)
     for c in records:
         q = c["predicted"].get("first_release_months") or {}
-        band = " – ".join("∞" if q.get(k) is None else f"{q[k]:.0f}" for k in ("p10", "p50", "p90"))
-        cells = [f"{_yes_no(c['observed'][o])} / {_yes_no(c['predicted'].get(o))}"
+        band = "–".join("∞" if q.get(k) is None else f"{q[k]:.0f}" for k in ("p10", "p50", "p90"))
+        cells = [_short(c["observed"][o], c["predicted"].get(o))
                  for o in ("second_release_within_24m", "pivoted", "production_service", "ended")]
         obs = c["observed"]["first_release_months"]
-        table.add_row(c["case"], c["start_date"], c["cutoff_date"], "—" if obs is None else f"{obs:.0f}", band,
-                      *cells)
+        table.add_row(c["case"], "—" if obs is None else f"{obs:.0f}", band, *cells)
     return table
 
 
