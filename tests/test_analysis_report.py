@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import sovsim
 from sovsim.analysis import AnalysisError, OutcomeError
-from sovsim.analysis.core import AnalysisResult
+from sovsim.analysis.result import AnalysisResult
 from sovsim.analysis.tables import render
 from sovsim.cli import main
 from sovsim.sweep import load_results, sweep

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from sovsim.analysis.causes import CausesResult
-    from sovsim.analysis.core import AnalysisResult
     from sovsim.analysis.prim import PrimBox
+    from sovsim.analysis.result import AnalysisResult
     from sovsim.analysis.sensitivity import SensitivityResult
     from sovsim.analysis.survival import SurvivalResult
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-import sovsim
+from sovsim._version import __version__
 from sovsim.analysis import tables
 
 if TYPE_CHECKING:
-    from sovsim.analysis.core import AnalysisResult
+    from sovsim.analysis.result import AnalysisResult
 
 __all__ = ["write_report", "render_html", "REPORT"]
 
@@ -91,7 +91,7 @@ def render_html(result: AnalysisResult, plots: dict[str, tuple[Path, Path]]) -> 
         "policies": ", ".join(r.policies), "uncertainties": ", ".join(u.path for u in r.uncertainties) or "none",
         "outcome of interest": f"{result.outcome_expression} — {cases:,} futures "
                                f"({tables.percent(cases / len(result.outcome), 1)})",
-        "sovsim": f"{r.manifest.get('sovsim_version', '?')} (sweep), {sovsim.__version__} (analysis)",
+        "sovsim": f"{r.manifest.get('sovsim_version', '?')} (sweep), {__version__} (analysis)",
     }
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",

@@ -10,7 +10,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from sovsim.analysis.core import AnalysisResult
+    from sovsim.analysis.result import AnalysisResult
 
 __all__ = ["survival_table", "verdict_table", "incidence_table", "root_table", "prim_summary", "prim_table",
            "cart_table", "sensitivity_table", "render", "percent", "years"]

@@ -26,7 +26,9 @@ from sovsim.kernels import warm as warm_kernels
 from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.scenario.schema import Scenario
+from sovsim.sweep import engines
 from sovsim.sweep.design import make_design
+from sovsim.sweep.engines import ENGINES
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
 
@@ -34,7 +36,6 @@ __all__ = ["ShardRunner", "ShardSummary", "Engine", "LocalEngine", "SweepReport"
            "make_engine", "ENGINES"]
 
 #: Engine names accepted by :func:`sweep` and ``sovsim sweep --engine``.
-ENGINES = ("local", "dask", "slurm")
 
 
 @dataclass(frozen=True)
@@ -257,20 +258,22 @@ def make_engine(engine: str | Engine | None = None, *, workers: int | None = Non
                             "only with engine='dask' (configure an engine object yourself)", "not used by")
         return engine
     name = engine or "local"
-    if name not in ENGINES:
-        raise SpecError("engine", name, "one of " + ", ".join(ENGINES), "unknown engine")
-    if name in ("local", "slurm"):
+    if name not in engines.names():
+        raise SpecError("engine", name, "one of " + ", ".join(engines.names()), "unknown engine")
+    if name != "dask":
         for option, value in (("scheduler", scheduler), ("cluster", cluster)):
             if value is not None:
                 raise SpecError(option, value, "only with engine 'dask'", f"not used by the {name} engine:")
-        if name == "slurm":  # workers: array tasks running at once
-            from sovsim.sweep.slurm import SlurmEngine
-
-            return SlurmEngine(throttle=workers)
-        return LocalEngine(workers)
-    from sovsim.sweep.dask_engine import DaskEngine
-
-    return DaskEngine(scheduler=scheduler, workers=workers, cluster=cluster)
+    found: Engine
+    if name == "local":
+        found = LocalEngine(workers)
+    elif name == "slurm":  # workers: array tasks running at once
+        found = engines.engine_class(name)(throttle=workers)
+    elif name == "dask":
+        found = engines.engine_class(name)(scheduler=scheduler, workers=workers, cluster=cluster)
+    else:  # a registered engine of one's own: the worker count is its only option
+        found = engines.engine_class(name)(workers)
+    return found
 
 
 Progress = Callable[[ShardSummary, "SweepReport"], None]
