@@ -10,6 +10,7 @@ from typing import Any
 import click
 import tomli_w
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import sovsim
@@ -23,7 +24,7 @@ VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bol
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise SystemExit(2)
 
 
@@ -334,8 +335,16 @@ def _sweep_summary(console: Console, report: Any) -> None:
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of row objects.")
-def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
-    """Run SQL (DuckDB) over a sweep's results: views `futures` and `timelines`."""
+@click.option("--columns", "columns", default=None, metavar="A,B,...",
+              help="Show only these columns of the answer, in this order (comma-separated).")
+@click.option("--limit", "limit", type=click.IntRange(min=0), default=None, help="Show at most this many rows.")
+def query_command(results: Path, sql: str, as_csv: bool, as_json: bool, columns: str | None,
+                  limit: int | None) -> None:
+    """Run SQL (DuckDB) over a sweep's results: views `futures` and `timelines`.
+
+    Quote column names with dots: "staff.attrition_per_year". Rows too wide for the terminal are shown one
+    field a line.
+    """
     import duckdb
 
     from sovsim.sweep import query
@@ -345,21 +354,45 @@ def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
     except ScenarioError as exc:
         _fail(str(exc))
         return
+    except duckdb.CatalogException as exc:
+        _fail(_missing_table(results, sql) or f"SQL: {exc}")
+        return
     except duckdb.Error as exc:
         _fail(f"SQL: {exc}")
         return
+    if columns is not None:
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown or not wanted:
+            _fail(f"--columns: unknown column {', '.join(unknown) or repr(columns)}; allowed: "
+                  + ", ".join(map(str, frame.columns)))
+        frame = frame[wanted]
+    if limit is not None:
+        frame = frame.head(limit)
     if as_csv:
         click.echo(frame.to_csv(index=False), nl=False)
     elif as_json:
         click.echo(frame.to_json(orient="records", date_format="iso"))
     else:
-        table = Table(show_lines=False)
-        for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in frame.itertuples(index=False):
-            table.add_row(*("" if v is None or (isinstance(v, float) and math.isnan(v)) else
-                            f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row))
-        Console().print(table)
+        from sovsim.terminal import humanize, print_table
+
+        names = [str(c) for c in frame.columns]
+        rows = [[humanize(v, name) for v, name in zip(row, names, strict=True)]
+                for row in frame.itertuples(index=False)]
+        right = [n for n in names if frame[n].dtype.kind in "iuf"]
+        print_table(Console(highlight=False), names, rows, right=right,
+                    caption=f"{len(frame):,} row{'s' if len(frame) != 1 else ''}")
+
+
+def _missing_table(results: Path, sql: str) -> str | None:
+    """A message for a query on the ``timelines`` table of a sweep that stored none (else None)."""
+    import re
+
+    if re.search(r"\btimelines\b", sql, re.IGNORECASE) and not any((results / "timelines").glob("part-*.parquet")):
+        return (f"timelines: no monthly timelines are stored in {results} (its sweep ran with timelines = false); "
+                "allowed: the futures table, or run the sweep again with timelines = true in the spec's [sweep] "
+                "table")
+    return None
 
 
 @main.command("estimate")
@@ -394,27 +427,26 @@ def estimate_command(as_json: bool, **kwargs: Any) -> None:
     if as_json:
         click.echo(json.dumps(result, allow_nan=False))
         return
-    table = Table(title="training-run estimate", show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    for key, value in result.items():
-        table.add_row(key, f"{value:,.6g}" if isinstance(value, float) else str(value))
-    Console().print(table)
+    from sovsim.terminal import humanize, print_table
+
+    print_table(Console(highlight=False), ["quantity", "value"],
+                [[key, humanize(value, key)] for key, value in result.items()], title="training-run estimate",
+                caption="--json prints the exact values", right=["value"])
 
 
 @main.command("validate")
 def validate_command() -> None:
     """Recompute the published tables shipped with sovsim; exit 1 if any figure is off its tolerance."""
     from sovsim.accounting import validation_report
+    from sovsim.terminal import exact, print_table
 
     rows = validation_report()
-    table = Table(title="sovsim validate: published vs computed")
-    for column in ("table", "case", "published", "computed", "error", "tolerance", "ok"):
-        table.add_column(column, justify="right" if column not in ("table", "case") else "left")
-    for r in rows:
-        table.add_row(r.table, r.case, f"{r.published:,.6g}", f"{r.computed:,.6g}", f"{r.error:.3%}",
-                      f"{r.tolerance:.3g}", "[green]yes[/]" if r.ok else "[red]no[/]")
-    Console().print(table)
+    columns = ["table", "case", "published", "computed", "error (%)", "tolerance (%)", "ok"]
+    cells = [[r.table, r.case, exact(r.published), exact(r.computed), f"{100 * r.error:.2g}",
+              f"{100 * r.tolerance:.2g}", "yes" if r.ok else "NO"] for r in rows]
+    print_table(Console(highlight=False), columns, cells, title="sovsim validate: published vs computed",
+                caption="error and tolerance: relative to the published figure, in percent",
+                right=columns[2:6])
     failed = [r for r in rows if not r.ok]
     if failed:
         Console(stderr=True).print(f"[bold red]{len(failed)} figure(s) off their tolerance[/]")
