@@ -184,7 +184,7 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
                   scenarios: int | None, quiet: bool, engine: str, scheduler: str | None, cluster: Path | None,
                   verify_dir: Path | None) -> None:
     """Run thousands of futures from a sweep spec into a results directory (resumable)."""
-    from sovsim.sweep import resume, sweep
+    from sovsim.sweep import LocalEngine, resume, sweep
     from sovsim.sweep.progress import SweepProgress
 
     if verify_dir is not None:
@@ -203,6 +203,8 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
     options: dict[str, Any] = {"workers": workers, "engine": engine, "scheduler": scheduler, "cluster": cluster}
     try:
         with SweepProgress(console, enabled=not quiet) as bar:
+            if engine == "local" and not quiet:  # the bar moves per future, not per shard
+                options.update(engine=LocalEngine(workers, on_future=bar.tick), workers=None)
             if resume_dir is not None:
                 report = resume(resume_dir, progress=bar.update, start=bar.start, **options)
             else:

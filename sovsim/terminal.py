@@ -94,7 +94,7 @@ def humanize(value: Any, column: str = "") -> str:
             return str(int(value))
         for ending, prefix, suffix, scaled in _UNITS:
             if name.endswith(ending):
-                if scaled or abs(value) < 1e5:
+                if scaled or abs(float(value)) < 1e5:
                     text = number(float(value))
                 else:
                     text = f"{float(value):,.0f}"
