@@ -98,17 +98,20 @@ def run_command(source: str, seed: int, future: int, sets: tuple[str, ...], as_j
     if as_json:
         click.echo(json.dumps(_json_safe(result.row), allow_nan=False))
         return
-    _narrate(result, seed, future, timeline_path)
+    _narrate(result, seed, future, timeline_path, sets)
 
 
 def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
 
-def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path: Path | None) -> None:
+def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path: Path | None,
+             sets: tuple[str, ...] = ()) -> None:
     console = Console(highlight=False)
     row = result.row
-    console.rule(f"[bold]{row['scenario']}[/] · seed {seed} · future {future}")
+    console.rule(f"[bold]{escape(str(row['scenario']))}[/] · seed {seed} · future {future}")
+    if sets:
+        console.print("overrides: " + escape(", ".join(s.strip() for s in sets)), style="bold yellow")
     events = result.events
     story = Table.grid(padding=(0, 2))
     story.add_column(style="dim", no_wrap=True)
