@@ -130,9 +130,10 @@ def discovery_advice(result: AnalysisResult) -> str | None:
         return None
     futures = len(result.outcome)
     dead = result.causes.shares
-    dead = dead[dead["verdict"] != "alive"].groupby("verdict")["futures"].sum()
-    other = f" --outcome \"verdict = '{dead.idxmax()}'\"" if not dead.empty else ""
-    return ("No uncertainty stands out: " + "; ".join(reasons) + ". Try another outcome (one verdict, e.g."
+    dead = dead[dead["verdict"] != "alive"].groupby("verdict")["futures"].sum().sort_values(ascending=False)
+    unused = [str(v) for v in dead.index if str(v) not in result.outcome_expression]
+    other = f", e.g. --outcome \"verdict = '{unused[0]}'\"" if unused else ""
+    return ("No uncertainty stands out: " + "; ".join(reasons) + ". Try another outcome (one verdict"
             f"{other}), more futures ({futures:,} now: quasi-p-values shrink as the sample grows), or other or "
             "wider uncertainties in the spec's [[uncertainties]].")
 
