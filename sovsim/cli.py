@@ -539,26 +539,26 @@ def _comparison_table(result: Any) -> None:
         sign = "+" if signed else ""
         return f"{value / scale:{sign}{fmt}} [{low / scale:{sign}{fmt}}, {high / scale:{sign}{fmt}}]"
 
-    table = Table(title=f"{a['scenario']} (A) vs {b['scenario']} (B): {a['futures']:,} paired futures, seed "
-                        f"{a['seed']}, 95% intervals")
-    table.add_column("", style="bold")
-    table.add_column(f"A: {a['scenario']}", justify="right")
-    table.add_column(f"B: {b['scenario']}", justify="right")
-    table.add_column("B − A (paired)", justify="right")
+    from sovsim.terminal import print_table
+
+    title = (f"{a['scenario']} (A) vs {b['scenario']} (B): {a['futures']:,} paired futures, seed {a['seed']}, "
+             "95% intervals")
+    columns = ["", f"A: {a['scenario']}", f"B: {b['scenario']}", "B − A (paired)"]
+    rows: list[list[str]] = []
     for years in ALIVE_AT_YEARS:
         key = f"p_alive_{years}y"
-        table.add_row(f"P(alive) at {years} year{'s' if years > 1 else ''}", share(a, key), share(b, key),
-                      points(key))
+        rows.append([f"P(alive) at {years} year{'s' if years > 1 else ''}", share(a, key), share(b, key),
+                     points(key)])
     for verdict in VERDICTS:
         row = [f"{s['verdicts'][verdict]:.1%} [{100 * s['verdicts_ci'][verdict][0]:.1f}, "
                f"{100 * s['verdicts_ci'][verdict][1]:.1f}]" for s in (a, b)]
         low, high = d["verdicts_ci"][verdict]
-        table.add_row(f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
-                                            f"{100 * high:+.1f}]", style=VERDICT_STYLE.get(verdict))
+        rows.append([f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
+                                         f"{100 * high:+.1f}]"])
     key = "median_death_years_among_dead"
-    table.add_row("median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
-                                                           for s in (a, b)), number(d, key, 1.0, ".2f", True))
+    rows.append(["median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
+                                                          for s in (a, b)), number(d, key, 1.0, ".2f", True)])
     key = "median_total_cost_usd"
-    table.add_row("median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
-                  number(d, key, 1e6, ",.1f", True))
-    Console().print(table)
+    rows.append(["median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
+                 number(d, key, 1e6, ",.1f", True)])
+    print_table(Console(highlight=False), columns, rows, title=title, right=columns[1:])
