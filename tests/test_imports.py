@@ -100,3 +100,20 @@ def test_layers_point_one_way(importer: str, imported: str) -> None:
     report, nor the treasury into billing (not even indirectly)."""
     graph = import_graph()
     assert not nx.has_path(graph, importer, imported)
+
+
+def test_engines_are_found_through_the_registry() -> None:
+    from sovsim.sweep import engines
+    from sovsim.sweep.runner import LocalEngine, make_engine
+
+    assert engines.engine_class("dask").__name__ == "DaskEngine"
+    assert engines.engine_class("slurm").__name__ == "SlurmEngine"
+    engines.register("inline-for-test", "sovsim.sweep.runner:LocalEngine")
+    try:
+        found = make_engine("inline-for-test", workers=1)
+        assert isinstance(found, LocalEngine)
+        assert found.workers == 1
+    finally:
+        engines._REGISTRY.pop("inline-for-test")
+    with pytest.raises(ValueError, match="module:Class"):
+        engines.register("bad", "no-colon")
