@@ -54,7 +54,7 @@ def _workbench() -> Any:
     return ema_prim
 
 
-SKIPPED = "EMA Workbench comparison skipped: ema_workbench is a test extra (pip install -e '.[test]')"
+SKIPPED = "skipped: ema_workbench is a test extra (pip install -e '.[test]')"
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
@@ -73,7 +73,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     mine = {"benchmark": f"prim: sovsim first box, {size} (s)", "value": ours, "unit": "s",
             "note": f"best of 3; {len(box)} steps, quasi-p-values included"}
     if ema_prim is None:
-        return [mine, {"benchmark": "prim: vs EMA Workbench", "skipped": SKIPPED}]
+        return [mine, {"benchmark": "prim: the comparison with EMA Workbench", "skipped": SKIPPED}]
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

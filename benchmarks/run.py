@@ -216,7 +216,7 @@ def main() -> None:
     console = Console()
     console.print(table)
     for r in skipped:
-        console.print(f"skipped: {r['benchmark']}: {r['skipped']}", highlight=False)
+        console.print(f"{r['benchmark']}: {r['skipped']}", highlight=False, markup=False)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     meta = {"sovsim_version": sovsim.__version__, "python": platform.python_version(), "machine": platform.machine(),
             "cores": os.cpu_count(), "quick": args.quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
