@@ -464,7 +464,7 @@ def validate_command() -> None:
               help="Report directory for report.html and the plots [default: DIR/report].")
 @click.option("--outcome", "outcome", default=None, metavar="EXPR",
               help="The outcome of interest: a boolean expression over the futures columns; quote a name "
-                   "with dots as in query (\"staff.attrition_per_year\" > 0.2) "
+                   "with dots as in query (\"staff.attrition_per_year\" > 0.15) "
                    "[default: \"verdict != 'alive' and death_time_years < 5\"].")
 def analyze_command(results: Path, out: Path | None, outcome: str | None) -> None:
     """Analyse a sweep: survival, causes of death, scenario discovery (PRIM, CART), sensitivity, HTML report."""
