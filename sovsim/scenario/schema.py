@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sovsim.scenario.fields import ScenarioError, Section, param
+from sovsim.scenario.supply_graph import HOME, check_supply
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
            "Supply", "Jurisdiction", "ScheduledChange", "Export", "Deployment", "Scenario"]
@@ -21,7 +22,6 @@ COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid")
 NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
               "country")
 REGIMES = ("open", "capped", "licensed", "embargoed")
-HOME = "HOME"  #: the jurisdiction of the country itself
 
 
 @dataclass(frozen=True)
@@ -535,6 +535,4 @@ class Scenario(Section):
     deployment: Deployment = param(Deployment(), "From pilot to production")
 
     def check(self) -> None:
-        from sovsim.model.supply import check_supply  # the graph checks live with the graph
-
         check_supply(self)
