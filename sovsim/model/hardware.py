@@ -48,7 +48,8 @@ class Hardware:
         self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's starved check
         self.allocation: Allocations | None = None  #: awards on a shared supercomputer (strategy "allocation")
         if c.strategy == "allocation":
-            self.allocation = Allocations(scenario.allocation, c.gpu, self.fleet, account, rngs["allocation"], log)
+            self.allocation = Allocations(env, scenario.allocation, c.gpu, self.fleet, account, rngs["allocation"],
+                                          log)
             self.allocation.on_change = lambda now: self.on_change(now)
             self.allocation.on_lost = lambda now: self.fleet.on_capacity_lost(now)
 

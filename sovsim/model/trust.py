@@ -2,13 +2,14 @@
 
 The functional form is an assumption (``calibration.md`` §14), its parameters sampled in the sweep specs:
 
-- the adoption ceiling of the service is ``(1 + alignment_adoption_gain) × trust``;
+- the adoption ceiling of the service is ``(1 + alignment_adoption_gain × min(1, s / alignment_steering)) × trust``:
+  light steering aligns answers with local culture and law and raises use a little;
 - trust starts at its ceiling ``1 − steering_ceiling_loss × s`` (``s = deployment.output_steering``);
 - while the service runs (pilot or production), incidents exposing steered answers arrive as a Poisson
   stream of rate ``incidents_per_year × s``; each multiplies trust by ``1 − trust_loss_per_incident``;
 - between incidents trust returns toward its ceiling exponentially at ``trust_recovery_per_year``.
 
-With ``s = 0`` there are no incidents and trust stays 1: the service only gains the alignment bonus.
+With ``s = 0`` there is neither gain nor loss: the service's demand is as without this module.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class PublicTrust:
         self.params = params
         self.steering = steering
         self.ceiling = 1.0 - params.steering_ceiling_loss * steering
+        self.alignment = 1.0 + params.alignment_adoption_gain * min(1.0, steering / params.alignment_steering)
         self._level = self.ceiling
         self._at = 0.0
         self.incidents = 0
@@ -45,8 +47,8 @@ class PublicTrust:
         return self.ceiling - (self.ceiling - self._level) * math.exp(-rate * max(0.0, now - self._at))
 
     def adoption_factor(self, now: float) -> float:
-        """Multiplier of the service's demand: alignment bonus times trust."""
-        return (1.0 + self.params.alignment_adoption_gain) * self.level(now)
+        """Multiplier of the service's demand: alignment gain times trust (exactly 1 without steering)."""
+        return self.alignment * self.level(now)
 
     def incident(self, now: float) -> tuple[float, float]:
         """An exposed steered answer: trust before and after."""

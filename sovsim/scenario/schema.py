@@ -168,8 +168,8 @@ class Staff(Section):
         0.5, "Rate at which a full ramped team takes pipeline know-how back from consultants, per year", ge=0, le=50,
         source="assumption: calibration.md §14 (skills transfer from consultants rarely planned); sampled 0.2–1")
     consultant_lockin_slope: float = param(
-        1.0, "Consultant rates × (1 + slope × their share of the know-how)", ge=0, le=20,
-        source="assumption: calibration.md §14 (time-and-materials contracts reward dependence); sampled 0–2")
+        0.5, "Consultant rates × (1 + slope × their share of the know-how)", ge=0, le=20,
+        source="assumption: calibration.md §14 (time-and-materials contracts reward dependence); sampled 0–1.5")
     museum_knowhow_share: float = param(
         0.5, "Share of the know-how held by consultants above which nobody in house can update the model", gt=0,
         le=1, source="assumption: once consultants hold most of the pipeline; sampled 0.4–0.7")

@@ -39,8 +39,14 @@ class Allocation(Section):
         0.7, "Chance that a follow-on application of a programme holding an award is renewed", ge=0, le=1,
         source="assumption: incumbents with results renew more often than newcomers win; sampled 0.5–0.95")
     award_gpu_hours: float = param(
-        2.5e6, "GPU-hours of one award, spread evenly over its period as a fixed partition (use it or lose it)",
-        gt=0, source="calibration.md §13: Apertus >10M GPU-h on Alps over a four-year grant (≈2.5M a year)")
+        1.0e6, "GPU-hours of one award: training runs draw it down; what is left at the period's end lapses",
+        gt=0, source="calibration.md §13: OpenEuroLLM 10M GPU-h across four EuroHPC machines; Apertus >10M GPU-h "
+                     "on Alps over a four-year grant; assumption: a mid-size national team wins a tenth of that a "
+                     "year")
+    partition_gpus: int = param(
+        512, "Most GPUs the award's jobs may use at once", ge=1, le=10_000_000,
+        source="calibration.md §5: Apertus 70B ran on 4,096 of Alps' 10,752 GH200; assumption: a mid-size team "
+               "gets a partition the size of midsize-nation's cluster")
     period_months: float = param(
         12.0, "Length of an award", gt=0, le=120,
         source="calibration.md §13: EuroHPC access is granted for up to 12 months")
@@ -78,10 +84,11 @@ class Governance(Section):
     """Approval and conformity work before each release and before the production launch."""
 
     regime: str = param(
-        "eu_ai_act", "eu_ai_act: GPAI obligations before each release, a systemic-risk review above the compute "
-                     "threshold, and public approval of the launch; national: public approvals only; none: no lag",
+        "none", "eu_ai_act: GPAI obligations before each release, a systemic-risk review above the compute "
+                "threshold, and public approval of the launch; national: public approvals only; none: no lag",
         choices=GOVERNANCE_REGIMES,
-        source="calibration.md §14: EU AI Act GPAI obligations apply from 2 Aug 2025")
+        source="calibration.md §14: EU AI Act GPAI obligations apply from 2 Aug 2025; assumption: off by default "
+               "so the presets keep their calibration until the hindcast sets it")
     release_review_months: float = param(
         1.5, "Mean months of documentation and review before a release can be published", ge=0, le=60,
         source="assumption: technical documentation, copyright policy and training-data summary of the EU AI Act "
@@ -107,8 +114,12 @@ class Trust(Section):
     """The public's response to steering: trust erodes with every exposed steered answer, and use with it."""
 
     alignment_adoption_gain: float = param(
-        0.1, "Share by which cultural alignment of a national model raises the adoption ceiling", ge=0, le=2,
+        0.1, "Share by which cultural alignment raises the adoption ceiling, reached at output_steering = "
+             "alignment_steering (steering up to there aligns answers to local culture and law)", ge=0, le=2,
         source="assumption: local language and customs raise use a little (calibration.md §14); sampled 0–0.2")
+    alignment_steering: float = param(
+        0.2, "Output steering at which the alignment gain is complete; beyond it steering only costs trust", gt=0,
+        le=1, source="assumption: a light touch aligns, more steers toward a narrative; sampled 0.1–0.3")
     steering_ceiling_loss: float = param(
         0.3, "Share of trust lost for good at full steering (trust ceiling = 1 − loss × steering)", ge=0, le=1,
         source="assumption: calibration.md §14 trust surveys; sampled 0.1–0.5")
