@@ -19,7 +19,7 @@ from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, preset
 __all__ = ["main"]
 
 VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bold magenta", "stale": "bold yellow",
-                 "starved": "bold cyan", "vanity_pilot": "bold blue"}
+                 "starved": "bold cyan", "vanity_pilot": "bold blue", "museum": "bold bright_black"}
 
 
 def _fail(message: str) -> None:

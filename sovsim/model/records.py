@@ -10,12 +10,25 @@ import datetime as dt
 from typing import NamedTuple
 
 __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow", "EVENT_FIELDS",
-           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "date_of"]
+           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "VERDICT_DOCS", "date_of"]
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
 VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved", "vanity_pilot", "museum")
+
+#: What each verdict means (the records reference lists them).
+VERDICT_DOCS = {
+    "alive": "Reached the horizon (right-censored)",
+    "defunded": "Cash below zero past treasury.insolvency_grace_days, or the appropriation cancelled",
+    "hollowed": "Effective own staff below staff.minimum_crew_fte for staff.hollowed_grace_days",
+    "stale": "The model (with its local edge) behind free open weights for model.stale_grace_months, or no first "
+             "release by model.first_release_deadline_months",
+    "starved": "No usable training compute, and none on its way, for compute.starved_grace_days",
+    "vanity_pilot": "The service not in production for deployment.max_pilot_years",
+    "museum": "Still serving and paid for, but no release for staff.museum_months while consultants hold at least "
+              "staff.museum_knowhow_share of the pipeline know-how: nobody in house can update it",
+}
 
 
 def date_of(start: dt.date, time_days: float) -> dt.date:

@@ -9,12 +9,12 @@ import simpy
 
 from sovsim.kernels.accounting import OUTPUTS
 from sovsim.model import billing, coroner, deployment, energy, frontier, lifecycle, treasury, workforce
-from sovsim.model import sovereignty
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
 from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, EventLog, TimelineRow
 from sovsim.model.rng import stream
+from sovsim.model.sovereignty import Mechanisms
 from sovsim.scenario.schema import GPU_KINDS, Scenario
 
 __all__ = ["World"]
@@ -56,7 +56,7 @@ class World:
         self.staff_by_role: list[tuple[int, ...]] = []
         self._lifecycle: simpy.Process | None = None
         self._minimum_crew_fte = scenario.staff.minimum_crew_fte
-        self.sovereign = sovereignty.Mechanisms(self)  #: know-how, trust, governance, allocation hooks
+        self.sovereign = Mechanisms(self)  #: know-how, trust, governance, allocation hooks
         self._add_conditions()
 
     # -- wiring ----------------------------------------------------------------------------------------

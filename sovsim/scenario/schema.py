@@ -261,7 +261,8 @@ class Compute(Section):
 
     strategy: str = param(
         "own", "own: buy a fleet; rent: a foreign cloud; sovereign_cloud: a domestic cloud; hybrid: own + foreign "
-               "cloud; allocation: awards on a shared supercomputer, see [allocation] (a policy lever)", choices=COMPUTE_STRATEGIES,
+               "cloud; allocation: awards on a shared supercomputer, see [allocation] (a policy lever)",
+        choices=COMPUTE_STRATEGIES,
         source="calibration.md §5: Alps/Isambard owned, Falcon on AWS, national AI factories")
     gpu: str = param("h100", "GPU generation of the owned fleet (and of rented capacity)", choices=GPU_KINDS,
                      source="calibration.md §1 GPU specs and prices")
