@@ -126,7 +126,7 @@ def check_counts_never_negative_in_any_timeline_row(scenario, world, row):
         assert row.requests_per_day >= 0
         assert row.releases >= 0
         assert row.appropriation_usd_per_year >= 0
-        assert row.stage in ("data", "training", "evaluation", "waiting")
+        assert row.stage in ("data", "training", "evaluation", "approval", "waiting")
         assert all(0 <= n <= t for n, t in zip(by_role, targets, strict=True))
         assert sum(by_role) == row.headcount
 
