@@ -251,6 +251,7 @@ def overrides(draw: st.DrawFn, min_horizon_years: float = 0.5, max_horizon_years
             "treasury.initial_cash_usd": 1e12,
             "treasury.election_cancel_probability": 0.0,
             "staff.minimum_crew_fte": 0.0,
+            "staff.museum_months": 240.0,
             "model.local_edge_log10": 10.0,
             "model.first_release_deadline_months": 240.0,
             "compute.starved_grace_days": 1e5,
