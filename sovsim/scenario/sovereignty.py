@@ -64,14 +64,14 @@ class Allocation(Section):
         ge=0, le=1000, source="calibration.md §13: EuroHPC access for open research is free of charge")
     consortium_countries: int = param(
         1, "Countries sharing a consortium share of the machine (1: the programme applies alone)", ge=1,
-        le=100, source="calibration.md §13: LUMI was built by a consortium of ten countries")
+        le=100, source="calibration.md §13 EuroHPC consortia: the CSC-led (LUMI) bid had 8 partner countries")
     consortium_gpu_hours_per_year: float = param(
         0.0, "GPU-hours a year the consortium's share of the machine gives, split evenly among its countries, "
              "on top of any award", ge=0,
-        source="assumption: off by default; calibration.md §13 LUMI consortium share")
+        source="assumption: off by default; calibration.md §13 EuroHPC consortia (the share beside the EU's)")
     consortium_cost_usd_per_year: float = param(
         0.0, "The consortium's yearly contribution to the machine, split evenly among its countries", ge=0,
-        source="assumption: off by default; calibration.md §13 LUMI consortium budget")
+        source="assumption: off by default; calibration.md §13 EuroHPC consortia")
 
     def check(self) -> None:
         if self.consortium_cost_usd_per_year > 0 and self.consortium_gpu_hours_per_year <= 0:
