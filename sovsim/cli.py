@@ -524,4 +524,7 @@ def _comparison_table(result: Any) -> None:
     key = "median_total_cost_usd"
     table.add_row("median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
                   number(d, key, 1e6, ",.1f", True))
+    key = "mean_tokens_served"
+    table.add_row("mean tokens served, trillions", number(a, key, 1e12, ",.2f"), number(b, key, 1e12, ",.2f"),
+                  number(d, key, 1e12, ",.2f", True))
     Console().print(table)

@@ -65,7 +65,7 @@ class KnowHow:
         self._quits_seen = team.quits
         if consultants <= 0:
             if self.share > 0:
-                self.log.log(now, "workforce", "knowhow-gone",
+                self.log.log(now, "knowhow", "knowhow-gone",
                              f"consultants left with {self.share:.0%} of the pipeline know-how")
             self.share = 0.0
         else:
@@ -83,7 +83,7 @@ class KnowHow:
         if self.share >= p.museum_knowhow_share:
             if self.above_since is None:
                 self.above_since = now
-                self.log.log(now, "workforce", "lock-in",
+                self.log.log(now, "knowhow", "lock-in",
                              f"consultants now hold {self.share:.0%} of the pipeline know-how: nobody in house "
                              f"can change it alone (rates ×{self.rate_factor():.2f})", key=True)
         else:

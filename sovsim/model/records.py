@@ -49,8 +49,8 @@ class Event(NamedTuple):
 EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
-    "process": "The process that logged it: treasury, workforce, frontier, lifecycle, compute, procurement, "
-               "export, energy, deployment, coroner",
+    "process": "The process that logged it: treasury, workforce, knowhow, frontier, lifecycle, governance, compute, "
+               "procurement, export, energy, deployment, coroner",
     "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
     "details": "A readable sentence with the numbers",
     "key": "True for the events the narrative of `sovsim run` shows",
