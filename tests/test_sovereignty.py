@@ -185,8 +185,8 @@ def test_knowhow_settles_where_learning_and_take_back_balance():
     # constant consultants and staff, no quits: the monthly map has the fixed point w / (w + transfer · f)
     staff = Staff()
     team = SimpleNamespace(consultants_fte=6.0, quits=0, target_total=36, effective_fte=lambda now: 18.0,
-                           headcount=lambda: 18, poaching_events=[], names=[], set_consultant_rate_factor=lambda f: None,
-                           in_house_knowhow=1.0)
+                           headcount=lambda: 18, poaching_events=[], names=[], in_house_knowhow=1.0,
+                           set_consultant_rate_factor=lambda f: None)
     know = KnowHow(staff, team, EventLog(dt.date(2027, 1, 1)))  # type: ignore[arg-type]
     for month in range(1, 600):
         know.update(month * DAYS_PER_MONTH)
