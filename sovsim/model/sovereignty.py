@@ -42,7 +42,8 @@ class Mechanisms:
 
     def start(self) -> None:
         w = self.world
-        w.env.process(trust_incidents(w.env, self.trust, lambda: w.service.stage != "none", w._rngs["trust"], w.log))
+        in_production = lambda: w.service.stage == "production"  # noqa: E731 - the public sees a production service
+        w.env.process(trust_incidents(w.env, self.trust, in_production, w._rngs["trust"], w.log))
 
     def month(self, now: float) -> None:
         self.knowhow.update(now)

@@ -5,8 +5,9 @@ The functional form is an assumption (``calibration.md`` §14), its parameters s
 - the adoption ceiling of the service is ``(1 + alignment_adoption_gain × min(1, s / alignment_steering)) × trust``:
   light steering aligns answers with local culture and law and raises use a little;
 - trust starts at its ceiling ``1 − steering_ceiling_loss × s`` (``s = deployment.output_steering``);
-- while the service runs (pilot or production), incidents exposing steered answers arrive as a Poisson
-  stream of rate ``incidents_per_year × s``; each multiplies trust by ``1 − trust_loss_per_incident``;
+- while the service is in production (the public uses it; a pilot's few users rarely expose anything),
+  incidents exposing steered answers arrive as a Poisson stream of rate ``incidents_per_year × s``; each
+  multiplies trust by ``1 − trust_loss_per_incident``;
 - between incidents trust returns toward its ceiling exponentially at ``trust_recovery_per_year``.
 
 With ``s = 0`` there is neither gain nor loss: the service's demand is as without this module.
@@ -61,7 +62,7 @@ class PublicTrust:
 
 def trust_incidents(env: Any, trust: PublicTrust, serving: Callable[[], bool], rng: np.random.Generator,
                     log: EventLog) -> Any:
-    """Incidents exposing steered answers, while the service runs; the narrative says when trust falls."""
+    """Incidents exposing steered answers, while the service is in production; the narrative says when trust falls."""
     rate_per_year = trust.params.incidents_per_year * trust.steering
     if rate_per_year <= 0:
         return

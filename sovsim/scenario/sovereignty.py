@@ -125,7 +125,7 @@ class Trust(Section):
         source="assumption: calibration.md §14 trust surveys; sampled 0.1–0.5")
     incidents_per_year: float = param(
         3.0, "Rate of public incidents exposing steered answers at full steering (rate ∝ steering while the "
-             "service runs)", ge=0, le=365,
+             "service is in production)", ge=0, le=365,
         source="assumption: calibration.md §14 (DeepSeek's censored answers were exposed within days); sampled "
                "1–6")
     trust_loss_per_incident: float = param(
