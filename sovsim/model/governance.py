@@ -3,8 +3,8 @@
 Under ``eu_ai_act`` every release waits for its general-purpose-AI documentation and review, and a release
 whose training run exceeded the systemic-risk threshold (10^25 FLOP) waits longer for evaluations and
 notification; the first production launch waits for public approval (procurement, data protection,
-security accreditation). ``national`` keeps the launch approval and the release review but has no
-systemic-risk tier; ``none`` has no lag. Each review's length is gamma-distributed around its mean.
+security accreditation), which begins when the pilot opens. ``national`` keeps the launch approval and the
+release review but has no systemic-risk tier; ``none`` has no lag. Each review's length is gamma-distributed around its mean.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Reviews:
         return days
 
     def launch_approved(self, now: float) -> bool:
-        """Whether the production launch is approved; the first call starts the approval (logged)."""
+        """Whether the production launch is approved; the first call (when the pilot opens) starts the approval."""
         p = self.params
         if self.launch_approved_at is not None or p.regime == "none":
             return True
@@ -64,8 +64,8 @@ class Reviews:
             self._launch_until = now + days
             if days > 0:
                 self.log.log(now, "governance", "launch-review",
-                             f"the pilot meets the production bar; launch approval (procurement, data protection, "
-                             f"security) takes {days / DAYS_PER_MONTH:.1f} months", key=True)
+                             f"launch approval (procurement, data protection, security) begins with the pilot and "
+                             f"takes {days / DAYS_PER_MONTH:.1f} months", key=True)
         if now >= self._launch_until - 1e-9:
             self.launch_approved_at = now
             return True

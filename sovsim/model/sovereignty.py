@@ -44,6 +44,8 @@ class Mechanisms:
         w = self.world
         in_production = lambda: w.service.stage == "production"  # noqa: E731 - the public sees a production service
         w.env.process(trust_incidents(w.env, self.trust, in_production, w._rngs["trust"], w.log))
+        # the launch approval runs alongside the pilot, from the first release
+        w._first_release.callbacks.append(lambda _event: self.reviews.launch_approved(w.env.now))
 
     def month(self, now: float) -> None:
         self.knowhow.update(now)
