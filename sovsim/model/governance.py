@@ -4,7 +4,8 @@ Under ``eu_ai_act`` every release waits for its general-purpose-AI documentation
 whose training run exceeded the systemic-risk threshold (10^25 FLOP) waits longer for evaluations and
 notification; the first production launch waits for public approval (procurement, data protection,
 security accreditation), which begins when the pilot opens. ``national`` keeps the launch approval and the
-release review but has no systemic-risk tier; ``none`` has no lag. Each review's length is gamma-distributed around its mean.
+release review but has no systemic-risk tier; ``none`` has no lag. Each review's length is gamma-distributed
+around its mean.
 """
 
 from __future__ import annotations
