@@ -45,7 +45,10 @@ class Mechanisms:
         in_production = lambda: w.service.stage == "production"  # noqa: E731 - the public sees a production service
         w.env.process(trust_incidents(w.env, self.trust, in_production, w._rngs["trust"], w.log))
         # the launch approval runs alongside the pilot, from the first release
-        w._first_release.callbacks.append(lambda _event: self.reviews.launch_approved(w.env.now))
+        w._first_release.callbacks.append(lambda _event: self._start_launch_review())
+
+    def _start_launch_review(self) -> None:
+        self.reviews.launch_approved(self.world.env.now)
 
     def month(self, now: float) -> None:
         self.knowhow.update(now)
