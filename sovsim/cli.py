@@ -528,3 +528,9 @@ def _comparison_table(result: Any) -> None:
     table.add_row("mean tokens served, trillions", number(a, key, 1e12, ",.2f"), number(b, key, 1e12, ",.2f"),
                   number(d, key, 1e12, ",.2f", True))
     Console().print(table)
+
+
+# Real programme cases: `sovsim cases`, `sovsim hindcast`, `sovsim calibrate` (sovsim.hindcast.commands)
+from sovsim.hindcast.commands import register as _register_hindcast  # noqa: E402
+
+_register_hindcast(main, _fail)
