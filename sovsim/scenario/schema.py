@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sovsim.scenario.fields import ScenarioError, Section, param
 from sovsim.scenario.sovereignty import Allocation, Governance, Trust
+from sovsim.scenario.supply_graph import HOME, check_supply
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
            "Supply", "Jurisdiction", "ScheduledChange", "Export", "Deployment", "Scenario"]
@@ -22,7 +23,6 @@ COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid", "allocation")
 NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
               "country")
 REGIMES = ("open", "capped", "licensed", "embargoed")
-HOME = "HOME"  #: the jurisdiction of the country itself
 
 
 @dataclass(frozen=True)
@@ -563,6 +563,4 @@ class Scenario(Section):
     trust: Trust = param(Trust(), "Public trust and the response to output steering")
 
     def check(self) -> None:
-        from sovsim.model.supply import check_supply  # the graph checks live with the graph
-
         check_supply(self)
