@@ -9,7 +9,7 @@ Residency is computed by the service itself (:mod:`residency`); allocations live
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sovsim.model.coroner import Condition, Diagnosis
 from sovsim.model.governance import Reviews
@@ -17,16 +17,14 @@ from sovsim.model.knowhow import KnowHow
 from sovsim.model.records import DAYS_PER_MONTH
 from sovsim.model.trust import PublicTrust, trust_incidents
 
-if TYPE_CHECKING:
-    from sovsim.model.world import World
-
 __all__ = ["Mechanisms"]
 
 
 class Mechanisms:
     """Know-how, trust and governance of one world, and their hooks into the other processes."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: Any) -> None:
+        """``world``: the :class:`sovsim.model.world.World` being built (not imported: it imports this module)."""
         s = world.scenario
         self.world = world
         self.knowhow = KnowHow(s.staff, world.team, world.log)
