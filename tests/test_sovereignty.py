@@ -251,6 +251,16 @@ def test_a_systemic_risk_review_applies_only_above_the_threshold():
     assert national.before_release(0.0, 2e25) == pytest.approx(1.0 * DAYS_PER_MONTH)
 
 
+@given(months=st.floats(0.0, 60.0), cv=st.floats(0.0, 5.0))
+def test_a_review_lasts_a_finite_non_negative_time_and_exactly_its_mean_without_spread(months, cv):
+    from sovsim.model.governance import review_days
+
+    days = review_days(months, cv, np.random.default_rng(0))
+    assert 0.0 <= days < math.inf
+    if cv * cv < 1e-12 or months == 0:
+        assert days == pytest.approx(months * DAYS_PER_MONTH)
+
+
 def test_the_launch_waits_for_its_approval():
     log = EventLog(dt.date(2027, 1, 1))
     reviews = Reviews(Governance(regime="national", launch_review_months=6.0, review_cv=0.0),

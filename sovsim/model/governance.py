@@ -22,7 +22,7 @@ def review_days(mean_months: float, cv: float, rng: np.random.Generator) -> floa
     """Length of one review: gamma with mean ``mean_months`` and coefficient of variation ``cv``, in days."""
     if mean_months <= 0:
         return 0.0
-    if cv <= 0:
+    if cv * cv < 1e-12:  # no spread (a cv so small its square underflows is none either)
         return mean_months * DAYS_PER_MONTH
     shape = 1.0 / cv**2
     return float(rng.gamma(shape, mean_months * DAYS_PER_MONTH / shape))
