@@ -20,7 +20,7 @@ from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, preset
 __all__ = ["main"]
 
 VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bold magenta", "stale": "bold yellow",
-                 "starved": "bold cyan", "vanity_pilot": "bold blue"}
+                 "starved": "bold cyan", "vanity_pilot": "bold blue", "museum": "bold bright_black"}
 
 
 def _fail(message: str) -> None:
@@ -593,6 +593,9 @@ def _comparison_table(result: Any) -> None:
     key = "median_total_cost_usd"
     rows.append(["median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
                  number(d, key, 1e6, ",.1f", True)])
+    key = "mean_tokens_served"
+    rows.append(["mean tokens served, trillions", number(a, key, 1e12, ",.2f"), number(b, key, 1e12, ",.2f"),
+                 number(d, key, 1e12, ",.2f", True)])
     print_table(Console(highlight=False), columns, rows, title=title, right=columns[1:])
 
 

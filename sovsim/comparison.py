@@ -1,4 +1,4 @@
-"""Two policies side by side on the same futures: survival, verdicts, time of death and cost, with intervals.
+"""Two policies side by side on the same futures: survival, verdicts, time of death, cost and use, with intervals.
 
 Scenario A and scenario B run the same future indices with the same base seed, so every process draws the
 same random numbers in both (common random numbers): future ``i`` of A and future ``i`` of B face the same
@@ -219,6 +219,8 @@ def _summary(frame: pd.DataFrame, boot: dict[str, Any]) -> dict[str, Any]:
          if np.isfinite(deaths).any() else Estimate(math.nan, math.nan, math.nan, 0, confidence))
     cost = frame["total_cost_usd"].astype(float).to_numpy()
     _put(out, "median_total_cost_usd", bootstrap_interval(cost, np.median, **boot))
+    tokens = frame["tokens_served"].astype(float).to_numpy()
+    _put(out, "mean_tokens_served", bootstrap_interval(tokens, np.mean, **boot))
     return out
 
 
@@ -246,6 +248,9 @@ def _difference(frame_a: pd.DataFrame, frame_b: pd.DataFrame, boot: dict[str, An
     ca = frame_a["total_cost_usd"].astype(float).to_numpy()
     cb = frame_b["total_cost_usd"].astype(float).to_numpy()
     _put(out, "median_total_cost_usd", diff(ca, cb, np.median))
+    ta = frame_a["tokens_served"].astype(float).to_numpy()
+    tb = frame_b["tokens_served"].astype(float).to_numpy()
+    _put(out, "mean_tokens_served", diff(ta, tb))  # use of the service: adoption
     return out
 
 

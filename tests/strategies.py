@@ -199,13 +199,49 @@ def _deployment(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def _sovereignty(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "deployment.residency_share": draw(_f(0.0, 1.0)),
+        "deployment.output_steering": draw(_zero_or(0.01, 1.0)),
+        "trust.alignment_adoption_gain": draw(_f(0.0, 2.0)),
+        "trust.alignment_steering": draw(_f(0.01, 1.0)),
+        "trust.steering_ceiling_loss": draw(_f(0.0, 1.0)),
+        "trust.incidents_per_year": draw(_zero_or(0.1, 50.0)),
+        "trust.trust_loss_per_incident": draw(_f(0.0, 1.0)),
+        "trust.trust_recovery_per_year": draw(_f(0.0, 50.0)),
+        "staff.knowhow_transfer_per_year": draw(_f(0.0, 50.0)),
+        "staff.consultant_lockin_slope": draw(_f(0.0, 20.0)),
+        "staff.museum_knowhow_share": draw(_f(0.01, 1.0)),
+        "staff.museum_months": draw(_f(0.5, 240.0)),
+        "governance.regime": draw(st.sampled_from(("eu_ai_act", "national", "none"))),
+        "governance.release_review_months": draw(_f(0.0, 60.0)),
+        "governance.systemic_review_months": draw(_f(0.0, 60.0)),
+        "governance.systemic_risk_flop": draw(_f(1e18, 1e27)),
+        "governance.launch_review_months": draw(_f(0.0, 120.0)),
+        "governance.review_cv": draw(_f(0.0, 5.0)),
+        "allocation.calls_per_year": draw(_f(0.1, 52.0)),
+        "allocation.acceptance_probability": draw(_f(0.0, 1.0)),
+        "allocation.renewal_probability": draw(_f(0.0, 1.0)),
+        "allocation.award_gpu_hours": draw(_f(1.0, 1e8)),
+        "allocation.partition_gpus": draw(st.integers(1, 20_000)),
+        "allocation.period_months": draw(_f(0.1, 120.0)),
+        "allocation.decision_days": draw(_f(0.0, 3650.0)),
+        "allocation.queue_wait_days": draw(_f(0.0, 365.0)),
+        "allocation.initial_award": draw(st.booleans()),
+        "allocation.usd_per_gpu_hour": draw(_f(0.0, 20.0)),
+        "allocation.consortium_countries": draw(st.integers(1, 100)),
+        "allocation.consortium_gpu_hours_per_year": draw(_zero_or(1.0, 1e8)),
+    }
+
+
+@st.composite
 def overrides(draw: st.DrawFn, min_horizon_years: float = 0.5, max_horizon_years: float = 3.0) -> dict[str, Any]:
     """A mapping of dotted field paths to valid values, for ``load_scenario(..., overrides=...)``."""
     out: dict[str, Any] = {
         "calendar.horizon_years": draw(_f(min_horizon_years, max_horizon_years)),
         "calendar.start_date": draw(st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31))),
     }
-    for part in (_treasury(), _staff(), _frontier(), _model(), _compute(), _deployment()):
+    for part in (_treasury(), _staff(), _frontier(), _model(), _compute(), _deployment(), _sovereignty()):
         out.update(draw(part))
     if draw(st.booleans()):
         # Sheltered: most random programmes die within months (a cluster bigger than the launch capital,
@@ -215,6 +251,7 @@ def overrides(draw: st.DrawFn, min_horizon_years: float = 0.5, max_horizon_years
             "treasury.initial_cash_usd": 1e12,
             "treasury.election_cancel_probability": 0.0,
             "staff.minimum_crew_fte": 0.0,
+            "staff.museum_months": 240.0,
             "model.local_edge_log10": 10.0,
             "model.first_release_deadline_months": 240.0,
             "compute.starved_grace_days": 1e5,

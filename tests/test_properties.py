@@ -79,10 +79,11 @@ def check_costs_are_non_negative_and_capex_is_the_orders(scenario, world, row):
         assert first.price_usd == pytest.approx((first.target + first.spares) * GPUS[c.gpu].price_usd)
     else:
         assert orders == []
-    if c.strategy == "own" or c.rented_gpus == 0:
+    if c.strategy == "own" or (c.rented_gpus == 0 and c.strategy != "allocation"):
         assert row["cloud_usd"] == 0
-    # GPU-hours: never more than every GPU ever ordered or rented, working all the time
-    most = sum(o.target for o in orders) + c.rented_gpus
+    # GPU-hours: never more than every GPU ever ordered, rented or allocated, working all the time
+    allocated = scenario.allocation.partition_gpus if c.strategy == "allocation" else 0
+    most = sum(o.target for o in orders) + (allocated if c.strategy == "allocation" else c.rented_gpus)
     assert row["gpu_hours"] <= most * world.env.now * 24 * (1 + 1e-9) + 1e-6
     if row["goodput"] is not None:
         assert 0 <= row["goodput"] <= 1 + 1e-12  # 0: every run lost before its first checkpoint
@@ -125,7 +126,7 @@ def check_counts_never_negative_in_any_timeline_row(scenario, world, row):
         assert row.requests_per_day >= 0
         assert row.releases >= 0
         assert row.appropriation_usd_per_year >= 0
-        assert row.stage in ("data", "training", "evaluation", "waiting")
+        assert row.stage in ("data", "training", "evaluation", "approval", "waiting")
         assert all(0 <= n <= t for n, t in zip(by_role, targets, strict=True))
         assert sum(by_role) == row.headcount
 
@@ -146,7 +147,7 @@ def check_row_counts_match_the_event_log(scenario, world, row):
     assert row["gpu_failures"] >= 0
     c = scenario.compute
     owns = c.strategy in ("own", "hybrid") and c.gpu_count > 0
-    rents = c.strategy != "own" and c.rented_gpus > 0
+    rents = c.strategy != "own" and (c.rented_gpus > 0 or c.strategy == "allocation")
     if not owns:
         assert row["energy_mwh"] == 0
         assert row["capex_usd"] == 0

@@ -78,6 +78,7 @@ RICH = {
     "treasury.election_cut_probability": 0.4,
     "treasury.election_cancel_probability": 0.0,
     "staff.minimum_crew_fte": 0.0,
+    "staff.museum_months": 240.0,
     "staff.attrition_per_year": 0.5,
     "staff.poaching_waves_per_year": 1.0,
     "model.first_release_deadline_months": 240.0,

@@ -27,7 +27,7 @@ __all__ = ["survival_plot", "incidence_plot", "verdicts_plot", "prim_tradeoff_pl
            "sensitivity_plot", "save", "all_plots", "VERDICT_COLOURS"]
 
 VERDICT_COLOURS = {"alive": "#2e7d32", "defunded": "#c62828", "hollowed": "#8e24aa", "stale": "#ef8f00",
-                   "starved": "#1565c0", "vanity_pilot": "#6d4c41"}
+                   "starved": "#1565c0", "vanity_pilot": "#6d4c41", "museum": "#546e7a"}
 _STYLE: Any = {"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
           "svg.hashsalt": "sovsim", "svg.fonttype": "path"}
 

@@ -71,6 +71,7 @@ class Fleet:
         self.failures = 0
         self.loss_cause: tuple[str, float | None] | None = None  #: why capacity last went away
         self.on_capacity_lost: Callable[[float], None] = lambda now: None
+        self.on_training: Callable[[float, int], None] | None = None  #: rented GPUs a run uses (allocation.py)
         self._advanced_to = 0.0
         self._up: dict[str, int] = {}
 
@@ -184,6 +185,8 @@ class Fleet:
     def set_training(self, now: float, share_of_owned: float, rented: int = 0) -> None:
         """A run starts (or stops, with zeros): the share of the owned fleet it uses and the rented GPUs."""
         self.ledger.set(now, train=share_of_owned, rented=rented)
+        if self.on_training is not None:
+            self.on_training(now, rented)
 
 
 def retire(env: Any, fleet: Fleet, batch: Batch, lifetime_days: float, log: EventLog) -> Any:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from sovsim.model import residency
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
 from sovsim.queueing import erlang_c, response_time_quantile, response_time_survival
@@ -49,7 +50,7 @@ __all__ = ["Service", "Review", "deployment", "logistic_demand"]
 SECONDS_PER_DAY = 86_400.0
 RENTED_UTILISATION = 0.8  #: busy-hour utilisation an elastic inference contract is sized for
 NOISE_BLOCK = 32  #: monthly demand factors drawn at once
-REASONS = ("latency", "cost", "staleness")  #: the bars a service can fail, in the order diagnoses prefer them
+REASONS = ("latency", "cost", "staleness", "approval")  #: what kept a pilot out, in the order diagnoses prefer
 
 
 def logistic_demand(adoption_years: float, ceiling: float, growth_per_year: float, midpoint_years: float) -> float:
@@ -126,6 +127,11 @@ class Service:
         self.blocked: dict[str, int] = dict.fromkeys(REASONS, 0)  #: pilot months blocked, by reason
         self.blocked_review: dict[str, Review] = {}  #: the latest review blocked by each reason
         self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's vanity_pilot check
+        self.launch_gate: Callable[[float], bool] = lambda now: True  #: governance approval of the launch
+        self.adoption_factor: Callable[[float], float] = lambda now: 1.0  #: alignment × trust (trust.py)
+        self.residency_offered_tokens = 0.0  #: residency-bound demand offered and served (residency.py)
+        self.residency_served_tokens = 0.0
+        self._residency_per_day = (0.0, 0.0)
         self._reviewed_days = 0.0
         self._tokens_per_day = 0.0
         self._usd_per_day = 0.0
@@ -272,9 +278,10 @@ class Service:
             noise = next(self._noise)
         if self.stage == "none":
             return
+        use = self.adoption_factor(now) * noise
         launch = logistic_demand(self.adoption_years, p.production_max_requests_per_day, p.adoption_growth_per_year,
-                                 p.adoption_midpoint_years) * noise
-        pilot = p.pilot_requests_per_day * noise
+                                 p.adoption_midpoint_years) * use
+        pilot = p.pilot_requests_per_day * use
         serving = self._serving(now, launch)
         self.last = review = self.judge(now, launch, serving, stale)
         failing = review.failing
@@ -283,6 +290,11 @@ class Service:
                 for reason in failing:
                     self.blocked[reason] += 1
                     self.blocked_review[reason] = review
+                self._operate(now, pilot)
+                return
+            if not self.launch_gate(now):  # the bar is met; the launch waits for its approval
+                self.blocked["approval"] += 1
+                self.blocked_review["approval"] = review
                 self._operate(now, pilot)
                 return
             self.stage = "production"
@@ -319,6 +331,8 @@ class Service:
         if dt <= 0:
             return
         self.tokens_served += self._tokens_per_day * dt
+        self.residency_offered_tokens += self._residency_per_day[0] * dt
+        self.residency_served_tokens += self._residency_per_day[1] * dt
         self.serving_cost_usd += self._usd_per_day * dt
         if self._rent_usd_per_day > 0 and self.stage != "none":
             self.account.pay(now, "cloud", self._rent_usd_per_day * dt)
@@ -339,7 +353,11 @@ class Service:
         replicas, tokens_per_s, fixed, busy = self._serving(now, requests_per_day) if serving is None else serving
         staff = p.serving_staff_share * self.team.cost_usd_per_day()
         capacity = replicas * tokens_per_s / p.tokens_per_request * SECONDS_PER_DAY
-        served = min(requests_per_day, capacity)
+        part = residency.split(requests_per_day, capacity, p.residency_share,
+                               residency.serves_on_home_soil(self.fleet, now))
+        served = part.served
+        self._residency_per_day = (part.residency_offered * p.tokens_per_request,
+                                   part.residency_served * p.tokens_per_request)
         load = served / capacity if capacity > 0 else 0.0
         self.requests_per_day = requests_per_day
         self._tokens_per_day = served * p.tokens_per_request
@@ -366,6 +384,8 @@ class Service:
         if reason == "cost":
             return (f"${r.cost_per_mtok_usd:.2f} per M tokens vs ${r.bar_usd_per_mtok:.2f} allowed (alternative "
                     f"${r.alternative_usd_per_mtok:.2f})")
+        if reason == "approval":
+            return "the bar was met but the launch approval was still under way"
         return "model stale against open weights" if r.released else "no model released"
 
     def why_vanity(self, since: float) -> tuple[str, float | None]:

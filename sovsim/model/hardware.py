@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sovsim.model.allocation import Allocations, allocation_calls
 from sovsim.model.compute import Batch, Contract, Fleet
 from sovsim.model.export import Regimes, export_regimes, scheduled_changes
 from sovsim.model.ledger import Ledger
@@ -45,10 +46,18 @@ class Hardware:
         self.proc.on_delivered = self._delivered
         self.proc.on_blocked = lambda now: self.on_change(now)
         self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's starved check
+        self.allocation: Allocations | None = None  #: awards on a shared supercomputer (strategy "allocation")
+        if c.strategy == "allocation":
+            self.allocation = Allocations(env, scenario.allocation, c.gpu, self.fleet, account, rngs["allocation"],
+                                          log)
+            self.allocation.on_change = lambda now: self.on_change(now)
+            self.allocation.on_lost = lambda now: self.fleet.on_capacity_lost(now)
 
     @property
     def rent_usd_per_gpu_hour(self) -> float:
         c = self.scenario.compute
+        if c.strategy == "allocation":
+            return self.scenario.allocation.usd_per_gpu_hour
         return c.sovereign_rent_usd_per_gpu_hour if c.strategy == "sovereign_cloud" else c.rent_usd_per_gpu_hour
 
     def start(self) -> None:
@@ -58,6 +67,8 @@ class Hardware:
             env.process(scheduled_changes(env, self.regimes, self.scenario.calendar.start_date, self.log))
         if c.strategy in ("own", "hybrid") and c.gpu_count > 0:
             place_order(env, self.proc, c.gpu, c.gpu_count)
+        if self.allocation is not None:
+            env.process(allocation_calls(env, self.allocation, self.log))
         if self.provider is not None and c.rented_gpus > 0:
             node = self.chain.graph.nodes[self.provider]
             contract = Contract(self.provider, node["jurisdiction"], c.gpu, c.rented_gpus, self.rent_usd_per_gpu_hour)
@@ -95,7 +106,7 @@ class Hardware:
     # -- the coroner's questions -----------------------------------------------------------------------
     def starved(self, now: float) -> bool:
         """No usable training compute, and none on its way (an order in the normal allocation queue is)."""
-        if self.fleet.usable(now):
+        if self.fleet.usable(now) or (self.allocation is not None and self.allocation.on_its_way(now)):
             return False
         return not any(o.status == "open" and not o.blocked for o in self.proc.orders)
 

@@ -45,6 +45,8 @@ class Programme:
         self.running = False  #: a training run is in progress
         self.prep_capacity = 1.0  #: mean team capacity during the latest data preparation
         self.run_began_days = 0.0  #: when the latest training run first had GPUs to run on
+        #: governance: days a release waits for approval, given (now, training FLOP) (governance.py)
+        self.release_gate: Callable[[float, float], float] = lambda now, flops: 0.0
 
     def add_run(self, gpu_hours: float, work_h: float, wall_h: float, interruptions: int) -> None:
         self.training_gpu_hours += gpu_hours
@@ -97,6 +99,10 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
         base_log10 = curve.open_log10(run_start)  # the open weights of the day the run began
         programme.stage = "evaluation"
         yield env.timeout(params.eval_days)
+        gate_days = programme.release_gate(env.now, flops)
+        if gate_days > 0:
+            programme.stage = "approval"
+            yield env.timeout(gate_days)
         own = math.log10(flops) + curve.algo_log10(run_start)
         capability = own if params.strategy == "scratch" else math.log10(10.0**base_log10 + 10.0**own)
         event = log.log(env.now, "lifecycle", "release",

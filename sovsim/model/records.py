@@ -10,12 +10,25 @@ import datetime as dt
 from typing import NamedTuple
 
 __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow", "EVENT_FIELDS",
-           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "date_of"]
+           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "VERDICT_DOCS", "date_of"]
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
-VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved", "vanity_pilot")
+VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved", "vanity_pilot", "museum")
+
+#: What each verdict means (the records reference lists them).
+VERDICT_DOCS = {
+    "alive": "Reached the horizon (right-censored)",
+    "defunded": "Cash below zero past treasury.insolvency_grace_days, or the appropriation cancelled",
+    "hollowed": "Effective own staff below staff.minimum_crew_fte for staff.hollowed_grace_days",
+    "stale": "The model (with its local edge) behind free open weights for model.stale_grace_months, or no first "
+             "release by model.first_release_deadline_months",
+    "starved": "No usable training compute, and none on its way, for compute.starved_grace_days",
+    "vanity_pilot": "The service not in production for deployment.max_pilot_years",
+    "museum": "Still serving and paid for, but no release for staff.museum_months while consultants hold at least "
+              "staff.museum_knowhow_share of the pipeline know-how: nobody in house can update it",
+}
 
 
 def date_of(start: dt.date, time_days: float) -> dt.date:
@@ -36,8 +49,8 @@ class Event(NamedTuple):
 EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
-    "process": "The process that logged it: treasury, workforce, frontier, lifecycle, compute, procurement, "
-               "export, energy, deployment, coroner",
+    "process": "The process that logged it: treasury, workforce, knowhow, frontier, lifecycle, governance, compute, "
+               "procurement, export, energy, deployment, coroner",
     "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
     "details": "A readable sentence with the numbers",
     "key": "True for the events the narrative of `sovsim run` shows",
@@ -93,6 +106,10 @@ class TimelineRow(NamedTuple):
     paid_consultants_usd: float
     paid_energy_usd: float
     paid_cloud_usd: float
+    residency_offered_tokens: float
+    residency_served_tokens: float
+    trust: float
+    consultant_knowhow_share: float
 
 
 TIMELINE_FIELDS = {
@@ -110,7 +127,7 @@ TIMELINE_FIELDS = {
     "national_log10": "Capability of the national model, log10 effective compute (NaN before the first release)",
     "open_log10": "Capability of the best open weights, log10 effective compute",
     "frontier_log10": "Capability of the frontier, log10 effective compute",
-    "stage": "Stage of the release cycle: data, training, evaluation, waiting",
+    "stage": "Stage of the release cycle: data, training, evaluation, approval (governance review), waiting",
     "releases": "Releases so far",
     "deployment": "Stage of the public service: none (no model released yet), pilot or production",
     "requests_per_day": "Requests a day the service carries this month (pilot load, or adoption in production)",
@@ -120,6 +137,10 @@ TIMELINE_FIELDS = {
     "paid_consultants_usd": "Consultant fees paid so far (cumulative)",
     "paid_energy_usd": "Electricity of the owned fleet paid so far (cumulative)",
     "paid_cloud_usd": "Rent of cloud GPUs paid so far (cumulative)",
+    "residency_offered_tokens": "Residency-bound demand offered to the service so far, tokens (cumulative)",
+    "residency_served_tokens": "Residency-bound demand served on domestic soil so far, tokens (cumulative)",
+    "trust": "Public trust in the model's outputs (1 unless outputs are steered; deployment.output_steering)",
+    "consultant_knowhow_share": "Share of the pipeline know-how held by consultants",
 }
 # Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
 
@@ -127,7 +148,8 @@ ROW_FIELDS = {
     "scenario": "Scenario name",
     "seed": "Base seed",
     "future": "Future index",
-    "verdict": "alive, defunded, hollowed, stale, starved or vanity_pilot (the first death condition to hold)",
+    "verdict": "alive, defunded, hollowed, stale, starved, vanity_pilot or museum (the first death condition to "
+               "hold)",
     "death_time_years": "Years from the start to death; null when alive at the horizon",
     "death_date": "Calendar date of death; null when alive",
     "root_cause": "The event that started the chain to death (empty when alive)",
@@ -176,6 +198,16 @@ ROW_FIELDS = {
     "p95_latency_s": "p95 response time (Erlang C) at the busy hour of the load last judged against the "
                      "production bar (the launch load in pilot, the current load in production); infinite when "
                      "that load exceeds the serving capacity, null before a model was released",
+    "residency_demand_offered_tokens": "Tokens of residency-bound demand (deployment.residency_share) offered to "
+                                       "the service",
+    "residency_demand_served_tokens": "Of those, tokens served on domestic soil (always 0 for a foreign-cloud "
+                                      "tenant)",
+    "allocation_lost": "1 if an allocation on a shared supercomputer ended with no follow-on award, else 0",
+    "allocation_awards": "Awards won on the shared supercomputer (the initial one included)",
+    "trust_incidents": "Incidents exposing steered answers",
+    "final_trust": "Public trust at the end of the future",
+    "max_consultant_knowhow_share": "Largest share of the pipeline know-how held by consultants",
+    "governance_months": "Months releases waited for governance reviews",
 }
 
 #: Storage type of each result-row field ("float" and "string" fields may be null).
@@ -193,4 +225,7 @@ ROW_TYPES = {
     "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
     "cost_per_mtok_usd": "float", "p95_latency_s": "float",
+    "residency_demand_offered_tokens": "float", "residency_demand_served_tokens": "float", "allocation_lost": "int",
+    "allocation_awards": "int", "trust_incidents": "int", "final_trust": "float",
+    "max_consultant_knowhow_share": "float", "governance_months": "float",
 }

@@ -23,6 +23,10 @@ STREAMS = {
     "deployment": 7,
     "billing": 8,
     "energy": 9,
+    # sovereignty mechanisms (allocations on shared supercomputers, governance reviews, trust incidents)
+    "allocation": 10,
+    "governance": 11,
+    "trust": 12,
 }
 
 

@@ -41,6 +41,8 @@ class Team:
         self.poaching = 1.0
         self.consultants_fte = 0.0
         self.consultant_usd_per_fte_year = 0.0
+        self.consultant_rate_factor = 1.0  #: consultants' rates rise with their share of the know-how (knowhow.py)
+        self.in_house_knowhow = 1.0  #: share of the pipeline know-how held by own staff (knowhow.py)
         self.frozen = False
         self.freeze_cause: tuple[str, float | None] | None = None
         self.unfrozen: simpy.Event | None = None
@@ -137,7 +139,7 @@ class Team:
         if self.target_total == 0:
             return 0.0  # no team, no work
         work = self.effective_fte(now) + self.consultants_fte * self.params.consultant_productivity
-        return min(1.0, work / self.target_total)
+        return min(1.0, work / self.target_total) * self.in_house_knowhow  # know-how with consultants is rented
 
     def salary_gap(self, r: int) -> float:
         """1 − pay / market pay of role ``r`` (0 when pay matches or beats the market)."""
@@ -209,7 +211,7 @@ class Team:
                 usd_per_fte_year = self.consultant_usd_per_fte_year
         if want > 0 and usd_per_fte_year > 0:
             want = float(math.floor(min(want, max(0.0, headroom_usd_per_year) / usd_per_fte_year)))
-        if want == self.consultants_fte:
+        if want == self.consultants_fte and usd_per_fte_year == self.consultant_usd_per_fte_year:
             return
         self.accrue(now)
         self.consultant_usd_per_fte_year = usd_per_fte_year
@@ -222,16 +224,21 @@ class Team:
 
         Reused until a hire, a quit or a pay review changes them (the consultants are reviewed monthly).
         """
-        key = (self.hires, self.quits, self.market_index)
+        key = (self.hires, self.quits, self.market_index * self.consultant_rate_factor)
         if key != self._open_key:
             vacancies = self.vacancies()
             usd_per_fte_year = 0.0
             if vacancies > 0:
                 gaps = [(t - k, m) for t, k, m in zip(self.targets, self.n, self.market_usd) if t > k]
                 mean_market = sum(g * m for g, m in gaps) / sum(g for g, _ in gaps)
-                usd_per_fte_year = self.params.consultant_premium * mean_market * self.market_index
+                usd_per_fte_year = (self.params.consultant_premium * mean_market * self.market_index
+                                    * self.consultant_rate_factor)
             self._open_key, self._open = key, (vacancies, usd_per_fte_year)
         return self._open
+
+    def set_consultant_rate_factor(self, factor: float) -> None:
+        """Lock-in: new consultant rates are the premium × this factor (reviewed with the contracts)."""
+        self.consultant_rate_factor = factor
 
     def set_frozen(self, env: Any, frozen: bool, cause: tuple[str, float | None] | None) -> None:
         self.frozen = frozen

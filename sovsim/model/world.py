@@ -14,6 +14,7 @@ from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, EventLog, TimelineRow
 from sovsim.model.rng import stream
+from sovsim.model.sovereignty import Mechanisms
 from sovsim.scenario.schema import GPU_KINDS, Scenario
 
 __all__ = ["World"]
@@ -37,7 +38,8 @@ class World:
         self.team = workforce.Team(scenario.staff)
         self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier", "energy",
                                                                     "compute", "procurement", "export", "lifecycle",
-                                                                    "deployment")}
+                                                                    "deployment", "allocation", "governance",
+                                                                    "trust")}
         self.ledger = Ledger(generations=len(GPU_KINDS))
         self.hardware = Hardware(env, scenario, self.ledger, self.account, self.log, self._rngs)
         self.fleet = self.hardware.fleet
@@ -54,6 +56,7 @@ class World:
         self.staff_by_role: list[tuple[int, ...]] = []
         self._lifecycle: simpy.Process | None = None
         self._minimum_crew_fte = scenario.staff.minimum_crew_fte
+        self.sovereign = Mechanisms(self)  #: know-how, trust, governance, allocation hooks
         self._add_conditions()
 
     # -- wiring ----------------------------------------------------------------------------------------
@@ -78,6 +81,7 @@ class World:
         self.coroner.add(Condition("vanity_pilot", "vanity_pilot", s.deployment.max_pilot_years * DAYS_PER_YEAR,
                                    lambda now: self.service.stage != "production", self.service.why_vanity))
         self.service.on_change = lambda now: self.coroner.check("vanity_pilot", now)
+        self.sovereign.add_conditions()
         self.hardware.proc.affordable_usd = self._affordable_usd
         self.fleet.on_capacity_lost = self._capacity_lost
 
@@ -124,6 +128,7 @@ class World:
                                                           s.model, s.compute, rngs["lifecycle"], log, self._released,
                                                           s.calendar.horizon_years * DAYS_PER_YEAR))
         env.process(deployment.deployment(env, self.service, self._first_release))
+        self.sovereign.start()
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
         horizon.callbacks.append(lambda _event: self.coroner.horizon())
         deadline = env.timeout(s.model.first_release_deadline_months * DAYS_PER_MONTH)
@@ -153,7 +158,8 @@ class World:
 
     def _month_end(self, now: float) -> None:
         self.service.review(now)
-        coroner.monthly_round(self.coroner, now, ("hollowed", "stale", "starved"), self._record)
+        self.sovereign.month(now)
+        coroner.monthly_round(self.coroner, now, ("hollowed", "stale", "starved", "museum"), self._record)
 
     # -- records ---------------------------------------------------------------------------------------
     def _record(self, now: float) -> None:
@@ -166,7 +172,8 @@ class World:
             contract.gpus if contract is not None and contract.active else 0, fleet.on_own_soil(now),
             programme.national_log10, curve.open_log10(now), curve.frontier_log10(now), programme.stage,
             len(programme.releases), self.service.stage, self.service.requests_per_day, paid["capex"] / 100.0,
-            paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0))
+            paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0,
+            *self.sovereign.timeline(now)))
         self.staff_by_role.append(tuple(team.n))
 
     # -- death conditions ------------------------------------------------------------------------------
@@ -301,5 +308,6 @@ class World:
             "tokens_served": self.service.tokens_served,
             "cost_per_mtok_usd": self.service.cost_per_mtok_usd,
             "p95_latency_s": None if self.service.last is None else self.service.last.p95_s,
+            **self.sovereign.row(end),
         }
         return {key: row[key] for key in ROW_FIELDS}

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sovsim.model.gpus import GPUS
-from sovsim.model.records import EVENT_FIELDS, ROW_FIELDS, TIMELINE_FIELDS
+from sovsim.model.records import EVENT_FIELDS, ROW_FIELDS, TIMELINE_FIELDS, VERDICT_DOCS
 from sovsim.scenario.fields import allowed_text, section_fields
 from sovsim.scenario.schema import Scenario
 
@@ -81,4 +81,7 @@ def records_reference() -> str:
         if fields is TIMELINE_FIELDS:
             lines.append("| `staff_<role>` | Headcount of each role, one column per role of the scenario |")
         lines.append("")
+    lines += ["## Verdicts (`verdict`; the first death condition to hold ends the future)", "",
+              "| verdict | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {doc} |" for name, doc in VERDICT_DOCS.items()]
     return "\n".join(lines).rstrip() + "\n"

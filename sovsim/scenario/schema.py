@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sovsim.scenario.fields import ScenarioError, Section, param
+from sovsim.scenario.sovereignty import Allocation, Governance, Trust
 from sovsim.scenario.supply_graph import HOME, check_supply
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
@@ -18,7 +19,7 @@ __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Co
 
 STRATEGIES = ("scratch", "continue", "finetune")
 GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic")
-COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid")
+COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid", "allocation")
 NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
               "country")
 REGIMES = ("open", "capped", "licensed", "embargoed")
@@ -160,8 +161,23 @@ class Staff(Section):
         2.0, "Consultant cost as a multiple of the role's market pay", ge=0, le=20,
         source="assumption: day rates of about twice an employee's cost")
     consultant_productivity: float = param(
-        0.6, "Work a consultant does relative to a ramped employee (they keep no know-how)", ge=0, le=1,
+        0.6, "Work a consultant does relative to a ramped employee (what they learn of the pipeline stays "
+               "with them: see knowhow_transfer_per_year)", ge=0, le=1,
         source="assumption")
+    knowhow_transfer_per_year: float = param(
+        0.5, "Rate at which a full ramped team takes pipeline know-how back from consultants, per year", ge=0, le=50,
+        source="assumption: calibration.md §14 (skills transfer from consultants rarely planned); sampled 0.2–1")
+    consultant_lockin_slope: float = param(
+        0.5, "Consultant rates × (1 + slope × their share of the know-how)", ge=0, le=20,
+        source="assumption: calibration.md §14 (time-and-materials contracts reward dependence); sampled 0–1.5")
+    museum_knowhow_share: float = param(
+        0.5, "Share of the know-how held by consultants above which nobody in house can update the model", gt=0,
+        le=1, source="assumption: once consultants hold most of the pipeline; sampled 0.4–0.7")
+    museum_months: float = param(
+        12.0, "Months with no release, while consultants hold the know-how, before a serving, paid programme is "
+              "a museum", gt=0, le=240,
+        source="assumption: a missed release at a 9-month cadence, before the model goes stale (≈16 months after "
+               "a release); sampled 9–18")
 
     def check(self) -> None:
         if not self.roles:
@@ -245,7 +261,8 @@ class Compute(Section):
 
     strategy: str = param(
         "own", "own: buy a fleet; rent: a foreign cloud; sovereign_cloud: a domestic cloud; hybrid: own + foreign "
-               "cloud (a policy lever)", choices=COMPUTE_STRATEGIES,
+               "cloud; allocation: awards on a shared supercomputer, see [allocation] (a policy lever)",
+        choices=COMPUTE_STRATEGIES,
         source="calibration.md §5: Alps/Isambard owned, Falcon on AWS, national AI factories")
     gpu: str = param("h100", "GPU generation of the owned fleet (and of rented capacity)", choices=GPU_KINDS,
                      source="calibration.md §1 GPU specs and prices")
@@ -490,6 +507,14 @@ class Deployment(Section):
     busy_hour_factor: float = param(
         2.5, "Arrival rate in the busiest hour as a multiple of the daily mean rate", ge=1, le=24,
         source="assumption: public-sector demand concentrated in office hours (24 h / ≈10 h)")
+    residency_share: float = param(
+        0.4, "Share of demand whose data may not leave the country: served only on domestic soil (owned GPUs, a "
+             "domestic cloud or allocation), never by a foreign-cloud tenant", ge=0, le=1,
+        source="assumption: personal, health, tax and classified data in public-sector use (calibration.md §14); "
+               "sampled 0.2–0.6")
+    output_steering: float = param(
+        0.0, "How far outputs are steered toward the state's preferred narrative (0 none, 1 fully; a lever); "
+             "see [trust]", ge=0, le=1, source="assumption: a policy lever, no default steering")
     p95_latency_target_s: float = param(
         2.5, "p95 of the response time (wait + service) that production must meet at the busy hour", gt=0,
         source="calibration.md §7 latency targets: p95 total 2–3 s")
@@ -533,6 +558,9 @@ class Scenario(Section):
     supply: Supply = param(Supply(), "The supplier dependency graph")
     export: Export = param(Export(), "Export-control regimes toward the country")
     deployment: Deployment = param(Deployment(), "From pilot to production")
+    allocation: Allocation = param(Allocation(), "Awards on a shared supercomputer (compute.strategy = allocation)")
+    governance: Governance = param(Governance(), "Approval and conformity work before releases and launch")
+    trust: Trust = param(Trust(), "Public trust and the response to output steering")
 
     def check(self) -> None:
         check_supply(self)
