@@ -37,6 +37,7 @@ CEILINGS: tuple[tuple[re.Pattern[str], float], ...] = (
     (re.compile(r"_fte$"), 1e7),
     (re.compile(r"_s$"), 1e7),
     (re.compile(r"_tokens$"), 1e18),
+    (re.compile(r"_flops?(_|$)"), 1e40),  # training compute: the largest runs are near 1e27 FLOP
     (re.compile(r""), 1e15),
 )
 #: Dates a scenario may hold. assumption: far outside any programme's life, and inside Python's calendar
