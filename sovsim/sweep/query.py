@@ -70,7 +70,7 @@ def connect(root: str | Path, *, allow_damaged: bool = False) -> duckdb.DuckDBPy
             try:
                 # a store written before parts had records (no records folder) is read whole, unchecked
                 dataset = _dataset(root, table, every_part=allow_damaged or not Store(root).records_dir.is_dir())
-            except (pa.ArrowException, OSError) as exc:
+            except (pa.ArrowException, OSError, ValueError) as exc:  # a corrupt footer may not even decode
                 raise SpecError("DIR", str(root), "readable Parquet parts (see `sovsim sweep --verify DIR`)",
                                 f"cannot read the {table} parts ({str(exc).splitlines()[0]}):") from None
             if dataset is not None:
