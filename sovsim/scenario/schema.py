@@ -266,14 +266,17 @@ class Compute(Section):
     repair_days: float = param(30.0, "Days a failed GPU is out for repair", gt=0, le=3650,
                                source="assumption: a month for RMA or replacement")
     checkpoint_hours: float = param(
-        1.0, "Hours of training between checkpoints", gt=0, le=1000,
-        source="calibration.md §4 restart overhead: lost work of half a checkpoint interval (assumption: hourly)")
-    restart_minutes: float = param(15.0, "Minutes to restart a run after an interruption", ge=0, le=10_000,
-                                   source="calibration.md §4 restart overhead: 5–30 min per restart")
+        0.0, "Hours of training between checkpoints (0: Young/Daly's √(2·write·MTBF) for the run's GPUs)", ge=0,
+        le=1000, source="calibration.md §11 checkpoint interval: Young/Daly optimum")
+    restart_minutes: float = param(10.0, "Minutes to restart a run after an interruption", ge=0, le=10_000,
+                                   source="calibration.md §11 restart time: minutes with automated recovery")
     checkpoint_write_minutes: float = param(
-        1.0, "Minutes a checkpoint stalls training", ge=0, le=10_000,
-        source="calibration.md §4: checkpoints of 1 MB–4 GB per GPU; overlapped checkpointing cuts stalls 87% "
-               "(assumption: one minute)")
+        0.0, "Minutes a checkpoint stalls training (0: 14 bytes per parameter written by every GPU at "
+             "storage_bytes_per_s_per_gpu)", ge=0, le=10_000,
+        source="calibration.md §11 checkpoint size and storage bandwidth (Llama 3: Tectonic 2 TB/s sustained)")
+    storage_bytes_per_s_per_gpu: float = param(
+        122e6, "Checkpoint write bandwidth of the storage, per GPU of the run", gt=0,
+        source="calibration.md §11 storage bandwidth: Llama 3's 2 TB/s sustained for 16,384 GPUs")
     rented_gpus: int = param(0, "GPUs rented under contract (rent, sovereign_cloud and hybrid)", ge=0, le=10_000_000,
                              source="calibration.md §5: Falcon-180B on up to 4,096 A100 at AWS")
     cloud_provider: str = param("hyperscaler_us", "Supply-graph node of the foreign cloud (rent and hybrid)")
