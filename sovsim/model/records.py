@@ -139,12 +139,15 @@ ROW_FIELDS = {
     "max_gap_months": "Largest such gap",
     "mean_open_gap_months": "Mean months the national model (with its local edge) trails open weights; "
                             "negative when ahead",
-    "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud",
-    "capex_usd": "GPU purchases (orders are prepaid; refunds of cancelled orders come back as receipts)",
-    "staff_usd": "Salaries of own staff",
+    "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud + facility",
+    "capex_usd": "Cluster purchases: GPU servers, networking and storage (a deposit at the order, the rest on "
+                 "delivery; refunds of cancelled orders come back as receipts)",
+    "staff_usd": "Salaries of own staff with employer on-costs",
     "consultants_usd": "Consultant fees",
     "energy_cost_usd": "Electricity of the owned fleet, as billed monthly against the hourly price",
-    "cloud_usd": "Rent of cloud GPUs",
+    "cloud_usd": "Rent of cloud GPUs: every contracted hour of a reserved contract, the hours used on demand, and "
+                 "inference hosting",
+    "facility_usd": "Colocation of the owned servers (per kW of IT power a month)",
     "appropriations_usd": "Money received: appropriations (year 1 on day 0 included) and order refunds",
     "initial_cash_usd": "Launch capital on day 0",
     "final_cash_usd": "Cash at the end of the future",
@@ -188,7 +191,7 @@ ROW_TYPES = {
     "mean_effective_fte": "float", "poaching_waves": "int", "frontier_jumps": "int",
     "gpu_hours": "float", "training_gpu_hours": "float", "interruptions": "int", "goodput": "float",
     "gpu_failures": "int", "orders": "int", "orders_blocked": "int", "sovereign_months": "int",
-    "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
+    "cloud_usd": "float", "facility_usd": "float", "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
     "cost_per_mtok_usd": "float", "p95_latency_s": "float",
 }

@@ -70,7 +70,7 @@ class Team:
         self.hazard_per_day = [p.attrition_per_year / DAYS_PER_YEAR * (1.0 + p.attrition_gap_slope * g)
                                for g in self.gaps]
         self.hire_chance = [max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * g)) for g in self.gaps]
-        self.pay_usd_per_day = [w / DAYS_PER_YEAR for w in pay]
+        self.pay_usd_per_day = [w * (1.0 + p.on_cost_fraction) / DAYS_PER_YEAR for w in pay]  # with on-costs
         self._staff_rate = sum(k * w for k, w in zip(self.n, self.pay_usd_per_day))
 
     # -- state -----------------------------------------------------------------------------------------

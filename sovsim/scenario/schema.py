@@ -114,6 +114,9 @@ class Staff(Section):
     salary_premium: float = param(
         1.0, "Pay as a multiple of the public pay scale (a policy lever)", gt=0, le=20,
         source="calibration.md §6 UK government: packages of ≈£650k would be needed for some roles")
+    on_cost_fraction: float = param(
+        0.3, "Employer on-costs (social contributions, pensions) as a share of gross pay", ge=0, le=2,
+        source="calibration.md §11 staff on-costs: non-wage costs ≈25% of EU labour costs (≈0.33 of pay)")
     public_pay_growth_per_year: float = param(
         0.02, "Yearly rise of the public pay scale", ge=-0.5, le=1,
         source="assumption: public pay tracks inflation")
@@ -287,6 +290,32 @@ class Compute(Section):
     sovereign_rent_usd_per_gpu_hour: float = param(
         3.5, "Price of a GPU-hour at the domestic sovereign cloud", ge=0, le=1000,
         source="calibration.md §1: hyperscalers $3–7/GPU-h (assumption: a sovereign premium over the index)")
+    contract: str = param(
+        "reserved_1y", "Cloud contract: reserved_1y / reserved_3y billed for every contracted GPU round the clock; "
+                       "on_demand billed for the GPU-hours used, dearer", choices=("reserved_1y", "reserved_3y",
+                                                                                   "on_demand"),
+        source="calibration.md §11 cloud contracts: reserved vs on-demand")
+    reserved_3y_price_factor: float = param(
+        0.60, "Price of a 3-year reserved GPU-hour as a share of the 1-year price", gt=0, le=10,
+        source="calibration.md §11 cloud contracts: AWS p4d $2.40 (1 y) vs $1.45 (3 y)")
+    on_demand_price_factor: float = param(
+        1.71, "Price of an on-demand GPU-hour as a multiple of the 1-year price", gt=0, le=20,
+        source="calibration.md §11 cloud contracts: AWS p4d $4.10 on demand vs $2.40 (1 y)")
+    networking_capex_share: float = param(
+        0.12, "Share of an owned cluster's capital cost that is networking", ge=0, lt=0.9,
+        source="calibration.md §11 capex split: networking ≈10–15% of an AI cluster")
+    storage_capex_share: float = param(
+        0.05, "Share of an owned cluster's capital cost that is storage", ge=0, lt=0.9,
+        source="calibration.md §11 capex split: storage ≈5%")
+    colocation_usd_per_kw_month: float = param(
+        170.0, "Colocation rent per kW of IT power a month for the owned servers (electricity apart)", ge=0,
+        le=10_000, source="calibration.md §11 colocation: ≈$150–250 per kW-month")
+    tender_months: float = param(
+        4.0, "Months of public tender before an order is placed", ge=0, le=60,
+        source="calibration.md §11 public tender durations")
+    deposit_fraction: float = param(
+        0.3, "Share of an order's price paid when it is placed (the rest on delivery)", ge=0, le=1,
+        source="calibration.md §11 payment milestones")
     recontract_days: float = param(
         90.0, "Days to sign a new cloud contract once an embargo is lifted", ge=0, le=3650, source="assumption")
     starved_grace_days: float = param(
@@ -484,25 +513,37 @@ class Deployment(Section):
              "utilisation and billed monthly)", ge=0, le=1,
         source="assumption: the fifth of the cluster that training leaves free (model.training_share = 0.8)")
     gpus_per_replica: int = param(
-        1, "GPUs that together serve one replica of the model", ge=1, le=1024,
-        source="calibration.md §1: an 8B model in BF16 (16 GB) fits one 80 GB H100")
-    serving_efficiency: float = param(
-        0.1, "Fraction of peak FLOP/s a replica achieves while serving (≈ 2·N FLOPs per token)", gt=0, le=1,
-        source="assumption: batched decoding is memory-bound, below the training MFU of calibration.md §4 "
-               "(0.2–0.35)")
+        0, "GPUs that together serve one replica (tensor parallel; 0: the fewest whose memory holds the weights "
+           "and the KV cache)", ge=0, le=1024,
+        source="calibration.md §10 GPU memory: an 8B model in BF16 (16 GB) fits one 80 GB H100")
+    output_token_share: float = param(
+        0.25, "Share of a request's tokens that are the answer (the rest is prompt and retrieved context)", gt=0,
+        lt=1, source="calibration.md §10 blended prices: 3:1 input to output tokens")
+    tokens_per_request_growth_per_year: float = param(
+        0.2, "Yearly growth of the tokens per request (longer contexts, agents)", ge=0, le=10,
+        source="calibration.md §10 demand growth: tokens per request grow with context and agentic use")
+    tpot_target_s: float = param(
+        0.05, "Time per output token a stream must get (sets the batch a replica runs)", gt=0, le=10,
+        source="calibration.md §10 latency: 20 tokens a second per stream, faster than reading")
+    max_batch: int = param(256, "Most streams a replica batches at once", ge=1, le=100_000,
+                           source="calibration.md §10: vLLM max_num_seqs default 256")
     busy_hour_factor: float = param(
         2.5, "Arrival rate in the busiest hour as a multiple of the daily mean rate", ge=1, le=24,
         source="assumption: public-sector demand concentrated in office hours (24 h / ≈10 h)")
     p95_latency_target_s: float = param(
-        2.5, "p95 of the response time (wait + service) that production must meet at the busy hour", gt=0,
-        source="calibration.md §7 latency targets: p95 total 2–3 s")
-    serving_staff_share: float = param(
-        0.1, "Share of the team's cost (staff and consultants) charged to serving", ge=0, le=1,
-        source="assumption: a few engineers and operators run the service")
+        2.5, "p95 time to first token (wait for a batch slot + prefill) that production must meet at the busy hour",
+        gt=0, source="calibration.md §7 latency targets: p95 total 2–3 s")
+    serving_gpus_per_fte: float = param(
+        100.0, "Serving GPUs one operator runs: the serving team's marginal size, counted at the team's mean pay",
+        gt=0, source="assumption: a budget office counts the operators a service adds, not a share of the "
+                     "research payroll (calibration.md §10)")
     alternative_usd_per_mtok: float = param(
-        1.0, "Price per million tokens of a foreign API as capable as the best open weights of the day", gt=0,
-        source="calibration.md §7 inference price: GPT-3-level fell $60 → $0.06 per M tokens 2021–24 (a16z); "
-               "assumption: the price of the current open-weights tier stays about $1")
+        0.0, "Price per million tokens of a foreign API as capable as the national model at the start of its "
+             "release (0: the listed price of an open-weights model of the same size at the date)", ge=0,
+        source="calibration.md §10 API prices by model size")
+    alternative_size_decline_per_year: float = param(
+        1.25, "Yearly fall of the listed API price of a model of a given size", ge=1, le=100,
+        source="calibration.md §10 API prices by model size, 2024 → 2025")
     alternative_decline_per_year: float = param(
         10.0, "Yearly fall of the alternative price at fixed capability: the national model competes with an API "
               "priced this much lower for every year its capability has been open", ge=1, le=1000,
