@@ -1,9 +1,9 @@
 """People as a budget office sees them: the time a new team's hiring plan needs before know-how can be lost.
 
-A programme that starts below its minimum crew is building its team, not losing it: ``hollowed`` may apply
+A programme that starts below its target team is building that team, not losing it: ``hollowed`` may apply
 only once its hiring plan has had the time it needs — a search (``time_to_hire_days``) repeated until it
-succeeds (on average 1 / hire chance at the day-0 pay gap, since every vacancy is searched at once), then
-the ramp-up of the new hire (:func:`hiring_plan_days`).
+succeeds (on average 1 / hire chance at the day-0 pay gap, averaged over the roles with vacancies, since every
+vacancy is searched at once), then the ramp-up of the new hire (:func:`hiring_plan_days`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ def initial_effective_fte(staff: Staff) -> float:
 
 
 def hiring_plan_days(staff: Staff) -> float:
-    """Days a team starting below its minimum crew needs to reach it; 0 when it starts at or above it."""
-    if initial_effective_fte(staff) >= staff.minimum_crew_fte:
-        return 0.0
+    """Days a team starting below its target needs to fill it; 0 when it starts complete."""
     chances = []
     for role in staff.roles.values():
         if role.target_fte > role.initial_fte:
@@ -35,5 +33,5 @@ def hiring_plan_days(staff: Staff) -> float:
             chances.append(max(0.05, staff.hire_success_at_parity * (1.0 - staff.hire_gap_slope * gap)))
     if not chances:
         return 0.0
-    chance = min(chances)
+    chance = sum(chances) / len(chances)
     return staff.time_to_hire_days / chance + staff.ramp_up_months * DAYS_PER_MONTH

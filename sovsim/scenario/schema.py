@@ -124,8 +124,9 @@ class Staff(Section):
         0.05, "Yearly rise of market pay", ge=-0.5, le=1,
         source="assumption: AI pay outgrows inflation (calibration.md §6 frontier-lab pay)")
     attrition_per_year: float = param(
-        0.10, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
-        source="calibration.md §6 tech attrition ≈13.2%/yr; public sector ≈6%/yr")
+        0.05, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
+        source="calibration.md §6 public sector ≈6%/yr; calibrated so simulated turnover falls in §11 turnover "
+               "ranges (6–13.2%/yr)")
     attrition_gap_slope: float = param(
         2.0, "Quit hazard = attrition_per_year × (1 + slope × salary gap), gap = 1 − pay/market", ge=0, le=50,
         source="calibration.md §6: startups ≈26%/yr, frontier-lab two-year retention 64–80% (≈11–20%/yr)")
