@@ -209,7 +209,8 @@ def validation_report() -> list[ValidationRow]:
     out = []
     total_hours = total_t = 0.0
     for r in _csv_rows("llama2_pretraining_co2.csv"):
-        e = estimate(gpu_hours=float(r["gpu_hours"]), power_w=float(r["power_w"]), carbon_g_per_kwh=423.5)
+        e = estimate(gpu_hours=float(r["gpu_hours"]), power_w=float(r["power_w"]), carbon_g_per_kwh=423.5, pue=1.0,
+                     server_overhead=1.0)
         total_hours += e["gpu_hours"]
         total_t += e["co2_t"]
         out.append(ValidationRow("llama2 CO2 (t)", r["model"], float(r["tco2eq"]), e["co2_t"], 0.005))

@@ -14,8 +14,8 @@ from rich.table import Table
 
 import sovsim
 from sovsim.model.gpus import GPUS
-from sovsim.serving import ACCELERATORS, ServeError
 from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, presets, to_dict
+from sovsim.serving import ACCELERATORS, ServeError
 
 __all__ = ["main"]
 
@@ -394,8 +394,7 @@ def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 def estimate_command(as_json: bool, serve: bool, concurrency: int, input_tokens: float, output_tokens: float,
                      **kwargs: Any) -> None:
-    """Energy, carbon and cost of a training run (GPU-hours and power, or a model on a cluster), or with
-    --serve the latency and throughput of one serving replica."""
+    """Energy, carbon and cost of a training run, or with --serve latency and throughput of a serving replica."""
     from sovsim.accounting import EstimateError, estimate, serve_estimate
 
     try:

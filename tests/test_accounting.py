@@ -223,7 +223,7 @@ def test_interruptions_match_poisson_theory() -> None:
 
 # -- estimate and validate -----------------------------------------------------------------------------------
 def test_estimate_reproduces_llama2_70b() -> None:
-    out = estimate(gpu_hours=1_720_320, power_w=400, carbon_g_per_kwh=423.5)
+    out = estimate(gpu_hours=1_720_320, power_w=400, carbon_g_per_kwh=423.5, pue=1.0, server_overhead=1.0)
     assert out["co2_t"] == pytest.approx(291.42, rel=0.005)
     assert out["energy_kwh"] == pytest.approx(1_720_320 * 0.4, rel=1e-12)
 
@@ -248,7 +248,7 @@ def test_estimate_command_json_and_errors() -> None:
                                   "--carbon-g-per-kwh", "423.5", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert set(data) >= {"gpu_hours", "energy_kwh", "energy_mwh", "co2_t", "cost_usd"}
+    assert set(data) >= {"gpu_hours", "energy_kwh", "energy_mwh", "co2_t", "energy_cost_usd", "compute_cost_usd"}
     assert data["co2_t"] == pytest.approx(291.42, rel=0.005)
     model = runner.invoke(main, ["estimate", "--params", "70e9", "--tokens", "15e12", "--gpu", "h100", "--gpus",
                                  "4096", "--mfu", "0.35", "--failures", "--runs", "20", "--json"])

@@ -241,7 +241,8 @@ class Service:
         """Price of an API as useful as the national model: cheaper for every year that usefulness is open.
 
         The starting point is the listed price at the date of an open-weights model as useful to the country as
-        the national model: larger by its local edge (``alternative_usd_per_mtok`` if set). Usefulness counts the local edge, as the stale test does:
+        the national model: larger by its local edge (``alternative_usd_per_mtok`` if set). Usefulness counts
+        the local edge, as the stale test does:
         the alternative matches the national model once open weights reach its capability plus the edge, and
         falls ``alternative_decline_per_year`` times for every year they have been beyond it.
         """

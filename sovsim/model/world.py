@@ -8,7 +8,18 @@ from typing import Any
 import simpy
 
 from sovsim.kernels.accounting import OUTPUTS
-from sovsim.model import billing, contracts, coroner, deployment, energy, frontier, lifecycle, people, treasury, workforce
+from sovsim.model import (
+    billing,
+    contracts,
+    coroner,
+    deployment,
+    energy,
+    frontier,
+    lifecycle,
+    people,
+    treasury,
+    workforce,
+)
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
 from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
@@ -78,12 +89,16 @@ class World:
                                    self._model_is_stale, self._why_stale))
         self.coroner.add(Condition("starved", "starved", s.compute.starved_grace_days, self.hardware.starved,
                                    self.hardware.why_starved))
-        self.hardware.on_change = lambda now: (self.standing.accrue(now), self.coroner.check("starved", now))
+        self.hardware.on_change = self._compute_changed
         self.coroner.add(Condition("vanity_pilot", "vanity_pilot", s.deployment.max_pilot_years * DAYS_PER_YEAR,
                                    lambda now: self.service.stage != "production", self.service.why_vanity))
         self.service.on_change = lambda now: self.coroner.check("vanity_pilot", now)
         self.hardware.proc.affordable_usd = self._affordable_usd
         self.fleet.on_capacity_lost = self._capacity_lost
+
+    def _compute_changed(self, now: float) -> None:
+        self.standing.accrue(now)  # contracts and racks change: standing charges accrue to the day
+        self.coroner.check("starved", now)
 
     def _open_search(self, r: int) -> None:
         team = self.team
