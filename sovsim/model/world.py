@@ -58,7 +58,7 @@ class World:
                                    self.hardware.rent_usd_per_gpu_hour if on_demand else 0.0)
         self.standing = contracts.Standing(self.fleet, scenario.compute)
         self.meter.standing = self.standing
-        self._hiring_plan_days = people.hiring_plan_days(scenario.staff)
+        self._hiring_plan_days = people.hiring_plan_days(scenario.staff) if scenario.staff.hiring_plan_grace else 0.0
         self.curve = frontier.Curve(scenario.frontier)
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)

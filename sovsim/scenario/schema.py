@@ -151,6 +151,10 @@ class Staff(Section):
     hollowed_grace_days: float = param(
         180.0, "Days below the minimum crew before the programme is hollowed", ge=0,
         source="assumption: half a year without a crew loses the know-how")
+    hiring_plan_grace: bool = param(
+        True, "A team that starts below its target cannot be hollowed before its hiring plan could fill it "
+              "(searches until one succeeds at the day-0 pay gap, then the ramp-up)",
+        source="assumption: a budget office judges a new team against its hiring plan, not against day 0")
     poaching_waves_per_year: float = param(
         0.25, "Rate of poaching waves by private labs", ge=0, le=52,
         source="assumption; calibration.md §6 frontier-lab pay (Meta offers up to $10M/yr, 2025)")
