@@ -93,6 +93,9 @@ class TimelineRow(NamedTuple):
     paid_consultants_usd: float
     paid_energy_usd: float
     paid_cloud_usd: float
+    paid_facility_usd: float
+    requested_usd: float
+    granted_usd: float
 
 
 TIMELINE_FIELDS = {
@@ -120,6 +123,9 @@ TIMELINE_FIELDS = {
     "paid_consultants_usd": "Consultant fees paid so far (cumulative)",
     "paid_energy_usd": "Electricity of the owned fleet paid so far (cumulative)",
     "paid_cloud_usd": "Rent of cloud GPUs paid so far (cumulative)",
+    "paid_facility_usd": "Colocation of the owned servers paid so far (cumulative)",
+    "requested_usd": "Money requested in the budget rounds so far, all kinds (cumulative)",
+    "granted_usd": "Money granted in the budget rounds so far, all kinds (cumulative)",
 }
 # Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
 
@@ -167,6 +173,20 @@ ROW_FIELDS = {
     "orders_blocked": "Orders blocked at least once by an embargo or a cap",
     "sovereign_months": "Months in which the country could run a training run on compute it controls on its own "
                         "soil",
+    "requested_usd": "Money requested over all budget years (the plan's needs), all kinds",
+    "granted_usd": "Money granted over all budget years (the appropriation shared among the requests, never above "
+                   "them)",
+    "requested_people_usd": "Requested for the team at its target size, pay with on-costs",
+    "granted_people_usd": "Granted for people",
+    "requested_compute_usd": "Requested for training compute of the year's releases (frontier-relative) and "
+                             "standing contract rent",
+    "granted_compute_usd": "Granted for compute",
+    "requested_refresh_usd": "Requested for the owned fleet's replacement spread over its life",
+    "granted_refresh_usd": "Granted for refresh",
+    "requested_data_usd": "Requested for post-training and evaluation data",
+    "granted_data_usd": "Granted for data",
+    "requested_safety_usd": "Requested for safety and conformity work",
+    "granted_safety_usd": "Granted for safety",
     "energy_mwh": "Electricity of the owned fleet, MWh",
     "co2_t": "Carbon of that electricity, tonnes CO2e",
     "update_capable_months": "Months in which the country could update its own weights on its own soil "
@@ -191,7 +211,13 @@ ROW_TYPES = {
     "mean_effective_fte": "float", "poaching_waves": "int", "frontier_jumps": "int",
     "gpu_hours": "float", "training_gpu_hours": "float", "interruptions": "int", "goodput": "float",
     "gpu_failures": "int", "orders": "int", "orders_blocked": "int", "sovereign_months": "int",
-    "cloud_usd": "float", "facility_usd": "float", "energy_mwh": "float", "co2_t": "float",
+    "cloud_usd": "float", "facility_usd": "float", "requested_usd": "float", "granted_usd": "float",
+    "requested_people_usd": "float", "granted_people_usd": "float",
+    "requested_compute_usd": "float", "granted_compute_usd": "float",
+    "requested_refresh_usd": "float", "granted_refresh_usd": "float",
+    "requested_data_usd": "float", "granted_data_usd": "float",
+    "requested_safety_usd": "float", "granted_safety_usd": "float",
+    "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
     "cost_per_mtok_usd": "float", "p95_latency_s": "float",
 }

@@ -10,6 +10,7 @@ import simpy
 from sovsim.kernels.accounting import OUTPUTS
 from sovsim.model import (
     billing,
+    budget,
     contracts,
     coroner,
     deployment,
@@ -58,6 +59,7 @@ class World:
                                    self.hardware.rent_usd_per_gpu_hour if on_demand else 0.0)
         self.standing = contracts.Standing(self.fleet, scenario.compute)
         self.meter.standing = self.standing
+        self.budget = budget.Ledger()
         self._hiring_plan_days = people.hiring_plan_days(scenario.staff) if scenario.staff.hiring_plan_grace else 0.0
         self.curve = frontier.Curve(scenario.frontier)
         self.programme = lifecycle.Programme()
@@ -128,6 +130,7 @@ class World:
     def _start(self) -> None:
         env, s, log, rngs = self.env, self.scenario, self.log, self._rngs
         env.process(treasury.appropriations(env, self.account, log))
+        env.process(budget.budget_rounds(env, self))
         self.hardware.start()
         self.standing.accrue(0.0)
         env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
@@ -186,7 +189,8 @@ class World:
             contract.gpus if contract is not None and contract.active else 0, fleet.on_own_soil(now),
             programme.national_log10, curve.open_log10(now), curve.frontier_log10(now), programme.stage,
             len(programme.releases), self.service.stage, self.service.requests_per_day, paid["capex"] / 100.0,
-            paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0))
+            paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0,
+            paid["facility"] / 100.0, self.budget.requested_usd, self.budget.granted_usd))
         self.staff_by_role.append(tuple(team.n))
 
     # -- death conditions ------------------------------------------------------------------------------
@@ -315,6 +319,10 @@ class World:
             "sovereign_months": sum(sovereign),
             "cloud_usd": paid["cloud"],
             "facility_usd": paid["facility"],
+            "requested_usd": self.budget.requested_usd,
+            "granted_usd": self.budget.granted_usd,
+            **{f"requested_{k}_usd": v for k, v in self.budget.requested.items()},
+            **{f"granted_{k}_usd": v for k, v in self.budget.granted.items()},
             "energy_mwh": totals["kwh"] / 1e3,
             "co2_t": totals["kg_co2"] / 1e3,
             "update_capable_months": sum(1 for on_soil, fte in zip(sovereign, col["effective_fte"])

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sovsim.scenario.budget import Budget
 from sovsim.scenario.fields import ScenarioError, Section, param
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
@@ -582,6 +583,7 @@ class Scenario(Section):
     supply: Supply = param(Supply(), "The supplier dependency graph")
     export: Export = param(Export(), "Export-control regimes toward the country")
     deployment: Deployment = param(Deployment(), "From pilot to production")
+    budget: Budget = param(Budget(), "The yearly budget request beyond running costs")
 
     def check(self) -> None:
         from sovsim.model.supply import check_supply  # the graph checks live with the graph
