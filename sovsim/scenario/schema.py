@@ -116,8 +116,8 @@ class Staff(Section):
         1.0, "Pay as a multiple of the public pay scale (a policy lever)", gt=0, le=20,
         source="calibration.md §6 UK government: packages of ≈£650k would be needed for some roles")
     on_cost_fraction: float = param(
-        0.3, "Employer on-costs (social contributions, pensions) as a share of gross pay", ge=0, le=2,
-        source="calibration.md §11 staff on-costs: non-wage costs ≈25% of EU labour costs (≈0.33 of pay)")
+        0.33, "Employer on-costs (social contributions, pensions) as a share of gross pay", ge=0, le=2,
+        source="calibration.md §11 staff on-costs: Eurostat non-wage costs 24.7% of EU labour costs (0.33 of pay)")
     public_pay_growth_per_year: float = param(
         0.02, "Yearly rise of the public pay scale", ge=-0.5, le=1,
         source="assumption: public pay tracks inflation")
@@ -314,8 +314,8 @@ class Compute(Section):
         0.05, "Share of an owned cluster's capital cost that is storage", ge=0, lt=0.9,
         source="calibration.md §11 capex split: storage ≈5%")
     colocation_usd_per_kw_month: float = param(
-        170.0, "Colocation rent per kW of IT power a month for the owned servers (electricity apart)", ge=0,
-        le=10_000, source="calibration.md §11 colocation: ≈$150–250 per kW-month")
+        184.0, "Colocation rent per kW of IT power a month for the owned servers (electricity apart)", ge=0,
+        le=10_000, source="calibration.md §11 colocation: CBRE $184.06 per kW-month (H2 2024)")
     tender_months: float = param(
         4.0, "Months of public tender before an order is placed", ge=0, le=60,
         source="calibration.md §11 public tender durations")
