@@ -81,9 +81,9 @@ _ARCH = ((1.24e9, 16, 8, 64), (3.21e9, 28, 8, 128), (8.03e9, 32, 8, 128), (70.6e
 class ServeError(ValueError):
     """Arguments of a serving estimate that are missing or out of range."""
 
-    def __init__(self, field: str, value: Any, allowed: str) -> None:
+    def __init__(self, field: str, value: Any = None, allowed: str = "") -> None:
         self.field, self.value, self.allowed = field, value, allowed
-        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+        super().__init__(f"{field}: got {value!r}; allowed: {allowed}" if allowed else field)
 
 
 def kv_bytes_per_token(params: float, bytes_per_value: float = 2.0) -> float:

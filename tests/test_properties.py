@@ -49,7 +49,7 @@ def months_begun(end_days: float) -> int:
 
 # -- money ----------------------------------------------------------------------------------------------
 
-COSTS = ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd", "cloud_usd")
+COSTS = ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd", "cloud_usd", "facility_usd")
 
 
 def check_money_is_conserved_to_the_cent(scenario, world, row):

@@ -35,7 +35,7 @@ from sovsim.facility import colocation_usd_per_gpu_day, facility_capex_factor
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
 from sovsim.queueing import erlang_c
-from sovsim.serving import api_price_usd_per_mtok, gpus_for, operating_concurrency
+from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_concurrency
 
 if TYPE_CHECKING:
     from sovsim.model.compute import Fleet
@@ -94,6 +94,8 @@ class Serving(NamedTuple):
 def _replicas_needed(requests_per_day: float, busy_hour_factor: float, replica: Replica, utilisation: float) -> int:
     """Replicas that serve the busy hour of ``requests_per_day`` at ``utilisation`` (at least one)."""
     busy = requests_per_day * busy_hour_factor / SECONDS_PER_DAY
+    if replica.requests_per_s <= 0:
+        return 1
     return max(1, math.ceil(busy / (replica.requests_per_s * utilisation)))
 
 
@@ -194,9 +196,12 @@ class Service:
         replica = self._replicas.get(key)
         if replica is None:
             n = self.scenario.model.parameter_count
-            gpus = p.gpus_per_replica or gpus_for(n, kind, context_tokens=prompt + answer)
-            perf = operating_concurrency(n, kind, gpus, prompt, answer, p.tpot_target_s, p.max_batch)
-            replica = Replica(kind, gpus, perf.concurrency, perf.requests_per_s, perf.ttft_s, perf.tpot_s)
+            try:
+                gpus = p.gpus_per_replica or gpus_for(n, kind, context_tokens=prompt + answer)
+                perf = operating_concurrency(n, kind, gpus, prompt, answer, p.tpot_target_s, p.max_batch)
+                replica = Replica(kind, gpus, perf.concurrency, perf.requests_per_s, perf.ttft_s, perf.tpot_s)
+            except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
+                replica = Replica(kind, max(1, p.gpus_per_replica), 1, 0.0, math.inf, math.inf)
             self._replicas[key] = replica
         return replica
 
