@@ -169,7 +169,7 @@ ROW_FIELDS = {
     "interruptions": "Interruptions of training runs by failures",
     "goodput": "Useful share of the training runs' wall-clock time; null without a run",
     "gpu_failures": "Hardware failures of owned GPUs",
-    "orders": "GPU purchase orders placed",
+    "orders": "GPU purchase orders, counted from the start of their public tender",
     "orders_blocked": "Orders blocked at least once by an embargo or a cap",
     "sovereign_months": "Months in which the country could run a training run on compute it controls on its own "
                         "soil",
