@@ -42,9 +42,9 @@ class Treasury(Section):
         25e6, "Launch capital available on day 0 (pays the first cluster)", ge=0,
         source="calibration.md §5: launch funds of EU national programmes, GPT-NL €13.5M to OpenEuroLLM €37.4M")
     appropriation_usd_per_year: float = param(
-        6e6, "Public appropriation paid at the start of every programme year", ge=0,
-        source="calibration.md §5: CHF 20M grant over ~4 years (Apertus); GPT-NL €13.5M; assumption: mid-size "
-               "running budget")
+        10e6, "Public appropriation paid at the start of every programme year", ge=0,
+        source="calibration.md §5: CHF 20M grant over ~4 years (Apertus); GPT-NL €13.5M; assumption: what a mid-size "
+               "plan costs to run with §11 on-costs and colocation")
     election_interval_years: float = param(
         4.0, "Years between elections", gt=0, le=20,
         source="assumption: a four-year parliamentary term")
@@ -526,7 +526,7 @@ class Deployment(Section):
         0.25, "Share of a request's tokens that are the answer (the rest is prompt and retrieved context)", gt=0,
         lt=1, source="calibration.md §10 blended prices: 3:1 input to output tokens")
     tokens_per_request_growth_per_year: float = param(
-        0.2, "Yearly growth of the tokens per request (longer contexts, agents)", ge=0, le=10,
+        0.1, "Yearly growth of the tokens per request (longer contexts, agents)", ge=0, le=10,
         source="calibration.md §10 demand growth: tokens per request grow with context and agentic use")
     tpot_target_s: float = param(
         0.05, "Time per output token a stream must get (sets the batch a replica runs)", gt=0, le=10,
@@ -548,7 +548,7 @@ class Deployment(Section):
              "release (0: the listed price of an open-weights model of the same size at the date)", ge=0,
         source="calibration.md §10 API prices by model size")
     alternative_size_decline_per_year: float = param(
-        1.25, "Yearly fall of the listed API price of a model of a given size", ge=1, le=100,
+        1.1, "Yearly fall of the listed API price of a model of a given size", ge=1, le=100,
         source="calibration.md §10 API prices by model size, 2024 → 2025")
     alternative_decline_per_year: float = param(
         10.0, "Yearly fall of the alternative price at fixed capability: the national model competes with an API "
