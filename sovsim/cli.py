@@ -138,7 +138,8 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
         ("  capex / staff / consultants / energy",
          " / ".join(f"${row[k] / 1e6:,.1f}M"
                     for k in ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd"))),
-        ("  cloud rent", f"${row['cloud_usd'] / 1e6:,.1f}M"),
+        ("  cloud rent / colocation", f"${row['cloud_usd'] / 1e6:,.1f}M / ${row['facility_usd'] / 1e6:,.1f}M"),
+        ("requested / granted", f"${row['requested_usd'] / 1e6:,.1f}M / ${row['granted_usd'] / 1e6:,.1f}M"),
         ("appropriations received", f"${row['appropriations_usd'] / 1e6:,.1f}M"),
         ("final cash", f"${row['final_cash_usd'] / 1e6:,.1f}M"),
         ("hires / quits", f"{row['hires']} / {row['quits']}"),

@@ -245,7 +245,7 @@ def test_estimate_with_failures_loses_goodput() -> None:
 def test_estimate_command_json_and_errors() -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["estimate", "--gpu-hours", "1720320", "--power-w", "400",
-                                  "--carbon-g-per-kwh", "423.5", "--json"])
+                                  "--carbon-g-per-kwh", "423.5", "--pue", "1", "--server-overhead", "1", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert set(data) >= {"gpu_hours", "energy_kwh", "energy_mwh", "co2_t", "energy_cost_usd", "compute_cost_usd"}
@@ -260,6 +260,16 @@ def test_estimate_command_json_and_errors() -> None:
     bad = runner.invoke(main, ["estimate", "--gpu-hours", "10", "--power-w", "-5"])
     assert bad.exit_code == 2
     assert "power_w" in bad.output
+    serve = runner.invoke(main, ["estimate", "--serve", "--params", "8e9", "--gpu", "a100-40gb", "--concurrency", "8",
+                                 "--json"])
+    assert serve.exit_code == 0
+    assert {"tokens_per_s_per_stream", "throughput_tokens_per_s", "ttft_s", "tpot_s", "gpus_per_replica"} <= set(
+        json.loads(serve.output))
+    for args, field in ((["--params", "8e9"], "gpu"), (["--params", "8e9", "--gpu", "h100", "--concurrency", "0"],
+                                                        "concurrency"),
+                        (["--params", "8e9", "--gpu", "h100", "--tokens", "1e12"], "tokens")):
+        refused = runner.invoke(main, ["estimate", "--serve", *args])
+        assert refused.exit_code == 2 and field in refused.output
 
 
 def test_validate_passes_and_prints_the_table() -> None:

@@ -6,15 +6,18 @@ events of its own) the service is reviewed analytically:
 - **demand**: the pilot load, or in production a logistic adoption curve over the years of adoption, which
   run backwards while the model is stale or the service is back in pilot; a mean-one lognormal factor
   drawn each month from the deployment stream moves it;
-- **serving**: replicas of ``gpus_per_replica`` GPUs on ``serving_share`` of the owned fleet (or, with no
-  owned GPUs, an elastic inference contract sized to the load, at most that share of the rented GPUs); a
-  replica serves at ``GPUs × peak FLOP/s × serving_efficiency / (2·N)`` tokens per second, and is one
-  server of an M/M/c queue (:mod:`sovsim.queueing`) whose p95 response time at the busy hour is compared
-  with the target;
-- **cost per million tokens**: amortised GPUs and their electricity at their utilisation (or the rent),
-  plus a share of the team, against the price of an API as useful as the national model — the price of
-  today's open-weights tier, divided by ``alternative_decline_per_year`` for every year open weights have
-  outdone the national model with its local edge — times (1 + the sovereignty premium).
+- **serving**: replicas on ``serving_share`` of the owned fleet (or, with no owned GPUs, an elastic inference
+  contract sized to the load, at most that share of the rented GPUs). A replica is modelled from first
+  principles (:mod:`sovsim.serving`): the fewest GPUs that hold the weights, continuous batching up to the
+  batch whose time per output token meets ``tpot_target_s`` (and that the KV cache allows); its batch slots
+  are the servers of an M/M/c queue (:mod:`sovsim.queueing`), and the p95 time to first token at the busy
+  hour (prefill plus the p95 wait for a slot) is compared with the target;
+- **cost per million tokens**: the GPUs the busy hour needs (amortised with networking, storage and
+  colocation, or rented), their electricity at the load, and the operators they add (``serving_gpus_per_fte``
+  at the team's mean pay: a budget office's marginal cost), against the price of an API as useful as the
+  national model — the listed price of an open model as large as the national one with its local edge, at
+  the date — divided by ``alternative_decline_per_year`` for every year open weights have outdone the
+  national model with its local edge — times (1 + the sovereignty premium). Prompts grow each year.
 
 A pilot goes live when, at the load production would bring, the p95 latency meets the target, the cost
 is within the premium and the model is not stale. A production service that fails the bar for
