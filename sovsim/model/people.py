@@ -29,7 +29,7 @@ def hiring_plan_days(staff: Staff) -> float:
     for role in staff.roles.values():
         if role.target_fte > role.initial_fte:
             gap = max(0.0, 1.0 - role.public_salary_usd_per_year * staff.salary_premium
-                      / role.market_salary_usd_per_year)
+                      / (role.market_salary_usd_per_year * staff.local_market_pay_factor))
             chances.append(max(0.05, staff.hire_success_at_parity * (1.0 - staff.hire_gap_slope * gap)))
     if not chances:
         return 0.0

@@ -30,7 +30,7 @@ class Team:
         self.names = list(params.roles)
         self.targets = [r.target_fte for r in roles]
         self.public_usd = [r.public_salary_usd_per_year for r in roles]
-        self.market_usd = [r.market_salary_usd_per_year for r in roles]
+        self.market_usd = [r.market_salary_usd_per_year * params.local_market_pay_factor for r in roles]
         self.n = [min(r.initial_fte, r.target_fte) for r in roles]  #: staff in post per role
         self.ramped = list(self.n)  #: of which fully ramped (counted when next looked at)
         self.ramped_total = sum(self.ramped)  #: Σ ramped, a lower bound of the effective FTE

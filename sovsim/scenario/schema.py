@@ -112,6 +112,10 @@ class Staff(Section):
     """The team: pay against the market, hiring, attrition, ramp-up, poaching, consultants."""
 
     roles: Mapping[str, Role] = param(_default_roles(), "Roles of the team, by name")
+    local_market_pay_factor: float = param(
+        1.0, "What the country's private market pays ML staff, as a share of the roles' (US) market salaries", gt=0,
+        le=5, source="calibration.md §11 ML pay by country: Switzerland 1.04, Germany 0.80, UK 0.66, France 0.64, "
+                     "Japan 0.62, South Korea 0.51 of the US (1.0 keeps the US market, as frontier labs poach)")
     salary_premium: float = param(
         1.0, "Pay as a multiple of the public pay scale (a policy lever)", gt=0, le=20,
         source="calibration.md §6 UK government: packages of ≈£650k would be needed for some roles")
