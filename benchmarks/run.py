@@ -2,6 +2,8 @@
 
     python benchmarks/run.py [--quick] [--only NAME ...] [--json benchmarks/results/benchmarks.json]
 
+Each benchmark prints its rows as soon as it finishes; the whole table follows at the end. A comparison
+that needs a test extra (EMA Workbench) is skipped with a one-line note after the plain install.
 Each benchmark reports its figure, the target and the ratio figure/target measured in this run (≤ 1 meets a
 "at most" target, ≥ 1 an "at least" one). ``--quick`` shrinks the sizes for a smoke run; the targets are
 for the full sizes. Not part of the test suite.
@@ -132,7 +134,8 @@ def _module_rows(module: str, **options: Any) -> list[dict[str, Any]]:
     """The rows of ``run(**options)`` of the benchmark script ``module`` (beside this file), as table rows."""
     sys.path.insert(0, str(HERE))
     run = importlib.import_module(module).run
-    return [row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
+    return [r if "skipped" in r else
+            row(r["benchmark"], r["value"], r["unit"], r.get("target"), r.get("direction", "max"), r.get("note", ""))
             for r in run(**options)]
 
 
@@ -167,6 +170,17 @@ BENCHMARKS: dict[str, Callable[[bool], list[dict[str, Any]]]] = {
 }
 
 
+def _target(r: dict[str, Any]) -> str:
+    return "" if r["target"] is None else ("≤ " if r["direction"] == "max" else "≥ ") + f"{r['target']:g}"
+
+
+def _line(r: dict[str, Any]) -> str:
+    """One finished row as a line of text (printed at once, before the table)."""
+    ok = {True: "ok", False: "MISSED", None: ""}[r["ok"]]
+    target = f"  target {_target(r)} {ok}" if r["target"] is not None else ""
+    return f"  {r['benchmark']}: {r['value']:.3g} {r['unit']}{target}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
@@ -174,24 +188,40 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=HERE / "results" / "benchmarks.json")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     for name, bench in BENCHMARKS.items():
         if args.only and name not in args.only:
             continue
-        rows += bench(args.quick)
+        print(f"{name} …", flush=True)
+        start = time.perf_counter()
+        try:
+            found = bench(args.quick)
+        except ModuleNotFoundError as exc:  # an optional package this benchmark needs
+            found = [{"benchmark": name, "skipped": f"skipped: needs {exc.name}, which is not installed"}]
+        for r in found:
+            if "skipped" in r:
+                skipped.append(r)
+                print(f"  {r['benchmark']}: {r['skipped']}", flush=True)
+            else:
+                rows.append(r)
+                print(_line(r), flush=True)
+        print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
     table = Table(title=f"sovsim {sovsim.__version__} benchmarks" + (" (quick)" if args.quick else ""))
     for column in ("benchmark", "value", "target", "ratio", "ok", "note"):
         table.add_column(column)
     for r in rows:
-        target = "" if r["target"] is None else ("≤ " if r["direction"] == "max" else "≥ ") + f"{r['target']:g}"
-        table.add_row(r["benchmark"], f"{r['value']:.3g} {r['unit']}", target,
+        table.add_row(r["benchmark"], f"{r['value']:.3g} {r['unit']}", _target(r),
                       "" if r["ratio"] is None else f"{r['ratio']:.2f}",
                       {True: "[green]yes[/]", False: "[red]no[/]", None: ""}[r["ok"]], r["note"])
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for r in skipped:
+        console.print(f"{r['benchmark']}: {r['skipped']}", highlight=False, markup=False)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     meta = {"sovsim_version": sovsim.__version__, "python": platform.python_version(), "machine": platform.machine(),
             "cores": os.cpu_count(), "quick": args.quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-    args.json.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    args.json.write_text(json.dumps({"meta": meta, "rows": rows, "skipped": skipped}, indent=2))
     print(f"wrote {args.json}")
 
 

@@ -2,6 +2,7 @@
 
 import typing as _typing
 
+from sovsim._version import __version__
 from sovsim.analysis import analyze
 from sovsim.queueing import erlang_c
 from sovsim.result import FutureResult, run
@@ -12,7 +13,6 @@ if _typing.TYPE_CHECKING:
 
     import pandas as pd
 
-__version__ = "0.1.0"
 
 __all__ = ["FutureResult", "Scenario", "ScenarioError", "__version__", "analyze", "compare", "erlang_c",
            "load_results", "load_scenario", "presets", "run", "stats", "sweep"]

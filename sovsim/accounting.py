@@ -29,7 +29,8 @@ __all__ = ["estimate", "serve_estimate", "EstimateError", "ValidationRow", "vali
 
 _E, _C = Energy(), Compute()
 
-#: Defaults of :func:`estimate`, each the scenario's default (``midsize-nation``) with its source.
+#: Defaults of :func:`estimate`, each the scenario's default (``midsize-nation``) with its source in
+#: docs/calibration.md.
 DEFAULTS = {
     "pue": (_E.pue, "energy.pue: calibration.md §3"),
     "server_overhead": (_C.server_power_factor, "compute.server_power_factor: calibration.md §1 (DGX H100 1.82×)"),

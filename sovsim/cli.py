@@ -10,6 +10,7 @@ from typing import Any
 import click
 import tomli_w
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import sovsim
@@ -24,7 +25,7 @@ VERDICT_STYLE = {"alive": "bold green", "defunded": "bold red", "hollowed": "bol
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise SystemExit(2)
 
 
@@ -98,17 +99,20 @@ def run_command(source: str, seed: int, future: int, sets: tuple[str, ...], as_j
     if as_json:
         click.echo(json.dumps(_json_safe(result.row), allow_nan=False))
         return
-    _narrate(result, seed, future, timeline_path)
+    _narrate(result, seed, future, timeline_path, sets)
 
 
 def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
 
-def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path: Path | None) -> None:
+def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path: Path | None,
+             sets: tuple[str, ...] = ()) -> None:
     console = Console(highlight=False)
     row = result.row
-    console.rule(f"[bold]{row['scenario']}[/] · seed {seed} · future {future}")
+    console.rule(f"[bold]{escape(str(row['scenario']))}[/] · seed {seed} · future {future}")
+    if sets:
+        console.print("overrides: " + escape(", ".join(s.strip() for s in sets)), style="bold yellow")
     events = result.events
     story = Table.grid(padding=(0, 2))
     story.add_column(style="dim", no_wrap=True)
@@ -185,7 +189,7 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
                   scenarios: int | None, quiet: bool, engine: str, scheduler: str | None, cluster: Path | None,
                   verify_dir: Path | None) -> None:
     """Run thousands of futures from a sweep spec into a results directory (resumable)."""
-    from sovsim.sweep import resume, sweep
+    from sovsim.sweep import LocalEngine, resume, sweep
     from sovsim.sweep.progress import SweepProgress
 
     if verify_dir is not None:
@@ -204,6 +208,8 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
     options: dict[str, Any] = {"workers": workers, "engine": engine, "scheduler": scheduler, "cluster": cluster}
     try:
         with SweepProgress(console, enabled=not quiet) as bar:
+            if engine == "local" and not quiet:  # the bar moves per future, not per shard
+                options.update(engine=LocalEngine(workers, on_future=bar.tick), workers=None)
             if resume_dir is not None:
                 report = resume(resume_dir, progress=bar.update, start=bar.start, **options)
             else:
@@ -336,8 +342,16 @@ def _sweep_summary(console: Console, report: Any) -> None:
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of row objects.")
-def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
-    """Run SQL (DuckDB) over a sweep's results: views `futures` and `timelines`."""
+@click.option("--columns", "columns", default=None, metavar="A,B,...",
+              help="Show only these columns of the answer, in this order (comma-separated).")
+@click.option("--limit", "limit", type=click.IntRange(min=0), default=None, help="Show at most this many rows.")
+def query_command(results: Path, sql: str, as_csv: bool, as_json: bool, columns: str | None,
+                  limit: int | None) -> None:
+    """Run SQL (DuckDB) over a sweep's results: views `futures` and `timelines`.
+
+    Quote column names with dots: "staff.attrition_per_year". Rows too wide for the terminal are shown one
+    field a line.
+    """
     import duckdb
 
     from sovsim.sweep import query
@@ -347,21 +361,45 @@ def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
     except ScenarioError as exc:
         _fail(str(exc))
         return
+    except duckdb.CatalogException as exc:
+        _fail(_missing_table(results, sql) or f"SQL: {exc}")
+        return
     except duckdb.Error as exc:
         _fail(f"SQL: {exc}")
         return
+    if columns is not None:
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown or not wanted:
+            _fail(f"--columns: unknown column {', '.join(unknown) or repr(columns)}; allowed: "
+                  + ", ".join(map(str, frame.columns)))
+        frame = frame[wanted]
+    if limit is not None:
+        frame = frame.head(limit)
     if as_csv:
         click.echo(frame.to_csv(index=False), nl=False)
     elif as_json:
         click.echo(frame.to_json(orient="records", date_format="iso"))
     else:
-        table = Table(show_lines=False)
-        for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in frame.itertuples(index=False):
-            table.add_row(*("" if v is None or (isinstance(v, float) and math.isnan(v)) else
-                            f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row))
-        Console().print(table)
+        from sovsim.terminal import humanize, print_table
+
+        names = [str(c) for c in frame.columns]
+        rows = [[humanize(v, name) for v, name in zip(row, names, strict=True)]
+                for row in frame.itertuples(index=False)]
+        right = [n for n in names if frame[n].dtype.kind in "iuf"]
+        print_table(Console(highlight=False), names, rows, right=right,
+                    caption=f"{len(frame):,} row{'s' if len(frame) != 1 else ''}")
+
+
+def _missing_table(results: Path, sql: str) -> str | None:
+    """A message for a query on the ``timelines`` table of a sweep that stored none (else None)."""
+    import re
+
+    if re.search(r"\btimelines\b", sql, re.IGNORECASE) and not any((results / "timelines").glob("part-*.parquet")):
+        return (f"timelines: no monthly timelines are stored in {results} (its sweep ran with timelines = false); "
+                "allowed: the futures table, or run the sweep again with timelines = true in the spec's [sweep] "
+                "table")
+    return None
 
 
 @main.command("estimate")
@@ -409,27 +447,27 @@ def estimate_command(as_json: bool, serve: bool, concurrency: int, input_tokens:
     if as_json:
         click.echo(json.dumps(result, allow_nan=False))
         return
-    table = Table(title="serving estimate" if serve else "training-run estimate", show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    for key, value in result.items():
-        table.add_row(key, f"{value:,.6g}" if isinstance(value, float) else str(value))
-    Console().print(table)
+    from sovsim.terminal import humanize, print_table
+
+    print_table(Console(highlight=False), ["quantity", "value"],
+                [[key, humanize(value, key)] for key, value in result.items()],
+                title="serving estimate" if serve else "training-run estimate",
+                caption="--json prints the exact values", right=["value"])
 
 
 @main.command("validate")
 def validate_command() -> None:
     """Recompute the published tables shipped with sovsim; exit 1 if any figure is off its tolerance."""
     from sovsim.accounting import validation_report
+    from sovsim.terminal import exact, print_table
 
     rows = validation_report()
-    table = Table(title="sovsim validate: published vs computed")
-    for column in ("table", "case", "published", "computed", "error", "tolerance", "ok"):
-        table.add_column(column, justify="right" if column not in ("table", "case") else "left")
-    for r in rows:
-        table.add_row(r.table, r.case, f"{r.published:,.6g}", f"{r.computed:,.6g}", f"{r.error:.3%}",
-                      f"{r.tolerance:.3g}", "[green]yes[/]" if r.ok else "[red]no[/]")
-    Console().print(table)
+    columns = ["table", "case", "published", "computed", "error (%)", "tolerance (%)", "ok"]
+    cells = [[r.table, r.case, exact(r.published), exact(r.computed), f"{100 * r.error:.2g}",
+              f"{100 * r.tolerance:.2g}", "yes" if r.ok else "NO"] for r in rows]
+    print_table(Console(highlight=False), columns, cells, title="sovsim validate: published vs computed",
+                caption="error and tolerance: relative to the published figure, in percent",
+                right=columns[2:6])
     failed = [r for r in rows if not r.ok]
     if failed:
         Console(stderr=True).print(f"[bold red]{len(failed)} figure(s) off their tolerance[/]")
@@ -441,7 +479,8 @@ def validate_command() -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Report directory for report.html and the plots [default: DIR/report].")
 @click.option("--outcome", "outcome", default=None, metavar="EXPR",
-              help="The outcome of interest: a boolean expression over the futures columns "
+              help="The outcome of interest: a boolean expression over the futures columns; quote a name "
+                   "with dots as in query (\"staff.attrition_per_year\" > 0.15) "
                    "[default: \"verdict != 'alive' and death_time_years < 5\"].")
 def analyze_command(results: Path, out: Path | None, outcome: str | None) -> None:
     """Analyse a sweep: survival, causes of death, scenario discovery (PRIM, CART), sensitivity, HTML report."""
@@ -517,26 +556,32 @@ def _comparison_table(result: Any) -> None:
         sign = "+" if signed else ""
         return f"{value / scale:{sign}{fmt}} [{low / scale:{sign}{fmt}}, {high / scale:{sign}{fmt}}]"
 
-    table = Table(title=f"{a['scenario']} (A) vs {b['scenario']} (B): {a['futures']:,} paired futures, seed "
-                        f"{a['seed']}, 95% intervals")
-    table.add_column("", style="bold")
-    table.add_column(f"A: {a['scenario']}", justify="right")
-    table.add_column(f"B: {b['scenario']}", justify="right")
-    table.add_column("B − A (paired)", justify="right")
+    from sovsim.terminal import print_table
+
+    title = (f"{a['scenario']} (A) vs {b['scenario']} (B): {a['futures']:,} paired futures, seed {a['seed']}, "
+             "95% intervals")
+    columns = ["", f"A: {a['scenario']}", f"B: {b['scenario']}", "B − A (paired)"]
+    rows: list[list[str]] = []
     for years in ALIVE_AT_YEARS:
         key = f"p_alive_{years}y"
-        table.add_row(f"P(alive) at {years} year{'s' if years > 1 else ''}", share(a, key), share(b, key),
-                      points(key))
+        rows.append([f"P(alive) at {years} year{'s' if years > 1 else ''}", share(a, key), share(b, key),
+                     points(key)])
     for verdict in VERDICTS:
         row = [f"{s['verdicts'][verdict]:.1%} [{100 * s['verdicts_ci'][verdict][0]:.1f}, "
                f"{100 * s['verdicts_ci'][verdict][1]:.1f}]" for s in (a, b)]
         low, high = d["verdicts_ci"][verdict]
-        table.add_row(f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
-                                            f"{100 * high:+.1f}]", style=VERDICT_STYLE.get(verdict))
+        rows.append([f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
+                                         f"{100 * high:+.1f}]"])
     key = "median_death_years_among_dead"
-    table.add_row("median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
-                                                           for s in (a, b)), number(d, key, 1.0, ".2f", True))
+    rows.append(["median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
+                                                          for s in (a, b)), number(d, key, 1.0, ".2f", True)])
     key = "median_total_cost_usd"
-    table.add_row("median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
-                  number(d, key, 1e6, ",.1f", True))
-    Console().print(table)
+    rows.append(["median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
+                 number(d, key, 1e6, ",.1f", True)])
+    print_table(Console(highlight=False), columns, rows, title=title, right=columns[1:])
+
+
+# Real programme cases: `sovsim cases`, `sovsim hindcast`, `sovsim calibrate` (sovsim.hindcast.commands)
+from sovsim.hindcast.commands import register as _register_hindcast  # noqa: E402
+
+_register_hindcast(main, _fail)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import sovsim
 from sovsim.analysis import AnalysisError, OutcomeError
-from sovsim.analysis.core import AnalysisResult
+from sovsim.analysis.result import AnalysisResult
 from sovsim.analysis.tables import render
 from sovsim.cli import main
 from sovsim.sweep import load_results, sweep
@@ -126,7 +126,7 @@ def test_report_is_self_contained(analysed: AnalysisResult) -> None:
         assert base64.b64decode(data) == analysed.plots[name][0].read_bytes()
     assert not re.search(r"https?://|src=['\"]//|<script|<link|@import|url\(", page, flags=re.IGNORECASE)
     for fragment in ("How long programmes live", "What kills them", "scenario discovery", "Which uncertainties matter",
-                     "status-quo", "pay-premium", "staff.attrition_per_year", "&quot;base&quot;: &quot;midsize-nation",
+                     "status-quo", "pay-premium", "staff.attrition_per_year", "base = &quot;midsize-nation&quot;",
                      "spec_hash"):
         assert fragment in page
 
@@ -297,3 +297,102 @@ def test_an_incomplete_saltelli_design_falls_back_to_feature_scores(tmp_path: Pa
     answer = sensitivity(trimmed, y, partial[["staff.attrition_per_year"]])
     assert answer.method == "extra-trees"
     assert any("Sobol indices need all of them" in note for note in answer.notes)
+
+
+def test_terminal_output_fits_80_columns_without_breaking_numbers(analysed: AnalysisResult) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=80)
+    render(analysed, console)
+    text = console.export_text()
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    assert "Findings" in text
+    # every band the survival table holds appears whole on one line: "97% (93%–98%)" is never cut
+    for r in analysed.survival.table.to_dict("records"):
+        band = f"({round(100 * r['p_alive_5y_lower'])}%–{round(100 * r['p_alive_5y_upper'])}%)"
+        assert band in text
+
+
+def test_the_report_shows_the_spec_as_the_toml_it_came_from(analysed: AnalysisResult) -> None:
+    import html as html_module
+    import tomllib
+
+    assert analysed.report is not None
+    page = analysed.report.read_text(encoding="utf-8")
+    block = re.search(r"<summary>Spec \(TOML\)</summary><pre>(.*?)</pre>", page, flags=re.DOTALL)
+    assert block is not None
+    parsed = tomllib.loads(html_module.unescape(block.group(1)))
+    spec = analysed.results.manifest["spec"]
+    assert parsed["sweep"]["base"] == spec["sweep"]["base"]
+    assert [u["path"] for u in parsed["uncertainties"]] == [u["path"] for u in spec["uncertainties"]]
+    assert page.index("id='findings'") < page.index("id='survival'")  # the summary opens the report
+
+
+def test_p_alive_in_analyze_is_the_wilson_interval_compare_gives() -> None:
+    import pandas as pd
+
+    from sovsim.analysis.survival import survival_by_policy
+    from sovsim.stats import share
+
+    death = [0.5, 1.2, 2.0, 2.0, 4.5, None, None, None, None, None] * 3
+    futures = pd.DataFrame({"policy": "p", "horizon_years": 10.0, "death_time_years": death,
+                            "verdict": ["alive" if d is None else "stale" for d in death]})
+    row = survival_by_policy(futures).table.iloc[0]
+    for years in (1, 3, 5):
+        alive = [d is None or d > years for d in death]
+        expected = share(alive)
+        assert row[f"p_alive_{years}y"] == pytest.approx(expected.value)
+        assert (row[f"p_alive_{years}y_lower"], row[f"p_alive_{years}y_upper"]) == pytest.approx(expected.interval)
+
+
+def test_findings_say_when_discovery_finds_nothing_and_what_to_try() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from sovsim.analysis.findings import FLAT_SCORE_RATIO, discovery_advice
+
+    k = 8
+    shares = pd.DataFrame({"policy": "p", "verdict": ["alive", "hollowed", "stale"], "futures": [50, 30, 20],
+                           "share": [0.5, 0.3, 0.2]})
+    flat = SimpleNamespace(method="extra-trees", table=pd.DataFrame({"uncertainty": [f"u{i}" for i in range(k)],
+                                                                     "score": np.full(k, 1 / k)}))
+    nothing = SimpleNamespace(prim=None, sensitivity=flat, outcome=pd.Series([True, False] * 50),
+                              outcome_expression="verdict = 'stale'", causes=SimpleNamespace(shares=shares))
+    advice = discovery_advice(nothing)  # type: ignore[arg-type]
+    assert advice is not None
+    assert "PRIM found no box" in advice and "flat" in advice
+    assert "verdict = 'hollowed'" in advice  # the commonest death not already the outcome
+    assert "100 now" in advice
+    peaked = SimpleNamespace(method="extra-trees", table=pd.DataFrame(
+        {"uncertainty": [f"u{i}" for i in range(k)], "score": [FLAT_SCORE_RATIO * 1.1 / k] + [0.01] * (k - 1)}))
+    assert "flat" not in (discovery_advice(SimpleNamespace(**{**vars(nothing), "sensitivity": peaked})) or "")
+
+
+def test_findings_stay_quiet_about_a_clear_planted_box() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from sovsim.analysis.findings import box_in_words, discovery_advice
+    from sovsim.analysis.prim import Prim
+
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame(rng.random((2000, 3)), columns=["a", "b", "c"])
+    y = ((x["a"] > 0.6) & (x["b"] < 0.5)).to_numpy()
+    box = Prim(x, y.astype(int)).find_box()
+    box.select(box.suggest())
+    shares = pd.DataFrame({"policy": "p", "verdict": ["alive", "stale"], "futures": [1500, 500],
+                           "share": [0.75, 0.25]})
+    result = SimpleNamespace(prim=box, sensitivity=None, outcome=pd.Series(y), outcome_expression="y",
+                             causes=SimpleNamespace(shares=shares))
+    assert discovery_advice(result) is None  # type: ignore[arg-type]
+    words = box_in_words(result)  # type: ignore[arg-type]
+    assert words is not None
+    found = re.search(r"where a ≥ ([0-9.]+) and b ≤ ([0-9.]+),", words)
+    assert found is not None, words
+    # the planted limits, to within one peel step (alpha 0.05 of the unit range)
+    assert float(found.group(1)) == pytest.approx(0.6, abs=0.05)
+    assert float(found.group(2)) == pytest.approx(0.5, abs=0.05)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sovsim.analysis.core import AnalysisResult
+    from sovsim.analysis.result import AnalysisResult
 
 __all__ = ["AnalysisResult", "AnalysisError", "OutcomeError", "Prim", "PrimBox", "DEFAULT_OUTCOME", "analyze"]
 
-_LAZY = {"AnalysisResult": "core", "AnalysisError": "data", "OutcomeError": "data", "DEFAULT_OUTCOME": "data",
+_LAZY = {"AnalysisResult": "result", "AnalysisError": "data", "OutcomeError": "data", "DEFAULT_OUTCOME": "data",
          "Prim": "prim", "PrimBox": "prim"}
 
 
@@ -30,11 +30,19 @@ def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path
 
     ``outcome`` is a boolean expression over the futures columns (default: died before year 5,
     ``verdict != 'alive' and death_time_years < 5``); futures that raised (status ``error``) are left out.
-    Returns an :class:`~sovsim.analysis.core.AnalysisResult`.
+    Returns an :class:`~sovsim.analysis.result.AnalysisResult`.
     """
+    import dataclasses
+
     from sovsim.analysis.core import analyze as run
 
-    return run(results_dir, outcome, out)
+    result = run(results_dir, outcome)
+    if out is not None:
+        from sovsim.analysis.report import write_report
+
+        report, plots = write_report(result, Path(out))
+        result = dataclasses.replace(result, report=report, plots=plots)
+    return result
 
 
 def __getattr__(name: str) -> Any:

@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from sovsim.analysis.cart import CartResult, cart
-from sovsim.analysis.causes import CausesResult, causes
+from sovsim.analysis.cart import cart
+from sovsim.analysis.causes import causes
 from sovsim.analysis.data import DEFAULT_OUTCOME, AnalysisError, SweepResults, evaluate_outcome, load
 from sovsim.analysis.prim import Prim, PrimBox, PrimError
-from sovsim.analysis.sensitivity import SensitivityResult, sensitivity
-from sovsim.analysis.survival import SurvivalResult, survival_by_policy
+from sovsim.analysis.result import AnalysisResult
+from sovsim.analysis.sensitivity import sensitivity
+from sovsim.analysis.survival import survival_by_policy
 
 __all__ = ["AnalysisResult", "analyze", "discovery_inputs"]
-
-
-@dataclass(frozen=True)
-class AnalysisResult:
-    """Everything ``sovsim analyze`` shows, as Python objects."""
-
-    results: SweepResults
-    outcome_expression: str
-    outcome: pd.Series  #: True for the futures of interest (aligned with ``results.futures``)
-    survival: SurvivalResult
-    causes: CausesResult
-    prim: PrimBox | None  #: selected at :meth:`PrimBox.suggest`; None when PRIM had nothing to find
-    cart: CartResult | None
-    sensitivity: SensitivityResult | None
-    notes: tuple[str, ...] = ()
-    report: Path | None = None
-    plots: dict[str, tuple[Path, Path]] = field(default_factory=dict)  #: name → (PNG, SVG)
-
-    @property
-    def futures(self) -> pd.DataFrame:
-        return self.results.futures
 
 
 def discovery_inputs(results: SweepResults) -> pd.DataFrame:
@@ -64,8 +42,8 @@ def _discover(x: pd.DataFrame, y: pd.Series) -> tuple[PrimBox | None, str | None
     return box, None
 
 
-def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path | None = None) -> AnalysisResult:
-    """Analyse a sweep's results directory; with ``out``, write ``report.html`` and the plots there.
+def analyze(results_dir: str | Path, outcome: str | None = None) -> AnalysisResult:
+    """Analyse a sweep's results directory (the report is written apart: :func:`sovsim.analysis.analyze`).
 
     ``outcome`` is a boolean expression over the futures columns (default: died before year 5,
     ``verdict != 'alive' and death_time_years < 5``); futures that raised (status ``error``) are left out.
@@ -86,11 +64,5 @@ def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path
     tree = cart(x, y) if x.shape[1] else None
     seed = int(results.manifest.get("seed", 0) or 0)
     scores = sensitivity(results, y, x, seed) if x.shape[1] else None
-    result = AnalysisResult(results, expression, y, survival_by_policy(futures), causes(futures), box, tree,
-                            scores, tuple(notes))
-    if out is not None:
-        from sovsim.analysis.report import write_report
-
-        report, plots = write_report(result, Path(out))
-        result = dataclasses.replace(result, report=report, plots=plots)
-    return result
+    return AnalysisResult(results, expression, y, survival_by_policy(futures), causes(futures), box, tree,
+                          scores, tuple(notes))

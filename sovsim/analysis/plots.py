@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from sovsim.analysis.causes import CausesResult
-    from sovsim.analysis.core import AnalysisResult
     from sovsim.analysis.prim import PrimBox
+    from sovsim.analysis.result import AnalysisResult
     from sovsim.analysis.sensitivity import SensitivityResult
     from sovsim.analysis.survival import SurvivalResult
 
@@ -61,9 +61,9 @@ def survival_plot(survival: SurvivalResult) -> Figure:
             ax.fill_between(t, lo, hi, step="post", color=f"C{i % 10}", alpha=0.18, lw=0)
         if end > 5:
             ax.axvline(5, color="0.6", lw=0.8, ls=":")
-        ax.set(xlim=(0, end or 1), ylim=(0, 1.02), xlabel="years since the start", ylabel="P(alive)",
-               title="Survival of the programme per policy (Kaplan–Meier, 95% bands)")
-        ax.legend(loc="lower left", frameon=False)
+        ax.set(xlim=(0, end or 1), ylim=(0, 1.02), xlabel="years since the start", ylabel="P(alive)")
+        ax.set_title("Survival of the programme per policy (Kaplan–Meier, 95% bands)", loc="left")
+        fig.legend(loc="outside lower center", ncols=min(3, max(1, len(survival.curves))), frameon=False)
         ax.grid(alpha=0.3)
     return fig
 
@@ -97,27 +97,46 @@ def incidence_plot(causes: CausesResult) -> Figure:
     return fig
 
 
+#: segments narrower than this share get their label beside the bar instead of inside it
+INSIDE_LABEL_SHARE = 0.06
+
+
 def verdicts_plot(causes: CausesResult) -> Figure:
-    """Verdict shares per policy as stacked horizontal bars."""
+    """Verdict shares per policy as stacked horizontal bars, every segment labelled.
+
+    The title sits above the plot and the legend below it, so neither covers the bars; a segment too
+    narrow for its label inside is labelled above or below its bar (alternating, so neighbours do not meet).
+    """
     shares = causes.shares
     policies = list(dict.fromkeys(shares["policy"]))
     verdicts = ["alive"] + sorted(v for v in shares["verdict"].unique() if v != "alive")
     with mpl.rc_context(_STYLE):
-        fig = _figure(7.0, 0.5 * len(policies) + 1.4)
+        fig = _figure(7.0, 0.75 * len(policies) + 1.6)
         ax = fig.add_subplot()
         left = np.zeros(len(policies))
+        outside = np.zeros(len(policies), dtype=int)  # small segments labelled so far, per bar
         for i, verdict in enumerate(verdicts):
             values = np.array([shares[(shares.policy == p) & (shares.verdict == verdict)]["share"].sum()
                                for p in policies])
-            ax.barh(policies, values, left=left, color=_colour(verdict, i), label=verdict)
+            ax.barh(range(len(policies)), values, left=left, height=0.5, color=_colour(verdict, i), label=verdict)
             for y, (x0, v) in enumerate(zip(left, values)):
-                if v >= 0.06:
-                    ax.text(x0 + v / 2, y, f"{100 * v:.0f}%", ha="center", va="center", color="white", fontsize=8)
+                if v <= 0:
+                    continue
+                text = f"{100 * v:.0f}%" if v >= 0.01 else f"{100 * v:.1f}%"
+                if v >= INSIDE_LABEL_SHARE:
+                    ax.text(x0 + v / 2, y, text, ha="center", va="center", color="white", fontsize=8)
+                    continue
+                above = outside[y] % 2 == 0
+                outside[y] += 1
+                ax.annotate(text, (x0 + v / 2, y - 0.25 if above else y + 0.25),
+                            xytext=(0, 7 if above else -7), textcoords="offset points", ha="center",
+                            va="bottom" if above else "top", fontsize=7, color=_colour(verdict, i),
+                            arrowprops={"arrowstyle": "-", "color": _colour(verdict, i), "lw": 0.6})
             left += values
-        ax.set(xlim=(0, 1), xlabel="share of futures")
+        ax.set_yticks(range(len(policies)), policies)
+        ax.set(xlim=(0, 1), ylim=(len(policies) - 0.4, -0.6), xlabel="share of futures")
         ax.set_title("Verdicts per policy", loc="left")
-        ax.invert_yaxis()
-        ax.legend(loc="lower right", ncols=len(verdicts), frameon=False, bbox_to_anchor=(1.0, 1.0))
+        fig.legend(loc="outside lower center", ncols=min(len(verdicts), 6), frameon=False)
     return fig
 
 
@@ -152,17 +171,10 @@ def prim_box_plot(box: PrimBox) -> Figure:
         fig = _figure(7.0, 0.55 * max(len(limits), 1) + 1.5)
         ax = fig.add_subplot()
         for y, r in enumerate(limits.to_dict("records")):
-            ax.barh(y, 1.0, color="0.9", height=0.5)
             if r["kind"] == "categorical":
-                kept = [v.strip() for v in str(r["values"]).split(",")]
-                share = len(kept) / max(float(r["categories"]), 1.0)
-                ax.barh(y, share, color="#1565c0", height=0.5)
-                inside = share >= 0.5
-                ax.text(0.01 if inside else share + 0.01, y, "{" + ", ".join(kept) + "}", va="center", ha="left",
-                        color="white" if inside else "black", fontsize=8)
-                qp = r["qp_lower"]
-                ax.text(1.02, y, f"qp {qp:.2g}" if np.isfinite(qp) else "", va="center", fontsize=8)
+                _category_set(ax, y, r, _categories(box, r["name"]))
                 continue
+            ax.barh(y, 1.0, color="0.9", height=0.5)
             span = (r["max"] - r["min"]) or 1.0
             a, b = (r["lower"] - r["min"]) / span, (r["upper"] - r["min"]) / span
             ax.barh(y, b - a, left=a, color="#1565c0", height=0.5)
@@ -171,12 +183,36 @@ def prim_box_plot(box: PrimBox) -> Figure:
             qps = [f"{v:.2g}" if np.isfinite(v) else "—" for v in (r["qp_lower"], r["qp_upper"])]
             ax.text(1.02, y, "qp " + " / ".join(qps), va="center", fontsize=8)
         ax.set_yticks(range(len(limits)), list(limits["name"]))
-        ax.set(xlim=(0, 1.25), ylim=(len(limits) - 0.4, -0.8), xticks=[0, 0.5, 1],
-               xticklabels=["min", "", "max"],
-               title=f"PRIM box {box.selected}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
-                     f"mass {box.mass:.0%}")
+        numeric = bool((limits["kind"] != "categorical").any()) if len(limits) else False
+        ax.set(xlim=(0, 1.25), ylim=(len(limits) - 0.4, -0.8), xticks=[0, 0.5, 1] if numeric else [],
+               xticklabels=["min", "", "max"] if numeric else [])
+        if not numeric:
+            ax.spines["bottom"].set_visible(False)
+        ax.set_title(f"PRIM box {box.selected}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
+                     f"mass {box.mass:.0%} (sets: filled categories are kept)", loc="left")
         ax.spines["left"].set_visible(False)
     return fig
+
+
+def _categories(box: PrimBox, name: str) -> list[str]:
+    """Every category of the categorical dimension ``name``, in the data's order."""
+    d = box.prim.data
+    return [str(v) for v in d.categories[d.categorical.index(name)]] if name in d.categorical else []
+
+
+def _category_set(ax: Any, y: int, row: dict[str, Any], categories: list[str]) -> None:
+    """A categorical limit drawn as a set: one chip per category, the kept ones filled, the others hollow."""
+    kept = {v.strip() for v in str(row["values"]).split(",")}
+    categories = categories or sorted(kept)
+    width = 1.0 / len(categories)
+    for j, category in enumerate(categories):
+        inside = category in kept
+        ax.barh(y, width * 0.92, left=j * width + width * 0.04, height=0.5, color="#1565c0" if inside else "white",
+                edgecolor="#1565c0", lw=1.0)
+        ax.text(j * width + width / 2, y, category, ha="center", va="center", fontsize=8,
+                color="white" if inside else "#1565c0")
+    qp = row["qp_lower"]
+    ax.text(1.02, y, f"qp {qp:.2g}" if np.isfinite(qp) else "", va="center", fontsize=8)
 
 
 def sensitivity_plot(result: SensitivityResult) -> Figure:
@@ -208,7 +244,7 @@ def sensitivity_plot(result: SensitivityResult) -> Figure:
         ax.invert_yaxis()
         ax.grid(axis="x", alpha=0.3)
         if result.method == "sobol":
-            ax.legend(frameon=False, fontsize=8)
+            fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=8)
     return fig
 
 

@@ -11,16 +11,17 @@ import base64
 import datetime as dt
 import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-import sovsim
-from sovsim.analysis import tables
+from sovsim._version import __version__
+from sovsim.analysis import findings, tables
 
 if TYPE_CHECKING:
-    from sovsim.analysis.core import AnalysisResult
+    from sovsim.analysis.result import AnalysisResult
 
 __all__ = ["write_report", "render_html", "REPORT"]
 
@@ -42,6 +43,8 @@ figcaption { color: #5b6478; font-size: 12px; } pre { background: #f4f5f8; paddi
   font-size: 12px; } details { margin: 8px 0; } summary { cursor: pointer; color: #2a4d8f; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 14px; margin: 10px 0; }
 dl.facts dt { color: #5b6478; } dl.facts dd { margin: 0; }
+#findings h2 { margin-top: 18px; } ul.findings { margin: 6px 0 10px; padding-left: 20px; }
+ul.findings li { margin: 3px 0; }
 """
 
 
@@ -79,6 +82,34 @@ def _trajectory(result: AnalysisResult) -> pd.DataFrame:
                              lambda v: "—" if pd.isna(v) else f"{v:.2g}")})
 
 
+def spec_toml(spec: Mapping[str, Any]) -> str:
+    """The sweep spec as the TOML a user writes (empty values left out; what TOML cannot hold as text)."""
+    import tomli_w
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items() if v is not None and plain(v) != {}}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value if v is not None]
+        if value is None or isinstance(value, str | int | float | bool | dt.date | dt.datetime):
+            return value
+        return str(value)
+
+    try:
+        return tomli_w.dumps(plain(spec))
+    except (TypeError, ValueError):  # a value TOML has no form for: show the spec as JSON instead
+        return json.dumps(spec, indent=2, default=str)
+
+
+def _findings(result: AnalysisResult) -> str:
+    """The summary that opens the report; advice on scenario discovery stands out as a note."""
+    sentences = findings.findings(result)
+    advice = findings.discovery_advice(result)
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences if s != advice)
+    note = f"<p class='note'>{html.escape(advice)}</p>" if advice else ""
+    return f"<section id='findings'><h2>Findings</h2><ul class='findings'>{items}</ul>{note}</section>"
+
+
 def render_html(result: AnalysisResult, plots: dict[str, tuple[Path, Path]]) -> str:
     """The report page as a string (``plots``: name → (PNG, SVG) already written)."""
     r = result.results
@@ -91,7 +122,7 @@ def render_html(result: AnalysisResult, plots: dict[str, tuple[Path, Path]]) -> 
         "policies": ", ".join(r.policies), "uncertainties": ", ".join(u.path for u in r.uncertainties) or "none",
         "outcome of interest": f"{result.outcome_expression} — {cases:,} futures "
                                f"({tables.percent(cases / len(result.outcome), 1)})",
-        "sovsim": f"{r.manifest.get('sovsim_version', '?')} (sweep), {sovsim.__version__} (analysis)",
+        "sovsim": f"{r.manifest.get('sovsim_version', '?')} (sweep), {__version__} (analysis)",
     }
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -100,12 +131,15 @@ def render_html(result: AnalysisResult, plots: dict[str, tuple[Path, Path]]) -> 
         f"<h1>Where programmes die: {html.escape(r.name)}</h1>",
         f"<p class='lead'>sovsim analysis of {len(r.futures):,} simulated futures, written "
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.</p>",
+        _findings(result),
         "<dl class='facts'>" + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts.items())
         + "</dl>",
         *(f"<p class='note'>{html.escape(n)}</p>" for n in result.notes),
         "<h2 id='survival'>How long programmes live</h2>",
         "<p class='lead'>Kaplan–Meier estimate of the time to death (any verdict), right-censored at the horizon; "
-        "95% bands from Greenwood's variance on the log(−log) scale.</p>",
+        "95% bands from Greenwood's variance on the log(−log) scale. In the table, P(alive) at a year that every "
+        "future reached is the share of futures alive then, with its Wilson interval (as <code>sovsim compare"
+        "</code> gives it).</p>",
         _figure("survival", png.get("survival"), "Survival curves per policy", "Survival per policy."),
         _table(tables.survival_table(result)),
         "<h2 id='causes'>What kills them</h2>",
@@ -147,8 +181,7 @@ def render_html(result: AnalysisResult, plots: dict[str, tuple[Path, Path]]) -> 
                   _table(tables.sensitivity_table(result))]
     parts += [
         "<h2 id='spec'>The sweep</h2>",
-        f"<details open><summary>Spec</summary><pre>{html.escape(json.dumps(spec, indent=2, default=str))}</pre>"
-        "</details>",
+        f"<details open><summary>Spec (TOML)</summary><pre>{html.escape(spec_toml(spec))}</pre></details>",
         "<details><summary>Manifest</summary><pre>"
         f"{html.escape(json.dumps(dict(r.manifest), indent=2, default=str))}</pre></details>",
         "</main></body></html>",

@@ -6,6 +6,10 @@ distinct death times ``t_i`` with ``d_i`` deaths among ``n_i`` futures still at 
 Greenwood's, ``S(t)² Σ d_i / (n_i (n_i - d_i))``, and the confidence band is taken on the log(-log) scale
 (as lifelines does by default), so it stays inside [0, 1]:
 ``exp(-exp(log(-log S) ∓ z √V / log S))`` with ``V = Σ d_i / (n_i (n_i - d_i))``.
+
+P(alive at t) in the table: where no future was censored before t (a sweep follows every future to its
+horizon), S(t) is the plain share of futures not dead by t, and its interval is the Wilson score interval,
+the one ``sovsim compare`` gives for the same share; otherwise the Greenwood band.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+from sovsim.stats import wilson_interval
 
 __all__ = ["KaplanMeier", "kaplan_meier", "SurvivalResult", "survival_by_policy", "durations", "YEARS"]
 
@@ -131,6 +137,9 @@ def survival_by_policy(futures: pd.DataFrame, years: Sequence[float] = YEARS, al
                                   "median_years": km.median}
         values = km.at(years)
         low, high = km.band_at(years)
+        for i, year in enumerate(years):
+            if np.isfinite(values[i]) and not ((~died) & (time < year)).any():
+                low[i], high[i] = wilson_interval(int((~(died & (time <= year))).sum()), len(group), 1 - alpha)
         for year, value, lo, hi in zip(years, values, low, high):
             row[f"p_alive_{year:g}y"] = value
             row[f"p_alive_{year:g}y_lower"] = lo

@@ -6,14 +6,15 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from sovsim.analysis.core import AnalysisResult
+    from sovsim.analysis.result import AnalysisResult
 
 __all__ = ["survival_table", "verdict_table", "incidence_table", "root_table", "prim_summary", "prim_table",
-           "cart_table", "sensitivity_table", "render", "percent", "years"]
+           "cart_table", "sensitivity_table", "render", "percent", "years", "by_policy"]
 
 
 def _missing(value: Any) -> bool:
@@ -88,7 +89,8 @@ def prim_summary(result: AnalysisResult) -> str:
     cases = int(result.outcome.sum())
     return (f"box {box.selected} of the peeling trajectory (0–{len(box) - 1}): coverage {percent(box.coverage)} of the "
             f"{cases:,} futures of interest, density {percent(box.density)} (all futures: "
-            f"{percent(cases / len(result.outcome))}), mass {percent(box.mass)}, {box.res_dim} restricted dimensions")
+            f"{percent(cases / len(result.outcome))}), mass {percent(box.mass)}, {box.res_dim} restricted "
+            f"dimension{'' if box.res_dim == 1 else 's'}")
 
 
 def _number(value: float) -> str:
@@ -135,27 +137,43 @@ def sensitivity_table(result: AnalysisResult) -> pd.DataFrame:
     return pd.DataFrame({"uncertainty": s.table["uncertainty"], "score": s.table["score"].map(lambda v: f"{v:.3f}")})
 
 
+def by_policy(frame: pd.DataFrame, key: str = "policy") -> pd.DataFrame:
+    """A per-policy table turned so that each policy is a column (narrow enough for a terminal)."""
+    if frame.empty or key not in frame.columns:
+        return frame
+    turned = frame.set_index(key).T
+    turned.insert(0, "", turned.index)
+    return turned.reset_index(drop=True)
+
+
 def render(result: AnalysisResult, console: Console) -> None:
-    """Print the key tables to a rich console."""
-    from rich.table import Table
+    """Print the findings and the key tables to a rich console, each fitted to its width."""
+    from sovsim.analysis.findings import findings
+    from sovsim.terminal import print_table
 
     def show(title: str, frame: pd.DataFrame, caption: str | None = None) -> None:
-        table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
-        for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in frame.itertuples(index=False):
-            table.add_row(*(str(v) for v in row))
-        console.print(table)
+        console.print()
+        if frame.empty:
+            console.print(f"[bold]{title}[/]: nothing to show", highlight=False)
+            return
+        right = [c for c in frame.columns if c not in ("", "policy", "verdict", "uncertainty", "leaf",
+                                                          "root event (numbers as #)")]
+        print_table(console, list(frame.columns), [list(r) for r in frame.itertuples(index=False)], title, caption,
+                    right=right)
 
     r = result.results
     console.rule(f"[bold]{r.name}[/]: {len(r.futures):,} futures analysed")
-    console.print(f"outcome of interest: [bold]{result.outcome_expression}[/] — {int(result.outcome.sum()):,} "
+    console.print(f"outcome of interest: [bold]{escape(result.outcome_expression)}[/] — {int(result.outcome.sum()):,} "
                   f"futures ({percent(result.outcome.mean(), 1)})", highlight=False)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
-    show("Survival (Kaplan–Meier, 95% bands)", survival_table(result))
-    show("Verdicts", verdict_table(result))
-    show("Cumulative incidence by verdict (Aalen–Johansen)", incidence_table(result))
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    console.print()
+    console.print("[bold]Findings[/]")
+    for sentence in findings(result):
+        console.print(f"• {escape(sentence)}", highlight=False)
+    show("Survival (Kaplan–Meier; P(alive): share with Wilson 95% interval)", by_policy(survival_table(result)))
+    show("Verdicts (futures and share of the policy)", by_policy(verdict_table(result)))
+    show("Cumulative incidence by verdict (Aalen–Johansen, 95% bands)", by_policy(incidence_table(result)))
     show("Most common root events", root_table(result))
     if result.prim is not None:
         show("Scenario discovery (PRIM)", prim_table(result), prim_summary(result))
@@ -166,4 +184,4 @@ def render(result: AnalysisResult, console: Console) -> None:
         notes = "; ".join(result.sensitivity.notes) or None
         show(f"Sensitivity: {title}", sensitivity_table(result), notes)
     if result.report is not None:
-        console.print(f"report: {result.report}", highlight=False, soft_wrap=True)
+        console.print(f"\nreport: {result.report}", highlight=False, soft_wrap=True)

@@ -9,79 +9,21 @@ kind is available. A GPU of kind P can be delivered along a path from a node tha
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import networkx as nx
 
-from sovsim.scenario.fields import ScenarioError
-from sovsim.scenario.schema import HOME
+from sovsim.scenario.supply_graph import COUNTRY, build_graph, check_supply
 
 if TYPE_CHECKING:
-    from sovsim.scenario.schema import Scenario, Supply, SupplyNode
+    from sovsim.scenario.schema import Supply, SupplyNode
 
 __all__ = ["build_graph", "check_supply", "Route", "SupplyChain", "COUNTRY"]
 
-COUNTRY = "country"
 SMALL_SUPPLIER_PENALTY = 0.25  #: extra lead time of a route whose smallest supplier has no share (assumption)
 #: Node kinds that are not inputs of what they supply (a cloud provider rents; the country receives).
 NOT_INPUTS = ("cloud_provider", "country")
-
-
-def build_graph(supply: Supply) -> nx.DiGraph:
-    """The supplier graph with node attributes (kind, jurisdiction, capacity share, lead times, products)."""
-    graph = nx.DiGraph()
-    for name, node in supply.nodes.items():
-        graph.add_node(name, kind=node.kind, jurisdiction=node.jurisdiction, share=node.capacity_share,
-                       lead_min=node.lead_time_weeks_min, lead_max=node.lead_time_weeks_max, products=node.products)
-    for name, node in supply.nodes.items():
-        for target in node.supplies:
-            graph.add_edge(name, target)
-    return graph
-
-
-def check_supply(scenario: Scenario) -> None:
-    """Refuse a graph that is cyclic, names unknown nodes or jurisdictions, or cannot reach the country."""
-    nodes: Mapping[str, SupplyNode] = scenario.supply.nodes
-    known = set(scenario.export.jurisdictions) | {HOME}
-    where = "supply.nodes"
-    if COUNTRY not in nodes or nodes[COUNTRY].kind != "country":
-        raise ScenarioError(f"{where}.{COUNTRY}", None, "a node named 'country' of kind 'country'", "missing:")
-    for name, node in nodes.items():
-        if node.jurisdiction not in known:
-            raise ScenarioError(f"{where}.{name}.jurisdiction", node.jurisdiction,
-                                "one of " + ", ".join(sorted(known)) + " (export.jurisdictions or HOME)",
-                                "unknown jurisdiction")
-        for target in node.supplies:
-            if target not in nodes:
-                raise ScenarioError(f"{where}.{name}.supplies", target, "names of nodes in supply.nodes",
-                                    "unknown node")
-    graph = build_graph(scenario.supply)
-    if not nx.is_directed_acyclic_graph(graph):
-        cycle = " → ".join(u for u, _ in nx.find_cycle(graph))
-        raise ScenarioError(f"{where}", cycle, "an acyclic graph", "the supply graph has a cycle:")
-    for name, node in nodes.items():
-        if node.products and not nx.has_path(graph, name, COUNTRY):
-            raise ScenarioError(f"{where}.{name}.supplies", list(node.supplies),
-                                "a chain of suppliers that reaches 'country'", f"{name} has no path to the country:")
-    for name, change in scenario.export.schedule.items():
-        if change.jurisdiction not in scenario.export.jurisdictions:
-            raise ScenarioError(f"export.schedule.{name}.jurisdiction", change.jurisdiction,
-                                "one of " + ", ".join(scenario.export.jurisdictions), "unknown jurisdiction")
-    c = scenario.compute
-    designers = {p for node in nodes.values() for p in node.products}
-    if c.gpu not in designers:
-        raise ScenarioError("compute.gpu", c.gpu, "a GPU kind that a node of supply.nodes lists in its products",
-                            "no supplier makes it:")
-    for field, provider in (("cloud_provider", c.cloud_provider), ("sovereign_cloud_provider",
-                                                                   c.sovereign_cloud_provider)):
-        if provider not in nodes or nodes[provider].kind != "cloud_provider":
-            raise ScenarioError(f"compute.{field}", provider, "a node of supply.nodes of kind 'cloud_provider'",
-                                "not a cloud provider:")
-    if nodes[c.sovereign_cloud_provider].jurisdiction != HOME:
-        raise ScenarioError("compute.sovereign_cloud_provider", c.sovereign_cloud_provider,
-                            "a cloud provider of jurisdiction HOME", "not on the country's soil:")
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,17 @@ Money is kept in whole cents, so appropriations minus payments equals the change
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 
 if TYPE_CHECKING:
-    from sovsim.model.billing import Meter
     from sovsim.model.workforce import Team
     from sovsim.scenario.schema import Treasury
 
-__all__ = ["Account", "CATEGORIES", "appropriations", "elections", "payday", "headroom_usd_per_year"]
+__all__ = ["Account", "Meter", "CATEGORIES", "appropriations", "elections", "payday", "headroom_usd_per_year"]
 
 CATEGORIES = ("capex", "staff", "consultants", "energy", "cloud", "facility")
 UNFREEZE_HEADROOM_SHARE = 0.1  #: share of the appropriation that must be free before a freeze lifts
@@ -27,6 +26,18 @@ def to_cents(usd: float) -> int:
     """Round a dollar amount to whole cents (half away from zero)."""
     cents = abs(usd) * 100.0 + 0.5
     return int(cents) if usd >= 0 else -int(cents)
+
+
+class Meter(Protocol):
+    """What the treasury needs of the electricity and rent meter (``sovsim.model.billing.Meter``).
+
+    Billing pays into an :class:`Account`; the treasury only asks the meter to bill and for its running rate,
+    so the two modules depend in one direction (billing on treasury).
+    """
+
+    def bill(self, account: Account, now: float) -> float: ...
+
+    def usd_per_day_now(self) -> float: ...
 
 
 class Account:

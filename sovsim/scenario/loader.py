@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import tomllib
 import typing
 from collections.abc import Iterable, Mapping
@@ -43,8 +44,10 @@ def read_scenario_source(name_or_path: str | Path) -> tuple[dict[str, Any], str]
         return tomllib.loads(preset.read_text(encoding="utf-8")), text_name
     path = Path(name_or_path)
     if not path.is_file():
+        close = difflib.get_close_matches(text_name, list(presets()), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ScenarioError("scenario", text_name, "a preset (" + ", ".join(presets()) + ") or a TOML file path",
-                            "no such preset or file:")
+                            f"no such preset or file{hint}:")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8")), path.stem
     except tomllib.TOMLDecodeError as exc:

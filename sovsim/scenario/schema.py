@@ -1,6 +1,6 @@
 """The scenario: every input of one programme, as frozen sections with units in every name.
 
-Defaults are the ``midsize-nation`` preset. ``source`` names the ``calibration.md`` line a value comes
+Defaults are the ``midsize-nation`` preset. ``source`` names the ``docs/calibration.md`` line a value comes
 from; "assumption" marks a modelling choice with no published figure, and says why.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sovsim.scenario.budget import Budget
 from sovsim.scenario.fields import ScenarioError, Section, param
+from sovsim.scenario.supply_graph import HOME, check_supply
 
 __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Compute", "Energy", "SupplyNode",
            "Supply", "Jurisdiction", "ScheduledChange", "Export", "Deployment", "Scenario"]
@@ -22,7 +23,6 @@ COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid")
 NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
               "country")
 REGIMES = ("open", "capped", "licensed", "embargoed")
-HOME = "HOME"  #: the jurisdiction of the country itself
 
 
 @dataclass(frozen=True)
@@ -590,6 +590,4 @@ class Scenario(Section):
     budget: Budget = param(Budget(), "The yearly budget request beyond running costs")
 
     def check(self) -> None:
-        from sovsim.model.supply import check_supply  # the graph checks live with the graph
-
         check_supply(self)

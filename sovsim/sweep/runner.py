@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
@@ -26,7 +27,9 @@ from sovsim.kernels import warm as warm_kernels
 from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.scenario.schema import Scenario
+from sovsim.sweep import engines
 from sovsim.sweep.design import make_design
+from sovsim.sweep.engines import ENGINES
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
 
@@ -34,7 +37,6 @@ __all__ = ["ShardRunner", "ShardSummary", "Engine", "LocalEngine", "SweepReport"
            "make_engine", "ENGINES"]
 
 #: Engine names accepted by :func:`sweep` and ``sovsim sweep --engine``.
-ENGINES = ("local", "dask", "slurm")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class ShardRunner:
         base.setdefault("name", stem)
         self.base = base
         self._scenarios: dict[Any, Scenario] = {}  #: the latest scenarios built, by their overrides
+        self.on_future: Callable[[], None] | None = None  #: called after each future (a progress bar's tick)
 
     def scenario(self, overrides: dict[str, Any]) -> Scenario:
         """The base scenario with ``overrides``; a scenario is immutable, so futures with the same ones share it.
@@ -140,6 +143,8 @@ class ShardRunner:
         with settled_heap():
             for future in self.shard_futures(shard):
                 row, timeline = self.run_one(future)
+                if self.on_future is not None:
+                    self.on_future()
                 rows.append(row)
                 if timeline is not None:
                     timelines.append(timeline)
@@ -183,9 +188,11 @@ def settled_heap() -> Iterator[None]:
 _WORKER: ShardRunner | None = None
 
 
-def _init_worker(spec_raw: dict[str, Any], root: str) -> None:
+def _init_worker(spec_raw: dict[str, Any], root: str, ticks: Any = None) -> None:
     global _WORKER
     _WORKER = ShardRunner(spec_from_dict(spec_raw), root)
+    if ticks is not None:  # one message per finished future, for the progress bar of the parent
+        _WORKER.on_future = functools.partial(ticks.put, 1)
 
 
 def _run_shard_in_worker(shard: int) -> ShardSummary:
@@ -202,14 +209,21 @@ def default_workers() -> int:
 
 
 class LocalEngine:
-    """A pool of worker processes on this machine (forked where the platform allows); 1 worker runs inline."""
+    """A pool of worker processes on this machine (forked where the platform allows); 1 worker runs inline.
 
-    def __init__(self, workers: int | None = None) -> None:
+    ``on_future(n)``, when set, is called in this process as futures finish (``n`` of them since the last
+    call), so a progress bar moves per future rather than per shard.
+    """
+
+    def __init__(self, workers: int | None = None, on_future: Callable[[int], None] | None = None) -> None:
         self.workers = workers or default_workers()
+        self.on_future = on_future
 
     def run(self, spec: SweepSpec, root: Path, shards: list[int]) -> Iterator[ShardSummary]:
         if self.workers == 1 or len(shards) <= 1:
             runner = ShardRunner(spec, root)
+            if self.on_future is not None:
+                runner.on_future = functools.partial(self.on_future, 1)
             for shard in shards:
                 yield runner.run_shard(shard)
             return
@@ -217,20 +231,34 @@ class LocalEngine:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pending = iter(shards)
+        ticks = context.SimpleQueue() if self.on_future is not None else None
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(dict(spec.raw), str(root))) as pool:
+                                 initargs=(dict(spec.raw), str(root), ticks)) as pool:
             running = set()
             for shard in pending:  # a bounded window: never more than 2 shards per worker in flight
                 running.add(pool.submit(_run_shard_in_worker, shard))
                 if len(running) >= 2 * self.workers:
                     break
             while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
+                done, running = wait(running, timeout=None if ticks is None else 0.2, return_when=FIRST_COMPLETED)
+                self._drain(ticks)
                 for future in done:
                     yield future.result()
                     nxt = next(pending, None)
                     if nxt is not None:
                         running.add(pool.submit(_run_shard_in_worker, nxt))
+
+
+    def _drain(self, ticks: Any) -> None:
+        """Pass on the futures the workers finished since the last look."""
+        if ticks is None or self.on_future is None:
+            return
+        n = 0
+        while not ticks.empty():
+            ticks.get()
+            n += 1
+        if n:
+            self.on_future(n)
 
 
 class Engine(Protocol):
@@ -257,20 +285,22 @@ def make_engine(engine: str | Engine | None = None, *, workers: int | None = Non
                             "only with engine='dask' (configure an engine object yourself)", "not used by")
         return engine
     name = engine or "local"
-    if name not in ENGINES:
-        raise SpecError("engine", name, "one of " + ", ".join(ENGINES), "unknown engine")
-    if name in ("local", "slurm"):
+    if name not in engines.names():
+        raise SpecError("engine", name, "one of " + ", ".join(engines.names()), "unknown engine")
+    if name != "dask":
         for option, value in (("scheduler", scheduler), ("cluster", cluster)):
             if value is not None:
                 raise SpecError(option, value, "only with engine 'dask'", f"not used by the {name} engine:")
-        if name == "slurm":  # workers: array tasks running at once
-            from sovsim.sweep.slurm import SlurmEngine
-
-            return SlurmEngine(throttle=workers)
-        return LocalEngine(workers)
-    from sovsim.sweep.dask_engine import DaskEngine
-
-    return DaskEngine(scheduler=scheduler, workers=workers, cluster=cluster)
+    found: Engine
+    if name == "local":
+        found = LocalEngine(workers)
+    elif name == "slurm":  # workers: array tasks running at once
+        found = engines.engine_class(name)(throttle=workers)
+    elif name == "dask":
+        found = engines.engine_class(name)(scheduler=scheduler, workers=workers, cluster=cluster)
+    else:  # a registered engine of one's own: the worker count is its only option
+        found = engines.engine_class(name)(workers)
+    return found
 
 
 Progress = Callable[[ShardSummary, "SweepReport"], None]

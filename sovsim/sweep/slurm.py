@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-import sovsim
+from sovsim._version import __version__
 from sovsim.sweep.design import make_design
 from sovsim.sweep.runner import LocalEngine, ShardSummary
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec
@@ -128,7 +128,7 @@ def _write(root: Path, spec: SweepSpec, shards: list[int], array: int, *, thrott
     _check_folder(root)
     logs.mkdir(parents=True, exist_ok=True)
     plan_path = folder / f"plan-{number:03d}.json"
-    plan = {"sovsim_version": sovsim.__version__, "spec_hash": spec.hash, "tasks": split(shards, tasks)}
+    plan = {"sovsim_version": __version__, "spec_hash": spec.hash, "tasks": split(shards, tasks)}
     write_atomic(plan_path, lambda tmp: tmp.write_text(json.dumps(plan), encoding="utf-8"))
     name = _NAME.sub("-", spec.name).strip("-") or "sweep"
     command = [python or sys.executable, "-m", "sovsim", "sweep-shards", str(root), "--plan", str(plan_path),
@@ -142,7 +142,7 @@ def _write(root: Path, spec: SweepSpec, shards: list[int], array: int, *, thrott
         f'#SBATCH --output="{str(logs).replace("%", "%%")}/array-{number:03d}_%A_%a.out"',
         *([f"#SBATCH --partition={partition}"] if partition else []),
         *([f"#SBATCH --time={time}"] if time else []),
-        f"# sovsim {sovsim.__version__}: {len(shards):,} shards of sweep {spec.name!r} in {tasks:,} array tasks",
+        f"# sovsim {__version__}: {len(shards):,} shards of sweep {spec.name!r} in {tasks:,} array tasks",
         f"# check: sovsim sweep --verify {shlex.quote(str(root))}",
         f"# resubmit what is missing: sovsim slurm --resume {shlex.quote(str(root))} --submit",
         "set -euo pipefail",

@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-import sovsim
+from sovsim._version import __version__
 from sovsim.model.records import ROW_TYPES
 from sovsim.sweep.spec import SpecError, SweepSpec, spec_from_dict
 
@@ -55,7 +55,7 @@ def row_schema(spec: SweepSpec) -> pa.Schema:
 
 def _git_hash() -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(sovsim.__file__).parent, capture_output=True,
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent.parent, capture_output=True,
                               text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -98,7 +98,7 @@ class Store:
 
     @staticmethod
     def expected_manifest(spec: SweepSpec, futures: int, scenarios: int) -> dict[str, Any]:
-        return {"sovsim_version": sovsim.__version__, "spec_hash": spec.hash, "seed": spec.seed,
+        return {"sovsim_version": __version__, "spec_hash": spec.hash, "seed": spec.seed,
                 "shard_size": spec.shard_size, "futures": futures, "scenarios": scenarios,
                 "policies": [p.name for p in spec.policies], "timelines": spec.timelines}
 
