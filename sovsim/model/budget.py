@@ -19,14 +19,11 @@ as well as paid, in every future (not only the survivors).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sovsim.facility import facility_capex_factor
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR
-
-if TYPE_CHECKING:
-    from sovsim.model.world import World
 
 __all__ = ["KINDS", "Ledger", "request", "budget_rounds"]
 
@@ -56,8 +53,8 @@ class Ledger:
         return sum(self.granted.values())
 
 
-def request(world: World, now: float) -> dict[str, float]:
-    """What the plan needs for the programme year starting at ``now``, by kind (USD)."""
+def request(world: Any, now: float) -> dict[str, float]:
+    """What the plan needs for the programme year starting at ``now``, by kind (USD); ``world`` is the World."""
     s = world.scenario
     m, c, b = s.model, s.compute, s.budget
     team = world.team
@@ -87,7 +84,7 @@ def request(world: World, now: float) -> dict[str, float]:
             "data": b.data_usd_per_release * cycles, "safety": b.safety_usd_per_year}
 
 
-def budget_rounds(env: Any, world: World) -> Any:
+def budget_rounds(env: Any, world: Any) -> Any:
     """Every programme year: request by kind, and the treasury's grant of the year's appropriation."""
     while True:
         world.budget.add(request(world, env.now), world.account.appropriation_usd_per_year)
