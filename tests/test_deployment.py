@@ -14,7 +14,8 @@ from sovsim.cli import main
 from sovsim.model.deployment import logistic_demand
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, ROW_TYPES, TIMELINE_FIELDS, VERDICTS
 from sovsim.model.world import World
-from sovsim.queueing import response_time_quantile
+from sovsim.queueing import erlang_c
+from sovsim.serving import operating_concurrency
 
 QUIET = {"export.changes_per_year": 0.0, "treasury.election_cut_probability": 0.0,
          "treasury.election_cancel_probability": 0.0, "energy.price_shocks_per_year": 0.0,
@@ -57,17 +58,20 @@ def test_the_go_live_review_meets_every_bar() -> None:
     assert r.failing == ()
     assert r.p95_s <= w.scenario.deployment.p95_latency_target_s
     assert r.cost_per_mtok_usd <= r.bar_usd_per_mtok
-    replicas = r.replicas
     d, m = w.scenario.deployment, w.scenario.model
-    mu = 989e12 * d.serving_efficiency / (2 * m.parameter_count) / d.tokens_per_request
-    assert r.p95_s == pytest.approx(response_time_quantile(r.requests_per_day * d.busy_hour_factor / 86400, mu,
-                                                           replicas), rel=1e-9)
+    prompt, answer = w.service.request_tokens(r.time_days)
+    perf = operating_concurrency(m.parameter_count, "h100", 1, prompt, answer, d.tpot_target_s, d.max_batch)
+    slots, mu = r.replicas * perf.concurrency, perf.requests_per_s / perf.concurrency
+    lam = r.requests_per_day * d.busy_hour_factor / 86400
+    p_wait = erlang_c(lam, mu, slots).p_wait  # P(W > t) = C·e^(−(cμ−λ)t): the p95 wait, then the prefill
+    wait = 0.0 if p_wait <= 0.05 else math.log(p_wait / 0.05) / (slots * mu - lam)
+    assert r.p95_s == pytest.approx(perf.ttft_s + wait, rel=1e-9)
 
 
 def test_growing_demand_on_too_few_replicas_rolls_production_back() -> None:
     w = world(**{"calendar.horizon_years": 5.0, "deployment.sovereignty_premium": 10.0,
                  "deployment.serving_share": 0.016, "deployment.adoption_midpoint_years": 1.5,
-                 "deployment.adoption_growth_per_year": 3.0, "deployment.serving_staff_share": 0.0})
+                 "deployment.adoption_growth_per_year": 3.0})
     kinds = [k for _, k in trace(w)]
     assert kinds[:3] == ["pilot", "go-live", "rollback"]
     rollback = next(e for e in w.log.events if e.kind == "rollback")
@@ -77,7 +81,7 @@ def test_growing_demand_on_too_few_replicas_rolls_production_back() -> None:
 
 
 def test_a_long_pilot_is_a_vanity_pilot_with_its_root() -> None:
-    # one 8-GPU server cannot carry the launch load: latency keeps the service in pilot
+    # one GPU cannot carry the launch load: latency keeps the service in pilot
     w = World(sovsim.load_scenario("vanity-pilot", QUIET), 0, 0).run()
     row = w.row()
     assert row["verdict"] == "vanity_pilot"
@@ -163,7 +167,8 @@ def test_vanity_pilot_is_rare_with_ample_capacity_and_budget() -> None:
     ample = sovsim.load_scenario(overrides={"deployment.serving_share": 0.2, "deployment.sovereignty_premium": 2.0,
                                             "treasury.appropriation_usd_per_year": 12e6})
     counts = verdicts(ample)
-    assert counts["vanity_pilot"] <= 0.05 * 200
+    # what is left comes late: listed API prices keep falling (§10) while the fleet ages or shrinks at refresh
+    assert counts["vanity_pilot"] <= 0.15 * 200
 
 
 @pytest.mark.slow

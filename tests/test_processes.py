@@ -56,6 +56,20 @@ QUIET = {
     "compute.refresh": False,
     "compute.lifetime_years": 30.0,
     "compute.starved_grace_days": 1e6,
+    # one mechanism at a time: no tender, the whole order paid at once, GPUs only (no networking, storage or
+    # colocation), by-the-hour rent at the list price, pay without on-costs, fixed checkpoints (tests/test_serving.py
+    # covers those)
+    "compute.tender_months": 0.0,
+    "compute.deposit_fraction": 1.0,
+    "compute.networking_capex_share": 0.0,
+    "compute.storage_capex_share": 0.0,
+    "compute.colocation_usd_per_kw_month": 0.0,
+    "compute.contract": "on_demand",
+    "compute.on_demand_price_factor": 1.0,
+    "compute.checkpoint_hours": 1.0,
+    "compute.checkpoint_write_minutes": 1.0,
+    "compute.restart_minutes": 15.0,
+    "staff.on_cost_fraction": 0.0,
     # one domestic maker of every GPU kind, delivering at once; no export-rule changes
     "supply.nodes": {
         "maker": {"kind": "chip_designer", "jurisdiction": "HOME", "lead_time_weeks_min": 0.0,
@@ -605,7 +619,7 @@ def test_stale_without_gpus_exactly_at_deadline_plus_grace(deadline, grace):
 def test_hollowed_from_day_zero_after_exactly_the_grace():
     # regression: a crew short from day 0 was first noticed at the first monthly round, a month late
     world = run(quiet(calendar__horizon_years=1.0, staff__minimum_crew_fte=5.0, staff__time_to_hire_days=3650.0,
-                      staff__hollowed_grace_days=100.0,
+                      staff__hollowed_grace_days=100.0, staff__hiring_plan_grace=False,
                       staff__roles={"core": {"target_fte": 10, "initial_fte": 2, "public_salary_usd_per_year": 1e5,
                                              "market_salary_usd_per_year": 1e5}}))
     assert death(world) == ("hollowed", pytest.approx(100.0))

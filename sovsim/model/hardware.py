@@ -14,6 +14,7 @@ import numpy as np
 
 from sovsim.model.allocation import Allocations, allocation_calls
 from sovsim.model.compute import Batch, Contract, Fleet
+from sovsim.model.contracts import contract_price_usd_per_gpu_hour
 from sovsim.model.export import Regimes, export_regimes, scheduled_changes
 from sovsim.model.ledger import Ledger
 from sovsim.model.procurement import Procurement, place_order, refresh
@@ -58,7 +59,7 @@ class Hardware:
         c = self.scenario.compute
         if c.strategy == "allocation":
             return self.scenario.allocation.usd_per_gpu_hour
-        return c.sovereign_rent_usd_per_gpu_hour if c.strategy == "sovereign_cloud" else c.rent_usd_per_gpu_hour
+        return contract_price_usd_per_gpu_hour(c, sovereign=c.strategy == "sovereign_cloud")
 
     def start(self) -> None:
         env, c = self.env, self.scenario.compute
@@ -75,7 +76,7 @@ class Hardware:
             self.fleet.rent(env.now, contract)
             self.log.log(env.now, "compute", "contract",
                          f"cloud contract with {self.provider} ({node['jurisdiction']}): {c.rented_gpus:,} "
-                         f"{c.gpu.upper()} at ${contract.usd_per_gpu_hour:g}/GPU-hour", key=True)
+                         f"{c.gpu.upper()} at ${contract.usd_per_gpu_hour:g}/GPU-hour ({c.contract})", key=True)
             if contract.jurisdiction in self.regimes.embargoed():
                 self.fleet.revoke(env.now, self.log.log(env.now, "export", "regime",
                                                         f"{contract.jurisdiction} embargoes the country"))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from sovsim import checkpointing
 from sovsim.kernels.reliability import interrupted_run
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_MONTH, EventLog
@@ -136,7 +137,10 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         count = sum(gpus.values())
         flops_per_hour = sum(n * GPUS[k].peak_flops for k, n in gpus.items()) * params.mfu * 3600.0
         work_h = left / flops_per_hour
-        wall_h, interruptions = _interrupted(work_h, count, compute, rng, (horizon_days - env.now) * 24.0)
+        ckpt = checkpointing.plan(params.parameter_count, count, compute.failures_per_gpu_year,
+                                  compute.storage_bytes_per_s_per_gpu, compute.restart_minutes,
+                                  compute.checkpoint_hours, compute.checkpoint_write_minutes)
+        wall_h, interruptions = _interrupted(work_h, count, compute, ckpt, rng, (horizon_days - env.now) * 24.0)
         owned = fleet.owned_up(env.now)
         used_owned = sum(min(n, gpus.get(k, 0)) for k, n in owned.items())
         fleet.set_training(env.now, used_owned / max(1, sum(owned.values())), count - used_owned)
@@ -150,7 +154,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         except simpy.Interrupt:
             ran_h = (env.now - began) * 24.0
             progress_h = min(ran_h, work_h * min(1.0, ran_h / wall_h))  # never more work than hours run
-            kept_h = math.floor(progress_h / compute.checkpoint_hours) * compute.checkpoint_hours
+            kept_h = math.floor(progress_h / ckpt.checkpoint_h) * ckpt.checkpoint_h
             left -= kept_h * flops_per_hour
             programme.add_run(count * ran_h, kept_h, ran_h, round(interruptions * ran_h / wall_h))
             log.log(env.now, "lifecycle", "run-lost", f"cycle {programme.cycle}: run lost its GPUs; "
@@ -166,7 +170,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
 MAX_GAPS = 1_000_000  #: failure gaps drawn for one run at most (8 MB)
 
 
-def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Generator,
+def _interrupted(work_h: float, gpus: int, compute: Compute, ckpt: checkpointing.Plan, rng: np.random.Generator,
                  limit_h: float = math.inf) -> tuple[float, int]:
     """(wall-clock hours, interruptions) of ``work_h`` hours of work on ``gpus`` GPUs.
 
@@ -177,12 +181,11 @@ def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Gene
     per_hour = gpus * compute.failures_per_gpu_year / (365.25 * 24.0)
     if per_hour <= 0:
         return work_h, 0
-    restart_h = compute.restart_minutes / 60.0
     width = int(min(per_hour * min(work_h, limit_h) * 2 + 16, MAX_GAPS))
     while True:
         gaps = rng.exponential(1.0 / per_hour, size=width)
-        wall_h, interruptions, used = interrupted_run(work_h, gaps, compute.checkpoint_hours, restart_h,
-                                                      compute.checkpoint_write_minutes / 60.0)
+        wall_h, interruptions, used = interrupted_run(work_h, gaps, ckpt.checkpoint_h, ckpt.restart_h,
+                                                      ckpt.write_h)
         if used <= width:
             return wall_h, interruptions
         if wall_h >= limit_h or width >= MAX_GAPS:

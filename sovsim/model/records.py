@@ -110,6 +110,9 @@ class TimelineRow(NamedTuple):
     residency_served_tokens: float
     trust: float
     consultant_knowhow_share: float
+    paid_facility_usd: float
+    requested_usd: float
+    granted_usd: float
 
 
 TIMELINE_FIELDS = {
@@ -141,6 +144,9 @@ TIMELINE_FIELDS = {
     "residency_served_tokens": "Residency-bound demand served on domestic soil so far, tokens (cumulative)",
     "trust": "Public trust in the model's outputs (1 unless outputs are steered; deployment.output_steering)",
     "consultant_knowhow_share": "Share of the pipeline know-how held by consultants",
+    "paid_facility_usd": "Colocation of the owned servers paid so far (cumulative)",
+    "requested_usd": "Money requested in the budget rounds so far, all kinds (cumulative)",
+    "granted_usd": "Money granted in the budget rounds so far, all kinds (cumulative)",
 }
 # Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
 
@@ -162,12 +168,15 @@ ROW_FIELDS = {
     "max_gap_months": "Largest such gap",
     "mean_open_gap_months": "Mean months the national model (with its local edge) trails open weights; "
                             "negative when ahead",
-    "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud",
-    "capex_usd": "GPU purchases (orders are prepaid; refunds of cancelled orders come back as receipts)",
-    "staff_usd": "Salaries of own staff",
+    "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud + facility",
+    "capex_usd": "Cluster purchases: GPU servers, networking and storage (a deposit at the order, the rest on "
+                 "delivery; refunds of cancelled orders come back as receipts)",
+    "staff_usd": "Salaries of own staff with employer on-costs",
     "consultants_usd": "Consultant fees",
     "energy_cost_usd": "Electricity of the owned fleet, as billed monthly against the hourly price",
-    "cloud_usd": "Rent of cloud GPUs",
+    "cloud_usd": "Rent of cloud GPUs: every contracted hour of a reserved contract, the hours used on demand, and "
+                 "inference hosting",
+    "facility_usd": "Colocation of the owned servers (per kW of IT power a month)",
     "appropriations_usd": "Money received: appropriations (year 1 on day 0 included) and order refunds",
     "initial_cash_usd": "Launch capital on day 0",
     "final_cash_usd": "Cash at the end of the future",
@@ -183,10 +192,24 @@ ROW_FIELDS = {
     "interruptions": "Interruptions of training runs by failures",
     "goodput": "Useful share of the training runs' wall-clock time; null without a run",
     "gpu_failures": "Hardware failures of owned GPUs",
-    "orders": "GPU purchase orders placed",
+    "orders": "GPU purchase orders, counted from the start of their public tender",
     "orders_blocked": "Orders blocked at least once by an embargo or a cap",
     "sovereign_months": "Months in which the country could run a training run on compute it controls on its own "
                         "soil",
+    "requested_usd": "Money requested over all budget years (the plan's needs), all kinds",
+    "granted_usd": "Money granted over all budget years (the appropriation shared among the requests, never above "
+                   "them)",
+    "requested_people_usd": "Requested for the team at its target size, pay with on-costs",
+    "granted_people_usd": "Granted for people",
+    "requested_compute_usd": "Requested for training compute of the year's releases (frontier-relative) and "
+                             "standing contract rent",
+    "granted_compute_usd": "Granted for compute",
+    "requested_refresh_usd": "Requested for the owned fleet's replacement spread over its life",
+    "granted_refresh_usd": "Granted for refresh",
+    "requested_data_usd": "Requested for post-training and evaluation data",
+    "granted_data_usd": "Granted for data",
+    "requested_safety_usd": "Requested for safety and conformity work",
+    "granted_safety_usd": "Granted for safety",
     "energy_mwh": "Electricity of the owned fleet, MWh",
     "co2_t": "Carbon of that electricity, tonnes CO2e",
     "update_capable_months": "Months in which the country could update its own weights on its own soil "
@@ -222,7 +245,13 @@ ROW_TYPES = {
     "mean_effective_fte": "float", "poaching_waves": "int", "frontier_jumps": "int",
     "gpu_hours": "float", "training_gpu_hours": "float", "interruptions": "int", "goodput": "float",
     "gpu_failures": "int", "orders": "int", "orders_blocked": "int", "sovereign_months": "int",
-    "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
+    "cloud_usd": "float", "facility_usd": "float", "requested_usd": "float", "granted_usd": "float",
+    "requested_people_usd": "float", "granted_people_usd": "float",
+    "requested_compute_usd": "float", "granted_compute_usd": "float",
+    "requested_refresh_usd": "float", "granted_refresh_usd": "float",
+    "requested_data_usd": "float", "granted_data_usd": "float",
+    "requested_safety_usd": "float", "granted_safety_usd": "float",
+    "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
     "cost_per_mtok_usd": "float", "p95_latency_s": "float",
     "residency_demand_offered_tokens": "float", "residency_demand_served_tokens": "float", "allocation_lost": "int",

@@ -8,7 +8,19 @@ from typing import Any
 import simpy
 
 from sovsim.kernels.accounting import OUTPUTS
-from sovsim.model import billing, coroner, deployment, energy, frontier, lifecycle, treasury, workforce
+from sovsim.model import (
+    billing,
+    budget,
+    contracts,
+    coroner,
+    deployment,
+    energy,
+    frontier,
+    lifecycle,
+    people,
+    treasury,
+    workforce,
+)
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
 from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
@@ -44,8 +56,13 @@ class World:
         self.hardware = Hardware(env, scenario, self.ledger, self.account, self.log, self._rngs)
         self.fleet = self.hardware.fleet
         profiles = energy.profiles_for(scenario.energy, scenario.calendar.start_date, scenario.calendar.horizon_years)
+        on_demand = scenario.compute.contract == "on_demand"  # reserved contracts are billed by Standing
         self.meter = billing.Meter(self.ledger, self.fleet.power_w, scenario.compute, scenario.energy, profiles,
-                                   self.hardware.rent_usd_per_gpu_hour)
+                                   self.hardware.rent_usd_per_gpu_hour if on_demand else 0.0)
+        self.standing = contracts.Standing(self.fleet, scenario.compute)
+        self.meter.standing = self.standing
+        self.budget = budget.Ledger()
+        self._hiring_plan_days = people.hiring_plan_days(scenario.staff) if scenario.staff.hiring_plan_grace else 0.0
         self.curve = frontier.Curve(scenario.frontier)
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)
@@ -77,13 +94,17 @@ class World:
                                    self._model_is_stale, self._why_stale))
         self.coroner.add(Condition("starved", "starved", s.compute.starved_grace_days, self.hardware.starved,
                                    self.hardware.why_starved))
-        self.hardware.on_change = lambda now: self.coroner.check("starved", now)
+        self.hardware.on_change = self._compute_changed
         self.coroner.add(Condition("vanity_pilot", "vanity_pilot", s.deployment.max_pilot_years * DAYS_PER_YEAR,
                                    lambda now: self.service.stage != "production", self.service.why_vanity))
         self.service.on_change = lambda now: self.coroner.check("vanity_pilot", now)
         self.sovereign.add_conditions()
         self.hardware.proc.affordable_usd = self._affordable_usd
         self.fleet.on_capacity_lost = self._capacity_lost
+
+    def _compute_changed(self, now: float) -> None:
+        self.standing.accrue(now)  # contracts and racks change: standing charges accrue to the day
+        self.coroner.check("starved", now)
 
     def _open_search(self, r: int) -> None:
         team = self.team
@@ -113,7 +134,9 @@ class World:
     def _start(self) -> None:
         env, s, log, rngs = self.env, self.scenario, self.log, self._rngs
         env.process(treasury.appropriations(env, self.account, log))
+        env.process(budget.budget_rounds(env, self))
         self.hardware.start()
+        self.standing.accrue(0.0)
         env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
         env.process(energy.energy_market(env, self.ledger, s.energy, rngs["energy"], log))
         env.process(treasury.payday(env, self.account, self.team, self.meter, s.treasury, log, self._month_end))
@@ -173,11 +196,14 @@ class World:
             programme.national_log10, curve.open_log10(now), curve.frontier_log10(now), programme.stage,
             len(programme.releases), self.service.stage, self.service.requests_per_day, paid["capex"] / 100.0,
             paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0,
-            *self.sovereign.timeline(now)))
+            *self.sovereign.timeline(now), paid["facility"] / 100.0, self.budget.requested_usd,
+            self.budget.granted_usd))
         self.staff_by_role.append(tuple(team.n))
 
     # -- death conditions ------------------------------------------------------------------------------
     def _crew_short(self, now: float) -> bool:
+        if now < self._hiring_plan_days:
+            return False  # a new team is still being hired: it has not lost know-how it never had
         team = self.team
         if team.ramped_total >= self._minimum_crew_fte and not team.ramp_due(now):
             return False  # the ramped staff alone make a crew (and nobody's ramp-up ends now)
@@ -300,6 +326,11 @@ class World:
             "orders_blocked": self.hardware.proc.blocked_orders,
             "sovereign_months": sum(sovereign),
             "cloud_usd": paid["cloud"],
+            "facility_usd": paid["facility"],
+            "requested_usd": self.budget.requested_usd,
+            "granted_usd": self.budget.granted_usd,
+            **{f"requested_{k}_usd": v for k, v in self.budget.requested.items()},
+            **{f"granted_{k}_usd": v for k, v in self.budget.granted.items()},
             "energy_mwh": totals["kwh"] / 1e3,
             "co2_t": totals["kg_co2"] / 1e3,
             "update_capable_months": sum(1 for on_soil, fte in zip(sovereign, col["effective_fte"])

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sovsim.scenario.budget import Budget
 from sovsim.scenario.fields import ScenarioError, Section, param
 from sovsim.scenario.sovereignty import Allocation, Governance, Trust
 from sovsim.scenario.supply_graph import HOME, check_supply
@@ -42,9 +43,9 @@ class Treasury(Section):
         25e6, "Launch capital available on day 0 (pays the first cluster)", ge=0,
         source="calibration.md §5: launch funds of EU national programmes, GPT-NL €13.5M to OpenEuroLLM €37.4M")
     appropriation_usd_per_year: float = param(
-        6e6, "Public appropriation paid at the start of every programme year", ge=0,
-        source="calibration.md §5: CHF 20M grant over ~4 years (Apertus); GPT-NL €13.5M; assumption: mid-size "
-               "running budget")
+        10e6, "Public appropriation paid at the start of every programme year", ge=0,
+        source="calibration.md §5: CHF 20M grant over ~4 years (Apertus); GPT-NL €13.5M; assumption: what a mid-size "
+               "plan costs to run with §11 on-costs and colocation")
     election_interval_years: float = param(
         4.0, "Years between elections", gt=0, le=20,
         source="assumption: a four-year parliamentary term")
@@ -112,9 +113,16 @@ class Staff(Section):
     """The team: pay against the market, hiring, attrition, ramp-up, poaching, consultants."""
 
     roles: Mapping[str, Role] = param(_default_roles(), "Roles of the team, by name")
+    local_market_pay_factor: float = param(
+        1.0, "What the country's private market pays ML staff, as a share of the roles' (US) market salaries", gt=0,
+        le=5, source="calibration.md §11 ML pay by country: Switzerland 1.04, Germany 0.80, UK 0.66, France 0.64, "
+                     "Japan 0.62, South Korea 0.51 of the US (1.0 keeps the US market, as frontier labs poach)")
     salary_premium: float = param(
         1.0, "Pay as a multiple of the public pay scale (a policy lever)", gt=0, le=20,
         source="calibration.md §6 UK government: packages of ≈£650k would be needed for some roles")
+    on_cost_fraction: float = param(
+        0.33, "Employer on-costs (social contributions, pensions) as a share of gross pay", ge=0, le=2,
+        source="calibration.md §11 staff on-costs: Eurostat non-wage costs 24.7% of EU labour costs (0.33 of pay)")
     public_pay_growth_per_year: float = param(
         0.02, "Yearly rise of the public pay scale", ge=-0.5, le=1,
         source="assumption: public pay tracks inflation")
@@ -122,8 +130,9 @@ class Staff(Section):
         0.05, "Yearly rise of market pay", ge=-0.5, le=1,
         source="assumption: AI pay outgrows inflation (calibration.md §6 frontier-lab pay)")
     attrition_per_year: float = param(
-        0.10, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
-        source="calibration.md §6 tech attrition ≈13.2%/yr; public sector ≈6%/yr")
+        0.05, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
+        source="calibration.md §6 public sector ≈6%/yr; calibrated so simulated turnover falls in §11 turnover "
+               "ranges (6–13.2%/yr)")
     attrition_gap_slope: float = param(
         2.0, "Quit hazard = attrition_per_year × (1 + slope × salary gap), gap = 1 − pay/market", ge=0, le=50,
         source="calibration.md §6: startups ≈26%/yr, frontier-lab two-year retention 64–80% (≈11–20%/yr)")
@@ -148,6 +157,10 @@ class Staff(Section):
     hollowed_grace_days: float = param(
         180.0, "Days below the minimum crew before the programme is hollowed", ge=0,
         source="assumption: half a year without a crew loses the know-how")
+    hiring_plan_grace: bool = param(
+        True, "A team that starts below its target cannot be hollowed before its hiring plan could fill it "
+              "(searches until one succeeds at the day-0 pay gap, then the ramp-up)",
+        source="assumption: a budget office judges a new team against its hiring plan, not against day 0")
     poaching_waves_per_year: float = param(
         0.25, "Rate of poaching waves by private labs", ge=0, le=52,
         source="assumption; calibration.md §6 frontier-lab pay (Meta offers up to $10M/yr, 2025)")
@@ -283,14 +296,17 @@ class Compute(Section):
     repair_days: float = param(30.0, "Days a failed GPU is out for repair", gt=0, le=3650,
                                source="assumption: a month for RMA or replacement")
     checkpoint_hours: float = param(
-        1.0, "Hours of training between checkpoints", gt=0, le=1000,
-        source="calibration.md §4 restart overhead: lost work of half a checkpoint interval (assumption: hourly)")
-    restart_minutes: float = param(15.0, "Minutes to restart a run after an interruption", ge=0, le=10_000,
-                                   source="calibration.md §4 restart overhead: 5–30 min per restart")
+        0.0, "Hours of training between checkpoints (0: Young/Daly's √(2·write·MTBF) for the run's GPUs)", ge=0,
+        le=1000, source="calibration.md §11 checkpoint interval: Young/Daly optimum")
+    restart_minutes: float = param(10.0, "Minutes to restart a run after an interruption", ge=0, le=10_000,
+                                   source="calibration.md §11 restart time: minutes with automated recovery")
     checkpoint_write_minutes: float = param(
-        1.0, "Minutes a checkpoint stalls training", ge=0, le=10_000,
-        source="calibration.md §4: checkpoints of 1 MB–4 GB per GPU; overlapped checkpointing cuts stalls 87% "
-               "(assumption: one minute)")
+        0.0, "Minutes a checkpoint stalls training (0: 14 bytes per parameter written by every GPU at "
+             "storage_bytes_per_s_per_gpu)", ge=0, le=10_000,
+        source="calibration.md §11 checkpoint size and storage bandwidth (Llama 3: Tectonic 2 TB/s sustained)")
+    storage_bytes_per_s_per_gpu: float = param(
+        122e6, "Checkpoint write bandwidth of the storage, per GPU of the run", gt=0,
+        source="calibration.md §11 storage bandwidth: Llama 3's 2 TB/s sustained for 16,384 GPUs")
     rented_gpus: int = param(0, "GPUs rented under contract (rent, sovereign_cloud and hybrid)", ge=0, le=10_000_000,
                              source="calibration.md §5: Falcon-180B on up to 4,096 A100 at AWS")
     cloud_provider: str = param("hyperscaler_us", "Supply-graph node of the foreign cloud (rent and hybrid)")
@@ -301,6 +317,32 @@ class Compute(Section):
     sovereign_rent_usd_per_gpu_hour: float = param(
         3.5, "Price of a GPU-hour at the domestic sovereign cloud", ge=0, le=1000,
         source="calibration.md §1: hyperscalers $3–7/GPU-h (assumption: a sovereign premium over the index)")
+    contract: str = param(
+        "reserved_1y", "Cloud contract: reserved_1y / reserved_3y billed for every contracted GPU round the clock; "
+                       "on_demand billed for the GPU-hours used, dearer", choices=("reserved_1y", "reserved_3y",
+                                                                                   "on_demand"),
+        source="calibration.md §11 cloud contracts: reserved vs on-demand")
+    reserved_3y_price_factor: float = param(
+        0.60, "Price of a 3-year reserved GPU-hour as a share of the 1-year price", gt=0, le=10,
+        source="calibration.md §11 cloud contracts: AWS p4d $2.40 (1 y) vs $1.45 (3 y)")
+    on_demand_price_factor: float = param(
+        1.71, "Price of an on-demand GPU-hour as a multiple of the 1-year price", gt=0, le=20,
+        source="calibration.md §11 cloud contracts: AWS p4d $4.10 on demand vs $2.40 (1 y)")
+    networking_capex_share: float = param(
+        0.12, "Share of an owned cluster's capital cost that is networking", ge=0, lt=0.9,
+        source="calibration.md §11 capex split: networking ≈10–15% of an AI cluster")
+    storage_capex_share: float = param(
+        0.05, "Share of an owned cluster's capital cost that is storage", ge=0, lt=0.9,
+        source="calibration.md §11 capex split: storage ≈5%")
+    colocation_usd_per_kw_month: float = param(
+        184.0, "Colocation rent per kW of IT power a month for the owned servers (electricity apart)", ge=0,
+        le=10_000, source="calibration.md §11 colocation: CBRE $184.06 per kW-month (H2 2024)")
+    tender_months: float = param(
+        4.0, "Months of public tender before an order is placed", ge=0, le=60,
+        source="calibration.md §11 public tender durations")
+    deposit_fraction: float = param(
+        0.3, "Share of an order's price paid when it is placed (the rest on delivery)", ge=0, le=1,
+        source="calibration.md §11 payment milestones")
     recontract_days: float = param(
         90.0, "Days to sign a new cloud contract once an embargo is lifted", ge=0, le=3650, source="assumption")
     starved_grace_days: float = param(
@@ -498,12 +540,20 @@ class Deployment(Section):
              "utilisation and billed monthly)", ge=0, le=1,
         source="assumption: the fifth of the cluster that training leaves free (model.training_share = 0.8)")
     gpus_per_replica: int = param(
-        1, "GPUs that together serve one replica of the model", ge=1, le=1024,
-        source="calibration.md §1: an 8B model in BF16 (16 GB) fits one 80 GB H100")
-    serving_efficiency: float = param(
-        0.1, "Fraction of peak FLOP/s a replica achieves while serving (≈ 2·N FLOPs per token)", gt=0, le=1,
-        source="assumption: batched decoding is memory-bound, below the training MFU of calibration.md §4 "
-               "(0.2–0.35)")
+        0, "GPUs that together serve one replica (tensor parallel; 0: the fewest whose memory holds the weights "
+           "and the KV cache)", ge=0, le=1024,
+        source="calibration.md §10 GPU memory: an 8B model in BF16 (16 GB) fits one 80 GB H100")
+    output_token_share: float = param(
+        0.25, "Share of a request's tokens that are the answer (the rest is prompt and retrieved context)", gt=0,
+        lt=1, source="calibration.md §10 blended prices: 3:1 input to output tokens")
+    tokens_per_request_growth_per_year: float = param(
+        0.1, "Yearly growth of the tokens per request (longer contexts, agents)", ge=0, le=10,
+        source="calibration.md §10 demand growth: tokens per request grow with context and agentic use")
+    tpot_target_s: float = param(
+        0.05, "Time per output token a stream must get (sets the batch a replica runs)", gt=0, le=10,
+        source="calibration.md §10 latency: 20 tokens a second per stream, faster than reading")
+    max_batch: int = param(256, "Most streams a replica batches at once", ge=1, le=100_000,
+                           source="calibration.md §10: vLLM max_num_seqs default 256")
     busy_hour_factor: float = param(
         2.5, "Arrival rate in the busiest hour as a multiple of the daily mean rate", ge=1, le=24,
         source="assumption: public-sector demand concentrated in office hours (24 h / ≈10 h)")
@@ -516,15 +566,19 @@ class Deployment(Section):
         0.0, "How far outputs are steered toward the state's preferred narrative (0 none, 1 fully; a lever); "
              "see [trust]", ge=0, le=1, source="assumption: a policy lever, no default steering")
     p95_latency_target_s: float = param(
-        2.5, "p95 of the response time (wait + service) that production must meet at the busy hour", gt=0,
-        source="calibration.md §7 latency targets: p95 total 2–3 s")
-    serving_staff_share: float = param(
-        0.1, "Share of the team's cost (staff and consultants) charged to serving", ge=0, le=1,
-        source="assumption: a few engineers and operators run the service")
+        2.5, "p95 time to first token (wait for a batch slot + prefill) that production must meet at the busy hour",
+        gt=0, source="calibration.md §7 latency targets: p95 total 2–3 s")
+    serving_gpus_per_fte: float = param(
+        100.0, "Serving GPUs one operator runs: the serving team's marginal size, counted at the team's mean pay",
+        gt=0, source="assumption: a budget office counts the operators a service adds, not a share of the "
+                     "research payroll (calibration.md §10)")
     alternative_usd_per_mtok: float = param(
-        1.0, "Price per million tokens of a foreign API as capable as the best open weights of the day", gt=0,
-        source="calibration.md §7 inference price: GPT-3-level fell $60 → $0.06 per M tokens 2021–24 (a16z); "
-               "assumption: the price of the current open-weights tier stays about $1")
+        0.0, "Price per million tokens of a foreign API as capable as the national model at the start of its "
+             "release (0: the listed price of an open-weights model of the same size at the date)", ge=0,
+        source="calibration.md §10 API prices by model size")
+    alternative_size_decline_per_year: float = param(
+        1.1, "Yearly fall of the listed API price of a model of a given size", ge=1, le=100,
+        source="calibration.md §10 API prices by model size, 2024 → 2025")
     alternative_decline_per_year: float = param(
         10.0, "Yearly fall of the alternative price at fixed capability: the national model competes with an API "
               "priced this much lower for every year its capability has been open", ge=1, le=1000,
@@ -561,6 +615,7 @@ class Scenario(Section):
     allocation: Allocation = param(Allocation(), "Awards on a shared supercomputer (compute.strategy = allocation)")
     governance: Governance = param(Governance(), "Approval and conformity work before releases and launch")
     trust: Trust = param(Trust(), "Public trust and the response to output steering")
+    budget: Budget = param(Budget(), "The yearly budget request beyond running costs")
 
     def check(self) -> None:
         check_supply(self)
