@@ -115,6 +115,8 @@ class Service:
         self.scenario = scenario
         self.fleet, self.ledger, self.account, self.team = fleet, ledger, account, team
         self.programme, self.curve, self.is_stale, self.log = programme, curve, is_stale, log
+        #: decades by which the alternative beats the national model in the country's languages (set by the world)
+        self.alternative_lead_log10: Callable[[float], float] = lambda now: curve.open_log10(now) - programme.national_log10
         self.stage = "none"  #: none (no model yet), pilot or production
         self.adoption_years = 0.0
         self.requests_per_day = 0.0
@@ -196,16 +198,15 @@ class Service:
     def alternative_usd_per_mtok(self, now: float) -> float:
         """Price of an API as useful as the national model: cheaper for every year that usefulness is open.
 
-        Usefulness counts the local edge, as the stale test does: the alternative matches the national model
-        once open weights reach its capability plus the edge, and falls ``alternative_decline_per_year``
-        times for every year they have been beyond it.
+        Usefulness is capability in the country's languages, as in the stale test: the alternative matches
+        the national model once its local capability does (``alternative_lead_log10`` ≥ 0), and falls
+        ``alternative_decline_per_year`` times for every year of frontier progress it has been beyond it.
         """
         p, curve = self.params, self.curve
         per_year = curve.trend_log10_per_month * 12.0
         if per_year <= 0 or math.isnan(self.programme.national_log10):
             return p.alternative_usd_per_mtok
-        useful_log10 = self.programme.national_log10 + self.scenario.model.local_edge_log10
-        open_years = max(0.0, (curve.open_log10(now) - useful_log10) / per_year)
+        open_years = max(0.0, self.alternative_lead_log10(now) / per_year)
         return p.alternative_usd_per_mtok / p.alternative_decline_per_year ** open_years
 
     def judge(self, now: float, requests_per_day: float, serving: tuple[int, float, float, float] | None = None,

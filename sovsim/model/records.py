@@ -36,8 +36,8 @@ class Event(NamedTuple):
 EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
-    "process": "The process that logged it: treasury, workforce, frontier, lifecycle, compute, procurement, "
-               "export, energy, deployment, coroner",
+    "process": "The process that logged it: treasury, workforce, frontier, openweights, lifecycle, compute, "
+               "procurement, export, energy, deployment, coroner",
     "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
     "details": "A readable sentence with the numbers",
     "key": "True for the events the narrative of `sovsim run` shows",
@@ -82,8 +82,13 @@ class TimelineRow(NamedTuple):
     rented_gpus: int
     sovereign: bool
     national_log10: float
+    national_local_log10: float
     open_log10: float
+    open_local_log10: float
+    best_base_log10: float
     frontier_log10: float
+    frontier_compute_log10: float
+    strategy: str
     stage: str
     releases: int
     deployment: str
@@ -107,9 +112,18 @@ TIMELINE_FIELDS = {
     "gpus": "Working GPUs of the owned fleet",
     "rented_gpus": "GPUs rented under an active cloud contract",
     "sovereign": "True when the country controls compute on its own soil (owned GPUs or a domestic cloud)",
-    "national_log10": "Capability of the national model, log10 effective compute (NaN before the first release)",
-    "open_log10": "Capability of the best open weights, log10 effective compute",
-    "frontier_log10": "Capability of the frontier, log10 effective compute",
+    "national_log10": "General capability of the national model's latest release, log10 effective FLOP (NaN before "
+                      "the first release)",
+    "national_local_log10": "Its capability in the country's languages: general minus its local deficit, log10 "
+                            "effective FLOP",
+    "open_log10": "General capability of the free alternative in the national model's size class (the open-weights "
+                  "tier, or a closed API at its price), log10 effective FLOP",
+    "open_local_log10": "The alternative's capability in the country's languages (the stale test compares it with "
+                        "national_local_log10)",
+    "best_base_log10": "General capability of the best open release the programme may build on (NaN if none)",
+    "frontier_log10": "Capability of the frontier, log10 effective FLOP (training compute × algorithms since the start)",
+    "frontier_compute_log10": "Training compute of the frontier model, log10 FLOP (bounded by feasibility)",
+    "strategy": "Strategy of the programme this month: scratch, continue or finetune (after pivots)",
     "stage": "Stage of the release cycle: data, training, evaluation, waiting",
     "releases": "Releases so far",
     "deployment": "Stage of the public service: none (no model released yet), pilot or production",
@@ -137,8 +151,8 @@ ROW_FIELDS = {
     "first_release_years": "Years to the first release; null if none",
     "mean_gap_months": "Mean months the national model trails the frontier, over the months with a model",
     "max_gap_months": "Largest such gap",
-    "mean_open_gap_months": "Mean months the national model (with its local edge) trails open weights; "
-                            "negative when ahead",
+    "mean_open_gap_months": "Mean months of frontier progress by which the national model trails the free "
+                            "alternative in the country's languages; negative when ahead",
     "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud",
     "capex_usd": "GPU purchases (orders are prepaid; refunds of cancelled orders come back as receipts)",
     "staff_usd": "Salaries of own staff",
@@ -175,6 +189,10 @@ ROW_FIELDS = {
     "p95_latency_s": "p95 response time (Erlang C) at the busy hour of the load last judged against the "
                      "production bar (the launch load in pilot, the current load in production); infinite when "
                      "that load exceeds the serving capacity, null before a model was released",
+    "pivots": "Changes of strategy (model.pivot_on triggers)",
+    "final_strategy": "Strategy at the end of the future: scratch, continue or finetune",
+    "base_supply_stopped": "1 if the open-weights family the programme built on stopped and no newer base existed",
+    "second_release_years": "Years to the second release; null if none",
 }
 
 #: Storage type of each result-row field ("float" and "string" fields may be null).
@@ -190,5 +208,6 @@ ROW_TYPES = {
     "gpu_failures": "int", "orders": "int", "orders_blocked": "int", "sovereign_months": "int",
     "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
-    "cost_per_mtok_usd": "float", "p95_latency_s": "float",
+    "cost_per_mtok_usd": "float", "p95_latency_s": "float", "pivots": "int", "final_strategy": "string",
+    "base_supply_stopped": "int", "second_release_years": "float",
 }

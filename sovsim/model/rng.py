@@ -23,6 +23,7 @@ STREAMS = {
     "deployment": 7,
     "billing": 8,
     "energy": 9,
+    "openweights": 10,
 }
 
 
