@@ -250,7 +250,7 @@ class ModelPlan(Section):
     eval_days: float = param(30.0, "Days of evaluation before a release", ge=0, le=3650, source="assumption")
     max_run_days: float = param(
         90.0, "Longest training run a team plans: a run's tokens are capped by what the fleet processes in it",
-        gt=0, le=3650, source="calibration.md §8 training windows: Llama 3.1 405B ≈54 days, BLOOM ≈3.5 months")
+        gt=0, le=1e6, source="calibration.md §8 training windows: Llama 3.1 405B ≈54 days, BLOOM ≈3.5 months")
     pivot_on: tuple[str, ...] = param(
         ("behind", "supply_stop"), "Triggers on which the programme changes strategy: behind (scratch → "
         "continue), supply_stop (back to scratch), budget_cut (one step cheaper)",
