@@ -64,12 +64,27 @@ class Builder:
         self.last_base: Release | None = None
 
     # -- the alternative -------------------------------------------------------------------------------
+    def _alternative(self, now: float) -> tuple[float, float]:
+        """(general, local) of the free alternative in the national model's size class.
+
+        The better, in the country's languages, of the best open release so far (whoever may use it) and
+        the API tier that follows the frontier ``open_lag_months`` behind (it goes on after open releases
+        stop).
+        """
+        api = alternative_log10(self.curve, self.open_weights, self.model.parameter_count, now)
+        api_local = api - open_deficit_log10(self.data, now)
+        self.supply.advance(now)
+        best = self.supply.best_any
+        if best is not None and best.general - best.local_deficit > api_local:
+            return best.general, best.general - best.local_deficit
+        return api, api_local
+
     def alternative_general(self, now: float) -> float:
-        return alternative_log10(self.curve, self.open_weights, self.model.parameter_count, now)
+        return self._alternative(now)[0]
 
     def alternative_local(self, now: float) -> float:
         """The free alternative's capability in the country's languages, log10 effective FLOP."""
-        return self.alternative_general(now) - open_deficit_log10(self.data, now)
+        return self._alternative(now)[1]
 
     # -- planning --------------------------------------------------------------------------------------
     def corpus_tokens(self, now: float) -> float:

@@ -97,6 +97,7 @@ class Supply:
         self.releases = releases
         self._next = 0  #: releases before this index exist (their capability is set)
         self.best: Release | None = None  #: the best usable release so far (by local capability)
+        self.best_any: Release | None = None  #: the best release so far, licensed to this programme or not
 
     def advance(self, now: float) -> Release | None:
         """The best usable release on day ``now`` (``now`` never goes back)."""
@@ -106,9 +107,11 @@ class Supply:
             self._next += 1
             r.general = curve.frontier_log10(r.time_days - r.lag_days) + r.offset_log10
             r.local_deficit = open_deficit_log10(self.data, max(0.0, r.time_days))
-            if r.usable and (self.best is None or r.general - r.local_deficit > self.best.general
-                             - self.best.local_deficit):
+            local = r.general - r.local_deficit
+            if r.usable and (self.best is None or local > self.best.general - self.best.local_deficit):
                 self.best = r
+            if self.best_any is None or local > self.best_any.general - self.best_any.local_deficit:
+                self.best_any = r
         return self.best
 
     def stopped(self, family: str, now: float) -> bool:

@@ -51,9 +51,10 @@ class Data(Section):
         source="assumption: calibration.md §12 — the gap of open models in mid-resource languages "
                "(the former constant local edge)")
     open_deficit_halving_years: float = param(
-        4.0, "Years in which open models halve their local deficit as their multilingual share grows", gt=0,
+        8.0, "Years in which open models halve their local deficit as their multilingual share grows", gt=0,
         le=100, source="calibration.md §12: multilingual share of open models 2023→2025 (Llama 2, Llama 3, "
-                       "Qwen3 119 languages); assumption: halving every four years")
+                       "Qwen3 119 languages); assumption: coverage widens fast, quality in mid-resource "
+                       "languages slowly — halving every eight years")
 
 
 @dataclass(frozen=True)
