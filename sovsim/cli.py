@@ -518,6 +518,9 @@ def _comparison_table(result: Any) -> None:
         low, high = d["verdicts_ci"][verdict]
         table.add_row(f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
                                             f"{100 * high:+.1f}]", style=VERDICT_STYLE.get(verdict))
+    table.add_row("pivoted (≥ 1 change of strategy)", share(a, "pivoted"), share(b, "pivoted"), points("pivoted"))
+    table.add_row("stale or pivoted", share(a, "stale_or_pivoted"), share(b, "stale_or_pivoted"),
+                  points("stale_or_pivoted"))
     key = "median_death_years_among_dead"
     table.add_row("median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
                                                            for s in (a, b)), number(d, key, 1.0, ".2f", True))
