@@ -199,8 +199,10 @@ def _put(out: dict[str, Any], name: str, estimate: Estimate) -> None:
 
 
 def _adaptation(frame: pd.DataFrame) -> dict[str, npt.NDArray[np.bool_]]:
-    """Futures that pivoted at least once, and those that died stale or pivoted (how a programme answers a
-    supply stop: it falls behind or changes strategy)."""
+    """Futures that pivoted at least once, and those that died stale or pivoted.
+
+    (How a programme answers a supply stop: it falls behind or changes strategy.)
+    """
     pivoted = frame["pivots"].to_numpy() > 0
     return {"pivoted": pivoted, "stale_or_pivoted": pivoted | (frame["verdict"].to_numpy() == "stale")}
 

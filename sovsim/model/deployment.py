@@ -116,7 +116,8 @@ class Service:
         self.fleet, self.ledger, self.account, self.team = fleet, ledger, account, team
         self.programme, self.curve, self.is_stale, self.log = programme, curve, is_stale, log
         #: decades by which the alternative beats the national model in the country's languages (set by the world)
-        self.alternative_lead_log10: Callable[[float], float] = lambda now: curve.open_log10(now) - programme.national_log10
+        self.alternative_lead_log10: Callable[[float], float] = (
+            lambda now: curve.open_log10(now) - programme.national_log10)
         self.stage = "none"  #: none (no model yet), pilot or production
         self.adoption_years = 0.0
         self.requests_per_day = 0.0

@@ -121,7 +121,8 @@ TIMELINE_FIELDS = {
     "open_local_log10": "The alternative's capability in the country's languages (the stale test compares it with "
                         "national_local_log10)",
     "best_base_log10": "General capability of the best open release the programme may build on (NaN if none)",
-    "frontier_log10": "Capability of the frontier, log10 effective FLOP (training compute × algorithms since the start)",
+    "frontier_log10": "Capability of the frontier, log10 effective FLOP (training compute × algorithms since the "
+                      "start)",
     "frontier_compute_log10": "Training compute of the frontier model, log10 FLOP (bounded by feasibility)",
     "strategy": "Strategy of the programme this month: scratch, continue or finetune (after pivots)",
     "stage": "Stage of the release cycle: data, training, evaluation, waiting",

@@ -266,8 +266,8 @@ class ModelPlan(Section):
     def check(self) -> None:
         for trigger in self.pivot_on:
             if trigger not in PIVOT_TRIGGERS:
-                raise ScenarioError("pivot_on", self.pivot_on, "an array of " + ", ".join(repr(t) for t in PIVOT_TRIGGERS),
-                                    "unknown trigger in")
+                allowed = "an array of " + ", ".join(repr(t) for t in PIVOT_TRIGGERS)
+                raise ScenarioError("pivot_on", self.pivot_on, allowed, "unknown trigger in")
 
 
 @dataclass(frozen=True)
