@@ -237,10 +237,10 @@ def test_frontier_without_jumps_is_the_closed_form_trend():
         check(curve.open_log10(t), 26.0 + slope * (t - lag))
         check(curve.algo_log10(t), math.log10(2.5) * t / 365.25)
     check(curve.trend_log10_per_month, 1.0 / 12)
-    # the timeline carries the same curve
+    # the timeline carries the same curve (no open family: the alternative is the API tier)
     world = run(quiet(calendar__horizon_years=1.0, frontier__frontier_log10_flop_at_start=26.0,
                       frontier__compute_growth_per_year=4.0, frontier__algorithmic_efficiency_per_year=2.5,
-                      frontier__open_lag_months=9.0))
+                      frontier__open_lag_months=9.0, open_weights__families={}))
     for row in world.timeline:
         check(row.frontier_log10, 26.0 + slope * row.time_days)
         # the alternative: the open tier less the Chinchilla gap of an 8B model to the 405B flagship class

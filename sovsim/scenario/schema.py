@@ -17,7 +17,7 @@ __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Co
            "Supply", "Jurisdiction", "ScheduledChange", "Export", "Deployment", "Scenario"]
 
 STRATEGIES = ("scratch", "continue", "finetune")
-GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic")
+GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic", "b300", "rubin")
 COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid")
 NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
               "country")
@@ -402,7 +402,8 @@ def _default_graph() -> dict[str, SupplyNode]:
     # Lead times: calibration.md §1 (8–52 weeks by market state); domestic chips: assumption, longer.
     integrators = ("dell", "hpe", "supermicro")
     return {
-        "nvidia": _node("chip_designer", "US", 0.9, ("cowos",), products=("a100", "h100", "h200", "b200", "gh200")),
+        "nvidia": _node("chip_designer", "US", 0.9, ("cowos",), products=("a100", "h100", "h200", "b200", "gh200",
+                                                                           "b300", "rubin")),
         "tsmc": _node("foundry", "TW", 0.9, ("nvidia",)),
         "sk_hynix": _node("hbm", "KR", 0.5, ("cowos",)),
         "samsung_hbm": _node("hbm", "KR", 0.35, ("cowos",)),
