@@ -62,6 +62,7 @@ class Builder:
         self.pivots: list[tuple[float, str, str, str]] = []  #: (time, from, to, reason)
         self.base_supply_stopped = False
         self.last_base: Release | None = None
+        self.plans: list[tuple[float, Plan]] = []  #: (run start, plan) of every run planned
 
     # -- the alternative -------------------------------------------------------------------------------
     def _alternative(self, now: float) -> tuple[float, float]:
@@ -102,7 +103,7 @@ class Builder:
             general = effective_log10(n, tokens) + self.curve.algo_log10(now)
             local_seen = min(tokens * d.scratch_local_share, seen_max)
             deficit = local_deficit(d.no_local_deficit_log10, local_seen, d.half_tokens)
-            return Plan("scratch", None, n, tokens, 6.0 * n * tokens, general, general - deficit)
+            return self._planned(now, Plan("scratch", None, n, tokens, 6.0 * n * tokens, general, general - deficit))
         base = self.supply.advance(now)
         if base is None:
             return None
@@ -115,7 +116,11 @@ class Builder:
             local_seen = min(tokens, seen_max) * d.finetune_token_weight
         general = continued_log10(base.general, n, base.tokens, tokens)
         deficit = local_deficit(base.local_deficit, local_seen, d.half_tokens)
-        return Plan(self.strategy, base, n, tokens, 6.0 * n * tokens, general, general - deficit)
+        return self._planned(now, Plan(self.strategy, base, n, tokens, 6.0 * n * tokens, general, general - deficit))
+
+    def _planned(self, now: float, plan: Plan) -> Plan:
+        self.plans.append((now, plan))
+        return plan
 
     # -- pivots ----------------------------------------------------------------------------------------
     def review(self, now: float, last_local: float, last_release_days: float, cut_since_last: bool) -> str | None:
