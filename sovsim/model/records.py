@@ -10,7 +10,7 @@ import datetime as dt
 from typing import NamedTuple
 
 __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow", "EVENT_FIELDS",
-           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "date_of"]
+           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "date_of", "CAPABILITY_UNITS"]
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -137,6 +137,17 @@ TIMELINE_FIELDS = {
     "paid_cloud_usd": "Rent of cloud GPUs paid so far (cumulative)",
 }
 # Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
+
+#: How to read the capability columns (printed at the top of the records reference).
+CAPABILITY_UNITS = (
+    "**Capability units.** *General capability* is log10 of a model's effective training compute in FLOP at the "
+    "start date's algorithms: the compute with which a compute-optimal model (Hoffmann et al. 2022) reaches the "
+    "same loss, times the algorithmic efficiency gained since the start. 25.0 is a model worth 1e25 FLOP; one "
+    "unit more is ten times the compute. *Local capability* is the same model's worth in the country's "
+    "languages: general capability minus its *local deficit* (the decades a model loses in a language it saw "
+    "little of), so it never exceeds general capability. Differences are also shown as *months of frontier "
+    "progress*: a difference divided by the frontier's trend (about 0.1 decade a month at 4.6× compute and "
+    "3× algorithms a year). The stale test compares `national_local_log10` with `open_local_log10`.")
 
 ROW_FIELDS = {
     "scenario": "Scenario name",
