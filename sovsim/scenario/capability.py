@@ -20,39 +20,43 @@ class Data(Section):
 
     local_corpus_tokens: float = param(
         3e10, "Tokens of text in the country's languages on day 0 (before filtering)", ge=0,
-        source="calibration.md §12: Finnish in Poro's training data ≈32B tokens")
+        source="calibration.md §12 Finnish corpus: ≈32B tokens of Finnish in Poro's training data")
     corpus_growth_per_year: float = param(
         0.05, "Yearly growth of the local corpus (new text, new licences)", ge=0, le=10,
-        source="assumption: calibration.md §12 — national libraries and publishers add a few per cent a year")
+        source="assumption: calibration.md §12 corpus growth — national libraries and publishers add a few "
+                "per cent a year")
     usable_share: float = param(
         0.7, "Share of the corpus licensed and clean enough to train on", gt=0, le=1,
-        source="calibration.md §12: GPT-NL trains only on licensed data; assumption: 70% passes")
+        source="calibration.md §12 licensed data: GPT-NL trains only on licensed data; assumption: 70% passes")
     max_epochs: float = param(
         4.0, "Passes over the local corpus that still teach as much as new text", ge=1, le=100,
-        source="calibration.md §12: up to ≈4 epochs of repeated data are worth nearly as much as unique data")
+        source="calibration.md §12 repeated epochs: up to ≈4 epochs of repeated data are worth nearly as "
+                "much as unique data")
     half_tokens: float = param(
         1e10, "Local tokens that halve a model's local deficit (the saturation scale of local learning)", gt=0,
-        source="calibration.md §12: Swallow and Poro gain most of their target-language skill within ≈100B "
-               "tokens; assumption: half of it in the first 10B")
+        source="calibration.md §12 continued pre-training: Swallow and Poro 2 gain their target-language skill "
+               "within 100–165B tokens; assumption: half of it in the first 10B")
     scratch_local_share: float = param(
         0.1, "Share of a from-scratch run's tokens in the country's languages (as far as the corpus allows)",
-        ge=0, le=1, source="calibration.md §12: Apertus 40% non-English over many languages; assumption: 10%")
+        ge=0, le=1, source="calibration.md §12 language mix: Apertus 40% non-English over many languages; "
+                "assumption: 10%")
     continue_local_share: float = param(
         0.5, "Share of a continued pre-training run's tokens in the country's languages (the rest is replay)",
-        ge=0, le=1, source="calibration.md §12: continued pre-training mixes local text with replayed English")
+        ge=0, le=1, source="calibration.md §12 continued pre-training: local text mixed with replayed English")
     finetune_token_weight: float = param(
         10.0, "Local worth of a curated fine-tuning token relative to a raw corpus token", ge=0, le=1000,
-        source="assumption: calibration.md §12 — curated instruction data teaches far more per token")
+        source="assumption: calibration.md §12 fine-tuning data — curated instruction data teaches far more per token")
     no_local_deficit_log10: float = param(
         2.0, "Local deficit of a model that saw none of the country's text, decades of effective compute",
-        ge=0, le=10, source="assumption: calibration.md §12 — low-resource languages score far below English")
+        ge=0, le=10, source="assumption: calibration.md §12 local deficit — low-resource languages score "
+                "far below English")
     open_local_deficit_log10: float = param(
         1.1, "Local deficit of the open models on day 0, decades of effective compute", ge=0, le=10,
-        source="assumption: calibration.md §12 — the gap of open models in mid-resource languages "
-               "(the former constant local edge)")
+        source="assumption: calibration.md §12 local deficit — the gap of open models in mid-resource "
+               "languages (the former constant local edge)")
     open_deficit_halving_years: float = param(
         8.0, "Years in which open models halve their local deficit as their multilingual share grows", gt=0,
-        le=100, source="calibration.md §12: multilingual share of open models 2023→2025 (Llama 2, Llama 3, "
+        le=100, source="calibration.md §12 multilingual share: open models 2023→2025 (Llama 2, Llama 3, "
                        "Qwen3 119 languages); assumption: coverage widens fast, quality in mid-resource "
                        "languages slowly — halving every eight years")
 
@@ -68,10 +72,12 @@ class Family(Section):
     mid_parameters: float = param(70e9, "Parameters of the middle size", gt=0)
     large_parameters: float = param(405e9, "Parameters of the flagship", gt=0)
     offset_log10: float = param(0.0, "Flagship capability relative to the best open weights of its time, decades",
-                                ge=-5, le=0, source="calibration.md §9: smaller labs trail the leading open models")
+                                ge=-5, le=0, source="calibration.md §9 family offsets: smaller labs trail "
+                                        "the leading open models")
     stop_per_year: float = param(
         0.1, "Yearly hazard that the family stops open releases to this country (goes closed or changes licence)",
-        ge=0, le=10, source="calibration.md §9: labs moving frontier models to closed weights, restrictive licences")
+        ge=0, le=10, source="calibration.md §9 stops and licences: labs moving frontier models to closed "
+                "weights, restrictive licences")
 
     def check(self) -> None:
         if not self.small_parameters <= self.mid_parameters <= self.large_parameters:
@@ -116,21 +122,23 @@ class OpenWeights(Section):
         source="calibration.md §9 open-weights lag: about a year in 2024")
     tokens_at_start: float = param(
         3.6e13, "Training tokens of an open generation released on day 0", gt=0,
-        source="calibration.md §9: Qwen3 36T tokens (2025), Llama 3 15T (2024)")
+        source="calibration.md §9 tokens of open generations: Qwen3 36T (2025), Llama 3 15T (2024)")
     tokens_growth_per_year: float = param(
         1.5, "Yearly growth of open generations' training tokens", ge=1, le=10,
-        source="calibration.md §9: Llama 2 2T (2023) → Llama 3 15T (2024) → Qwen3 36T (2025); assumption: slowing")
+        source="calibration.md §9 tokens of open generations: Llama 2 2T (2023) → Llama 3 15T (2024) → "
+                "Qwen3 36T (2025); assumption: slowing")
     tokens_max: float = param(
         4e14, "Most training tokens any generation uses (the stock of usable text)", gt=0,
-        source="calibration.md §8: Epoch AI — ≈400T tokens of indexed web text, 2030 estimates 400T–20 quadrillion")
+        source="calibration.md §8 text stock: ≈300T tokens of public human text; 400T–20 quadrillion with "
+                "multimodal data")
     weights_control_per_year: float = param(
         0.1, "Yearly hazard that the exporter of US families controls weights above a compute threshold "
              "(countries of tier 2 and 3)", ge=0, le=10,
-        source="calibration.md §2: the Jan 2025 diffusion rule controlled model weights above 1e26 FLOP "
-               "(rescinded May 2025)")
+        source="calibration.md §9 weights export control: the Jan 2025 diffusion rule controlled closed "
+               "model weights above 1e26 operations (rescinded May 2025)")
     weights_control_log10_flop: float = param(
         26.0, "Training compute above which controlled weights may not be exported, log10 FLOP", ge=20, le=35,
-        source="calibration.md §2: 1e26 operations in the Jan 2025 rule")
+        source="calibration.md §9 weights export control: 1e26 operations in the Jan 2025 rule")
     cutoff: Cutoff = param(Cutoff(), "What-if: a date after which no new open weights appear")
 
     def check(self) -> None:

@@ -200,10 +200,10 @@ class Frontier(Section):
         le=40, source="calibration.md §8 feasibility: one campus of 1–5 GW supports 1e28–3e29 FLOP by 2030")
     compute_ceiling_log10_2030_max: float = param(
         29.5, "Highest feasible frontier training compute on 2030-01-01, log10 FLOP", ge=20, le=40,
-        source="calibration.md §8 feasibility: 2e29 FLOP likely feasible by 2030 (Epoch AI)")
+        source="calibration.md §8 feasibility: 2e29 FLOP likely feasible by 2030")
     ceiling_growth_per_year: float = param(
         2.0, "Yearly growth of the feasible compute after the ceiling date (power build-out)", ge=1, le=100,
-        source="calibration.md §8: power of frontier training runs grows ≈2×/yr")
+        source="calibration.md §8 power growth: power of frontier training runs grows ≈2×/yr")
     algorithmic_uncertainty: float = param(
         1.6, "Algorithmic gain per year drawn per future log-uniformly within ÷/× this factor of the central "
              "value (1: no uncertainty)", ge=1, le=10,
