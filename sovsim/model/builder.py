@@ -68,14 +68,13 @@ class Builder:
     def _alternative(self, now: float) -> tuple[float, float]:
         """(general, local) of the free alternative in the national model's size class.
 
-        The better, in the country's languages, of the best open release so far (whoever may use it) and
-        the API tier that follows the frontier ``open_lag_months`` behind (it goes on after open releases
-        stop).
+        The better, in the country's languages, of the best open release so far that the country's
+        public sector may use (the programme's licence filter applies to its users too) and the API tier
+        that follows the frontier ``open_lag_months`` behind (it goes on after open releases stop).
         """
         api = alternative_log10(self.curve, self.open_weights, self.model.parameter_count, now)
         api_local = api - open_deficit_log10(self.data, now)
-        self.supply.advance(now)
-        best = self.supply.best_any
+        best = self.supply.advance(now)
         if best is not None and best.general - best.local_deficit > api_local:
             return best.general, best.general - best.local_deficit
         return api, api_local

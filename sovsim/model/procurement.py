@@ -185,7 +185,8 @@ def refresh(env: Any, proc: Procurement, batch: Batch) -> Any:
     """A year before a batch retires, order its replacement, as many GPUs as the treasury can afford.
 
     The replacement is the generation of the batch's maker with the most FLOP/s per dollar on the order
-    date, at its price then (the batch's own kind without a calendar).
+    date, at its price then (the batch's own kind without a calendar), in the number that replaces the
+    retiring FLOP/s.
     """
     lifetime = proc.compute.lifetime_years * DAYS_PER_YEAR
     yield env.timeout(max(0.0, batch.delivered_days + lifetime - DAYS_PER_YEAR - env.now))
@@ -194,9 +195,10 @@ def refresh(env: Any, proc: Procurement, batch: Batch) -> Any:
         today = date_of(proc.start_date, env.now)
         kind = best_generation(proc.lineup.get(batch.kind, (batch.kind,)), today) or batch.kind
         unit_usd = price_at(kind, today)
-    spares, price = order_size(kind, batch.target, proc.compute.spare_fraction, unit_usd)
-    per_gpu = price / batch.target
-    target = min(batch.target, int(max(0.0, proc.affordable_usd()) // per_gpu))
+    wanted = max(1, math.ceil(batch.target * GPUS[batch.kind].peak_flops / GPUS[kind].peak_flops - 1e-9))
+    spares, price = order_size(kind, wanted, proc.compute.spare_fraction, unit_usd)
+    per_gpu = price / wanted
+    target = min(wanted, int(max(0.0, proc.affordable_usd()) // per_gpu))
     if target <= 0:
         proc.log.log(env.now, "procurement", "no-refresh",
                      f"no cash to refresh the {batch.target:,} {batch.kind.upper()} retiring next year", key=True)

@@ -39,17 +39,18 @@ class World:
         self.team = workforce.Team(scenario.staff)
         self._rngs = {name: stream(seed, future, name) for name in ("treasury", "workforce", "frontier", "energy",
                                                                     "compute", "procurement", "export", "lifecycle",
-                                                                    "deployment", "openweights")}
+                                                                    "deployment")}
         self.ledger = Ledger(generations=len(GPU_KINDS))
         self.hardware = Hardware(env, scenario, self.ledger, self.account, self.log, self._rngs)
         self.fleet = self.hardware.fleet
         profiles = energy.profiles_for(scenario.energy, scenario.calendar.start_date, scenario.calendar.horizon_years)
         self.meter = billing.Meter(self.ledger, self.fleet.power_w, scenario.compute, scenario.energy, profiles,
                                    self.hardware.rent_usd_per_gpu_hour)
-        self.curve = frontier.Curve(scenario.frontier, scenario.calendar.start_date, self._rngs["openweights"])
+        supply_rng = stream(seed, future, "openweights")  # drawn once, here: the future's frontier and supply
+        self.curve = frontier.Curve(scenario.frontier, scenario.calendar.start_date, supply_rng)
         self.supply = Supply(scenario.open_weights, scenario.data, self.curve, scenario.calendar.start_date,
                              scenario.calendar.horizon_years * DAYS_PER_YEAR, scenario.export.tier,
-                             scenario.model.parameter_count, self._rngs["openweights"])
+                             scenario.model.parameter_count, supply_rng)
         self.builder = Builder(scenario.model, scenario.data, scenario.open_weights, self.supply, self.curve)
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)
