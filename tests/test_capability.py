@@ -102,6 +102,27 @@ def test_local_tokens_halve_the_deficit_and_never_raise_it(start, seen, more, ha
     assert local_deficit(start, half, half) == pytest.approx(start / 2, rel=1e-12)
 
 
+@given(st.sampled_from(["scratch", "continue", "finetune"]), st.floats(1e18, 1e24), st.floats(1.0, 1e4),
+       st.floats(1e9, 1e13), st.floats(1.0, 100.0), st.floats(0.0, 3000.0))
+def test_more_own_compute_or_tokens_never_lower_a_release(strategy, flops_per_hour, more_compute, plan_tokens,
+                                                          more_tokens, day):
+    def plan(fph: float, tokens_: float):
+        scenario = sovsim.load_scenario("midsize-nation", overrides={
+            "model.strategy": strategy, "model.scratch_tokens": tokens_, "model.continue_tokens": tokens_,
+            "model.finetune_tokens": tokens_})
+        world = World(scenario, 0, 0)
+        return world.builder.plan(day, fph)
+
+    base = plan(flops_per_hour, plan_tokens)
+    if base is None:  # no open release fits yet
+        return
+    for other in (plan(flops_per_hour * more_compute, plan_tokens), plan(flops_per_hour, plan_tokens * more_tokens)):
+        assert other is not None
+        assert other.general_log10 >= base.general_log10 - 1e-12
+        assert other.local_log10 >= base.local_log10 - 1e-12
+        assert other.local_log10 <= other.general_log10 + 1e-12
+
+
 # -- the frontier's bound ----------------------------------------------------------------------------------------
 
 @given(st.floats(1.0, 20.0), st.floats(26.0, 28.0), st.floats(27.0, 31.0), st.floats(0.0, 2.0),
