@@ -531,3 +531,9 @@ def _comparison_table(result: Any) -> None:
     table.add_row("median total cost, $M", number(a, key, 1e6, ",.1f"), number(b, key, 1e6, ",.1f"),
                   number(d, key, 1e6, ",.1f", True))
     Console().print(table)
+
+
+# Real programme cases: `sovsim cases`, `sovsim hindcast`, `sovsim calibrate` (sovsim.hindcast.commands)
+from sovsim.hindcast.commands import register as _register_hindcast  # noqa: E402
+
+_register_hindcast(main, _fail)

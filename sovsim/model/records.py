@@ -161,6 +161,7 @@ ROW_FIELDS = {
     "horizon_years": "Length of the future",
     "releases": "Model releases",
     "first_release_years": "Years to the first release; null if none",
+    "second_release_years": "Years to the second release; null if none",
     "mean_gap_months": "Mean months the national model trails the frontier, over the months with a model",
     "max_gap_months": "Largest such gap",
     "mean_open_gap_months": "Mean months of frontier progress by which the national model trails the free "
@@ -211,7 +212,8 @@ ROW_FIELDS = {
 ROW_TYPES = {
     "scenario": "string", "seed": "int", "future": "int", "verdict": "string", "death_time_years": "float",
     "death_date": "string", "root_cause": "string", "root_event_date": "string", "horizon_years": "float",
-    "releases": "int", "first_release_years": "float", "mean_gap_months": "float", "max_gap_months": "float",
+    "releases": "int", "first_release_years": "float", "second_release_years": "float",
+    "mean_gap_months": "float", "max_gap_months": "float",
     "mean_open_gap_months": "float", "total_cost_usd": "float", "capex_usd": "float", "staff_usd": "float",
     "consultants_usd": "float", "energy_cost_usd": "float", "appropriations_usd": "float", "initial_cash_usd": "float",
     "final_cash_usd": "float", "budget_cuts": "int", "hires": "int", "quits": "int", "staff_turnover": "float",

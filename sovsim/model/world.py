@@ -291,6 +291,7 @@ class World:
             "horizon_years": s.calendar.horizon_years,
             "releases": len(programme.releases),
             "first_release_years": programme.releases[0][0] / DAYS_PER_YEAR if programme.releases else None,
+            "second_release_years": programme.releases[1][0] / DAYS_PER_YEAR if len(programme.releases) > 1 else None,
             "mean_gap_months": sum(gaps) / len(gaps) if gaps else None,
             "max_gap_months": max(gaps) if gaps else None,
             "mean_open_gap_months": sum(open_gaps) / len(open_gaps) if open_gaps else None,

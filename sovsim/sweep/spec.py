@@ -10,6 +10,8 @@ A spec is a TOML file::
     shard_size = 50
     timelines = false
 
+    ranges = "posterior.toml"      # optional: [[uncertainties]] from a ranges file (sovsim calibrate)
+
     [sweep.set]                    # fixed overrides of the base scenario
     "calendar.horizon_years" = 10.0
 
@@ -133,8 +135,22 @@ def load_spec(path: str | Path) -> SweepSpec:
         base = Path(sweep["base"])
         if not base.is_absolute():
             sweep["base"] = str((path.parent / base).resolve())
+    if isinstance(sweep, dict) and "ranges" in sweep:  # a ranges file (e.g. from `sovsim calibrate`)
+        data["uncertainties"] = _with_ranges(data.get("uncertainties", []), sweep.pop("ranges"), path.parent)
     data.setdefault("sweep", {}).setdefault("name", path.stem)
     return spec_from_dict(data)
+
+
+def _with_ranges(own: Any, ranges: Any, folder: Path) -> list[Any]:
+    """The spec's uncertainties plus those of the ranges file named by ``sweep.ranges`` (the spec's own win)."""
+    if not isinstance(ranges, str):
+        raise SpecError("sweep.ranges", ranges, "the path of a ranges TOML file", "expected a string, got")
+    file = Path(ranges) if Path(ranges).is_absolute() else folder / ranges
+    extra = _list_of_tables(read_toml(file, "sweep.ranges", "a ranges TOML file").get("uncertainties", []),
+                            "sweep.ranges.uncertainties")
+    mine = _list_of_tables(own, "uncertainties")
+    paths = {u.get("path") for u in mine}
+    return list(mine) + [dict(u) for u in extra if u.get("path") not in paths]
 
 
 def _expect(table: Mapping[str, Any], path: str, allowed: set[str]) -> None:
