@@ -37,14 +37,14 @@ GPUS: dict[str, GpuSpec] = {
                     dt.date(2020, 5, 14), dt.date(2022, 1, 1)),
     "h100": GpuSpec("h100", 989e12, 700.0, 33_750.0,
                     "calibration.md §1: H100 SXM 700 W, 989 TFLOP/s; DGX H100 ≈$270k / 8 = $33.75k/GPU; "
-                    "calibration.md §1 GPU generations: shipping from Q4 2022", dt.date(2022, 10, 1),
+                    "calibration.md §1 H100: general availability in H2 2022", dt.date(2022, 10, 1),
                     dt.date(2024, 1, 1)),
     "h200": GpuSpec("h200", 989e12, 700.0, 31_000.0,
-                    "calibration.md §1: H200 SXM 700 W, 989 TFLOP/s; $28–31k (2026); calibration.md §1 GPU "
-                    "generations: shipping from Q3 2024", dt.date(2024, 7, 1), dt.date(2026, 1, 1)),
+                    "calibration.md §1: H200 SXM 700 W, 989 TFLOP/s; $28–31k (2026); calibration.md §1 H200: "
+                    "shipping from Q2 2024", dt.date(2024, 4, 1), dt.date(2026, 1, 1)),
     "b200": GpuSpec("b200", 2.25e15, 1000.0, 50_000.0,
-                    "calibration.md §1: B200 HGX 1,000 W, 2.25 PFLOP/s; ≈$50k at launch; calibration.md §1 GPU "
-                    "generations: shipping from Q1 2025", dt.date(2025, 1, 1), dt.date(2025, 1, 1)),
+                    "calibration.md §1: B200 HGX 1,000 W, 2.25 PFLOP/s; ≈$50k at launch; calibration.md §1 B200 / "
+                    "GB200: volume in 2025", dt.date(2025, 1, 1), dt.date(2025, 1, 1)),
     "gh200": GpuSpec("gh200", 989e12, 1000.0, 42_000.0,
                      "calibration.md §1: GH200 989 TFLOP/s, up to 1,000 W; price not found, assumed as GB200 "
                      "NVL72 all-in ≈$42k/GPU", dt.date(2024, 2, 1), dt.date(2025, 1, 1)),
@@ -52,12 +52,13 @@ GPUS: dict[str, GpuSpec] = {
                         "assumption: a domestic or alternative accelerator at about A100 level (calibration.md §2 "
                         "mentions Huawei Ascend): a third of an H100's FLOP/s, half its FLOP/s per watt and per "
                         "dollar", dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
-    "b300": GpuSpec("b300", 2.5e15, 1100.0, 60_000.0,
-                    "calibration.md §1 GPU generations: B300 (Blackwell Ultra) from Q3 2025, 1,100 W; assumption: "
-                    "dense BF16 ≈10% above B200, price ≈$60k", dt.date(2025, 9, 1), dt.date(2025, 9, 1)),
-    "rubin": GpuSpec("rubin", 5.0e15, 1800.0, 80_000.0,
-                     "calibration.md §1 GPU generations: Vera Rubin announced for H2 2026; assumption: twice the "
-                     "B300's dense BF16 at 1,800 W and ≈$80k", dt.date(2026, 10, 1), dt.date(2026, 10, 1)),
+    "b300": GpuSpec("b300", 2.25e15, 1400.0, 54_000.0,
+                    "calibration.md §1 B300 / GB300: shipping from H2 2025, up to 1,400 W, BF16 about as B200, "
+                    "≈$51–56k per GPU all-in", dt.date(2025, 9, 1), dt.date(2025, 9, 1)),
+    "rubin": GpuSpec("rubin", 5.0e15, 1800.0, 120_000.0,
+                     "calibration.md §1 Rubin: shipments from autumn 2026, ≈$120k per GPU all-in; assumption: "
+                     "dense BF16 about twice B300's at 1,800 W (not published)", dt.date(2026, 10, 1),
+                     dt.date(2026, 10, 1)),
 }
 
 

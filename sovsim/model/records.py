@@ -205,7 +205,6 @@ ROW_FIELDS = {
     "pivots": "Changes of strategy (model.pivot_on triggers)",
     "final_strategy": "Strategy at the end of the future: scratch, continue or finetune",
     "base_supply_stopped": "1 if the open-weights family the programme built on stopped and no newer base existed",
-    "second_release_years": "Years to the second release; null if none",
 }
 
 #: Storage type of each result-row field ("float" and "string" fields may be null).
@@ -223,5 +222,5 @@ ROW_TYPES = {
     "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
     "cost_per_mtok_usd": "float", "p95_latency_s": "float", "pivots": "int", "final_strategy": "string",
-    "base_supply_stopped": "int", "second_release_years": "float",
+    "base_supply_stopped": "int",
 }

@@ -330,6 +330,5 @@ class World:
             "pivots": len(self.builder.pivots),
             "final_strategy": self.builder.strategy,
             "base_supply_stopped": int(self.builder.base_supply_stopped),
-            "second_release_years": programme.releases[1][0] / DAYS_PER_YEAR if len(programme.releases) > 1 else None,
         }
         return {key: row[key] for key in ROW_FIELDS}
