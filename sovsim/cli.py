@@ -134,10 +134,13 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
     table = Table(title="Summary", show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    gap = row["mean_gap_months"]
+    gap, local_gap = row["mean_gap_months"], row["mean_open_gap_months"]
     for label, value in (
         ("releases", f"{row['releases']}"),
         ("mean months behind frontier", "—" if gap is None else f"{gap:.1f}"),
+        ("mean months behind the alternative (local)", "—" if local_gap is None else f"{local_gap:+.1f}"),
+        ("pivots / final strategy", f"{row['pivots']} / {row['final_strategy']}"
+                                    + (" (base supply stopped)" if row["base_supply_stopped"] else "")),
         ("total cost", f"${row['total_cost_usd'] / 1e6:,.1f}M"),
         ("  capex / staff / consultants / energy",
          " / ".join(f"${row[k] / 1e6:,.1f}M"
@@ -572,6 +575,9 @@ def _comparison_table(result: Any) -> None:
         low, high = d["verdicts_ci"][verdict]
         rows.append([f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
                                          f"{100 * high:+.1f}]"])
+    rows.append(["pivoted (≥ 1 change of strategy)", share(a, "pivoted"), share(b, "pivoted"), points("pivoted")])
+    rows.append(["stale or pivoted", share(a, "stale_or_pivoted"), share(b, "stale_or_pivoted"),
+                 points("stale_or_pivoted")])
     key = "median_death_years_among_dead"
     rows.append(["median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
                                                           for s in (a, b)), number(d, key, 1.0, ".2f", True)])

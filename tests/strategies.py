@@ -125,7 +125,7 @@ def _model(draw: st.DrawFn) -> dict[str, Any]:
         "model.release_interval_months": draw(_f(0.5, 120.0)),
         "model.data_prep_days": draw(_zero_or(1.0, 365.0)),
         "model.eval_days": draw(_zero_or(1.0, 120.0)),
-        "model.local_edge_log10": draw(_f(0.0, 10.0)),
+        "data.open_local_deficit_log10": draw(_f(0.0, 10.0)),
         "model.stale_grace_months": draw(_zero_or(0.5, 24.0)),
         "model.first_release_deadline_months": draw(_f(0.5, 240.0)),
     }
@@ -252,7 +252,7 @@ def overrides(draw: st.DrawFn, min_horizon_years: float = 0.5, max_horizon_years
             "treasury.election_cancel_probability": 0.0,
             "staff.minimum_crew_fte": 0.0,
             "staff.museum_months": 240.0,
-            "model.local_edge_log10": 10.0,
+            "data.open_local_deficit_log10": 10.0, "data.open_deficit_halving_years": 100.0,
             "model.first_release_deadline_months": 240.0,
             "compute.starved_grace_days": 1e5,
             "deployment.max_pilot_years": 50.0,

@@ -214,6 +214,27 @@ def test_faster_frontier_growth_does_not_make_stale_less_likely():
     assert not_more(-d), (d.mean(), standard_error(d))
 
 
+def test_a_shorter_cadence_makes_stale_less_likely():
+    # Each cycle rebases on the newest open release: a six-month cadence keeps the local edge ahead of the
+    # alternative more often than a nine-month one.
+    d = differences(paired("midsize-nation", {"model.release_interval_months": 6.0}, horizon_years=6.0),
+                    verdict_is("stale"))
+    assert clearly_less(d), (d.mean(), standard_error(d))
+
+
+def test_a_slower_erosion_of_the_local_edge_does_not_make_stale_more_likely():
+    d = differences(paired("midsize-nation", {"data.open_deficit_halving_years": 30.0}, horizon_years=6.0),
+                    verdict_is("stale"))
+    assert not_more(d), (d.mean(), standard_error(d))
+
+
+def test_an_open_weights_cutoff_makes_the_base_supply_stop():
+    d = differences(paired("midsize-nation", {"open_weights.cutoff.date": "2028-01-01"}, horizon_years=4.0,
+                           futures=100),
+                    lambda rows: (rows["base_supply_stopped"] + rows["pivots"].clip(upper=1)).to_numpy(dtype=float))
+    assert clearly_less(-d), (d.mean(), standard_error(d))
+
+
 # -- deployment -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target_s", [1.0, 0.02])

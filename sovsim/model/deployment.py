@@ -165,6 +165,9 @@ class Service:
         self.scenario = scenario
         self.fleet, self.ledger, self.account, self.team = fleet, ledger, account, team
         self.programme, self.curve, self.is_stale, self.log = programme, curve, is_stale, log
+        #: decades by which the alternative beats the national model in the country's languages (set by the world)
+        self.alternative_lead_log10: Callable[[float], float] = (
+            lambda now: curve.open_log10(now) - programme.national_log10)
         self.stage = "none"  #: none (no model yet), pilot or production
         self.adoption_years = 0.0
         self.requests_per_day = 0.0
@@ -254,27 +257,24 @@ class Service:
     def alternative_usd_per_mtok(self, now: float) -> float:
         """Price of an API as useful as the national model: cheaper for every year that usefulness is open.
 
-        The starting point is the listed price at the date of an open-weights model as useful to the country as
-        the national model: larger by its local edge (``alternative_usd_per_mtok`` if set). Usefulness counts
-        the local edge, as the stale test does:
-        the alternative matches the national model once open weights reach its capability plus the edge, and
-        falls ``alternative_decline_per_year`` times for every year they have been beyond it.
+        The starting point is the listed price at the date of an open-weights model of the national model's size
+        (``alternative_usd_per_mtok`` if set). Usefulness is capability in the country's languages, as in the stale
+        test: the alternative matches the national model once its local capability does
+        (``alternative_lead_log10`` ≥ 0), and falls ``alternative_decline_per_year`` times for every year of
+        frontier progress it has been beyond it.
         """
         p, curve = self.params, self.curve
         if p.alternative_usd_per_mtok > 0:
             base = p.alternative_usd_per_mtok
         else:
-            # the open model as useful as the national one: its local edge in effective compute, as parameters
-            # of a compute-optimal model (C ∝ N², so a decade of compute is √10 times the parameters)
-            m = self.scenario.model
+            # the listed price of an open model of the national model's size class at the date
             year = self.scenario.calendar.start_date.year + now / DAYS_PER_YEAR
-            base = api_price_usd_per_mtok(m.parameter_count * 10.0 ** (m.local_edge_log10 / 2.0), year,
+            base = api_price_usd_per_mtok(self.scenario.model.parameter_count, year,
                                           p.alternative_size_decline_per_year)
         per_year = curve.trend_log10_per_month * 12.0
         if per_year <= 0 or math.isnan(self.programme.national_log10):
             return base
-        useful_log10 = self.programme.national_log10 + self.scenario.model.local_edge_log10
-        open_years = max(0.0, (curve.open_log10(now) - useful_log10) / per_year)
+        open_years = max(0.0, self.alternative_lead_log10(now) / per_year)
         return base / p.alternative_decline_per_year ** open_years
 
     def staff_usd_per_day(self, gpus: float) -> float:

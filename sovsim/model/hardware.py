@@ -39,7 +39,8 @@ class Hardware:
         self.chain = SupplyChain.of(scenario.supply)
         self.regimes = Regimes(scenario.export)
         self.proc = Procurement(self.chain, self.regimes, self.fleet, account, c, scenario.export, log,
-                                rng=rngs["procurement"], changed=env.event())
+                                rng=rngs["procurement"], changed=env.event(),
+                                start_date=scenario.calendar.start_date, lineup=_lineup(scenario))
         self._export_rng = rngs["export"]
         self.provider: str | None = {"rent": c.cloud_provider, "hybrid": c.cloud_provider,
                                      "sovereign_cloud": c.sovereign_cloud_provider}.get(c.strategy)
@@ -120,3 +121,12 @@ class Hardware:
             return (f"order #{o.number} of {o.target:,} {o.kind.upper()} still in the allocation queue",
                     o.placed_days)
         return "no compute ordered or rented", None
+
+
+def _lineup(scenario: Scenario) -> dict[str, tuple[str, ...]]:
+    """Each GPU kind → every kind its maker sells (a refresh stays with the maker, moving up a generation)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for node in scenario.supply.nodes.values():
+        for kind in node.products:
+            out.setdefault(kind, node.products)
+    return out

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sovsim.scenario.budget import Budget
+from sovsim.scenario.capability import PIVOT_TRIGGERS, Data, OpenWeights
 from sovsim.scenario.fields import ScenarioError, Section, param
 from sovsim.scenario.sovereignty import Allocation, Governance, Trust
 from sovsim.scenario.supply_graph import HOME, check_supply
@@ -19,7 +20,7 @@ __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Co
            "Supply", "Jurisdiction", "ScheduledChange", "Export", "Deployment", "Scenario"]
 
 STRATEGIES = ("scratch", "continue", "finetune")
-GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic")
+GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic", "b300", "rubin")
 COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid", "allocation")
 NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
               "country")
@@ -223,11 +224,30 @@ class Frontier(Section):
     jump_mean_log10: float = param(
         0.25, "Mean size of a jump (exponential), in decades of effective compute", ge=0, le=5,
         source="assumption: a jump worth about three months of trend")
+    compute_ceiling_log10_2030_min: float = param(
+        28.5, "Lowest feasible frontier training compute on 2030-01-01, log10 FLOP (drawn per future)", ge=20,
+        le=40, source="calibration.md §8 feasibility: one campus of 1–5 GW supports 1e28–3e29 FLOP by 2030")
+    compute_ceiling_log10_2030_max: float = param(
+        29.5, "Highest feasible frontier training compute on 2030-01-01, log10 FLOP", ge=20, le=40,
+        source="calibration.md §8 feasibility: 2e29 FLOP likely feasible by 2030")
+    ceiling_growth_per_year: float = param(
+        2.0, "Yearly growth of the feasible compute after the ceiling date (power build-out)", ge=1, le=100,
+        source="calibration.md §8 power growth: power of frontier training runs grows ≈2×/yr")
+    algorithmic_uncertainty: float = param(
+        1.6, "Algorithmic gain per year drawn per future log-uniformly within ÷/× this factor of the central "
+             "value (1: no uncertainty)", ge=1, le=10,
+        source="calibration.md §8 algorithmic progress: halving time ≈8 months, 95% CI 5–14 months")
+
+    def check(self) -> None:
+        if self.compute_ceiling_log10_2030_min > self.compute_ceiling_log10_2030_max:
+            raise ScenarioError("compute_ceiling_log10_2030_min", self.compute_ceiling_log10_2030_min,
+                                f"a number ≤ compute_ceiling_log10_2030_max ({self.compute_ceiling_log10_2030_max:g})",
+                                "larger than the maximum:")
 
 
 @dataclass(frozen=True)
 class ModelPlan(Section):
-    """The national model and its release cycles: strategy, size, cadence, local edge, staleness."""
+    """The national model and its release cycles: strategy, size, cadence, pivots, staleness."""
 
     strategy: str = param(
         "continue", "scratch: pre-train from nothing; continue: continued pre-training of the best open "
@@ -237,7 +257,7 @@ class ModelPlan(Section):
         8e9, "Parameters of the national model", gt=0, le=1e14,
         source="calibration.md §5: Apertus 8B/70B, GPT-SW3 up to 40B, ALIA 40B")
     scratch_tokens: float = param(
-        2e12, "Training tokens of a from-scratch run", gt=0,
+        15e12, "Training tokens of a from-scratch run (at most: see max_run_days)", gt=0,
         source="calibration.md §5: Apertus 15T, ALIA 9.37T, Minerva 2.48T, GPT-SW3 320B")
     continue_tokens: float = param(
         2e11, "Tokens of continued pre-training per cycle", gt=0,
@@ -257,15 +277,26 @@ class ModelPlan(Section):
     data_prep_days: float = param(
         90.0, "Days of data preparation per cycle with the full team", ge=0, le=3650, source="assumption")
     eval_days: float = param(30.0, "Days of evaluation before a release", ge=0, le=3650, source="assumption")
-    local_edge_log10: float = param(
-        1.1, "Local language and culture bonus, in decades of effective compute", ge=0, le=10,
-        source="assumption: calibration.md gaps (no direct capability-decay metric found)")
+    max_run_days: float = param(
+        90.0, "Longest training run a team plans: a run's tokens are capped by what the fleet processes in it",
+        gt=0, le=1e6, source="calibration.md §8 training windows: Llama 3.1 405B ≈54 days, BLOOM ≈3.5 months")
+    pivot_on: tuple[str, ...] = param(
+        ("behind", "supply_stop"), "Triggers on which the programme changes strategy: behind (scratch → "
+        "continue), supply_stop (back to scratch), budget_cut (one step cheaper)",
+        source="calibration.md §9 pivots: GPT-SW3 to fine-tuning, Poro/Viking to continued Llama, SEA-LION to "
+               "Llama/Gemma bases")
     stale_grace_months: float = param(
         6.0, "Months the model may trail the free alternative before it is stale", ge=0, le=120,
         source="assumption")
     first_release_deadline_months: float = param(
         24.0, "Months allowed to the first release before the programme counts as stale", gt=0, le=240,
         source="assumption")
+
+    def check(self) -> None:
+        for trigger in self.pivot_on:
+            if trigger not in PIVOT_TRIGGERS:
+                allowed = "an array of " + ", ".join(repr(t) for t in PIVOT_TRIGGERS)
+                raise ScenarioError("pivot_on", self.pivot_on, allowed, "unknown trigger in")
 
 
 @dataclass(frozen=True)
@@ -430,7 +461,8 @@ def _default_graph() -> dict[str, SupplyNode]:
     # Lead times: calibration.md §1 (8–52 weeks by market state); domestic chips: assumption, longer.
     integrators = ("dell", "hpe", "supermicro")
     return {
-        "nvidia": _node("chip_designer", "US", 0.9, ("cowos",), products=("a100", "h100", "h200", "b200", "gh200")),
+        "nvidia": _node("chip_designer", "US", 0.9, ("cowos",), products=("a100", "h100", "h200", "b200", "gh200",
+                                                                           "b300", "rubin")),
         "tsmc": _node("foundry", "TW", 0.9, ("nvidia",)),
         "sk_hynix": _node("hbm", "KR", 0.5, ("cowos",)),
         "samsung_hbm": _node("hbm", "KR", 0.35, ("cowos",)),
@@ -616,6 +648,8 @@ class Scenario(Section):
     governance: Governance = param(Governance(), "Approval and conformity work before releases and launch")
     trust: Trust = param(Trust(), "Public trust and the response to output steering")
     budget: Budget = param(Budget(), "The yearly budget request beyond running costs")
+    data: Data = param(Data(), "The local-language corpus")
+    open_weights: OpenWeights = param(OpenWeights(), "The foreign open-weights supply")
 
     def check(self) -> None:
         check_supply(self)
