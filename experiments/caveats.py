@@ -42,8 +42,9 @@ class Caveat:
 
 
 CAVEATS = (
-    Caveat(1, "q1_snapshot.py", "model.local_edge_log10",
-           "assumption: no direct capability-decay metric exists (calibration.md gaps); sampled 0.5–1.5",
+    Caveat(1, "q1_snapshot.py", "data.open_local_deficit_log10",
+           "assumption: no measured conversion of a language gap into effective compute (calibration.md §12 local "
+           "deficit); sampled 0.5–1.5",
            0.5, 1.1, 1.5, 60, 12),
     Caveat(2, "q2_tenant_or_owner.py", "export.embargo_persistence",
            "derived: controls on China tightened in every revision 2022–25 (calibration.md §2); sampled 0.5–0.95",

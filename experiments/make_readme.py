@@ -29,9 +29,10 @@ STRUCTURAL_CAVEATS = (
     "(`sovsim/model/lifecycle.py`): the team is assumed to switch to the newest base at no cost when it "
     "starts training, so Q1's shelf life and the few stale deaths in Q6 and Q7 are the optimistic end for a "
     "team that must redo data work or evaluations on each new base.",
-    "A continued model's capability adds its own compute to the open base's (log10 of the sum), so its own "
-    "training compute hardly matters: money and GPUs do not make a continued model more current (Q6). The "
-    "local edge (`model.local_edge_log10`) carries all the value of a national model; it is an assumption "
+    "A continued model's general capability is its base's plus a Chinchilla gain from its own tokens that "
+    "saturates, so its own training compute hardly matters: money and GPUs do not make a continued model more "
+    "current (Q6). Its edge is local: the open models' deficit in the country's languages "
+    "(`data.open_local_deficit_log10`), which erodes over time; the size of that deficit is an assumption "
     "with no published measure.",
     "The domestic sovereign cloud is outside the export regimes (its own GPU supply is not modelled), which "
     "makes it look immune to export shocks in Q2.",

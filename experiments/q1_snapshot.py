@@ -168,8 +168,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{100 * diff.low:+.0f} to {100 * diff.high:+.0f}); from scratch it is {p5('scratch', fast)} even at "
         f"{fast:g} months.")
     details = [
-        "The edge is the local-language bonus (`model.local_edge_log10`, 0.5–1.5 decades sampled; no direct "
-        "capability-decay metric exists, calibration.md gaps): open weights grow about 1.1 decades a year "
+        "The edge is the open models' deficit in the country's languages (`data.open_local_deficit_log10`, "
+        "0.5–1.5 decades sampled, halving every eight years; no measured conversion exists, calibration.md §12): "
+        "open weights grow about 1.1 decades a year "
         "(compute ×4.6, algorithms ×3), so a decade of edge is worth about ten months of trend.",
         "A continued or fine-tuned model inherits the open weights of the day its training run begins and adds "
         "its own compute: on release it is ahead of them by about its local edge, less the weeks of training and "

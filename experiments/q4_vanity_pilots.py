@@ -165,13 +165,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"moves it {100 * latency_effect.value:+.0f} points (95% CI {100 * latency_effect.low:+.0f} to "
         f"{100 * latency_effect.high:+.0f}).")
     details = [
-        "Cost per token is the serving GPUs' amortisation and electricity (or rent) plus a tenth of the team, "
+        "Cost per token is the serving GPUs' amortisation, colocation and electricity (or rent) plus the operators "
+        "they add, "
         "divided by the tokens served, judged at the load production would bring; against it stands the price "
         "of an API as useful as the national model, which falls 3–30× a year (sampled; calibration.md §7 gives "
         "9–900×) for every year open weights have outdone the national model.",
-        "Latency fails when one replica's service time is already above the target (a slow, memory-bound "
-        "decoder: `serving_efficiency` 0.04–0.3 sampled) or when the launch load would saturate the serving "
-        "share of the cluster (Erlang C at the busy hour).",
+        "Latency fails when the time per output token cannot meet `tpot_target_s` (0.02–0.1 s sampled) even "
+        "unbatched, or when the launch load would saturate the serving share of the cluster (Erlang C over "
+        "the batch slots at the busy hour).",
         "Only futures that reach the pilot stage can be vanity pilots; the rest die or live for other reasons, "
         "so the shares are of all futures, competing risks included.",
     ]

@@ -36,13 +36,13 @@ VERDICT_COLORS = {"alive": "#229954", "defunded": "#7f8c8d", "hollowed": "#2471a
                   "starved": "#c0392b", "vanity_pilot": "#8e44ad"}
 
 
-def current_at_end(futures: pd.DataFrame, timelines: pd.DataFrame, edge: float) -> pd.Series:
-    """True where the future is alive at the horizon with its model (plus local edge) not behind open weights."""
+def current_at_end(futures: pd.DataFrame, timelines: pd.DataFrame) -> pd.Series:
+    """True where the future is alive at the horizon with its model not behind the alternative in the country's
+    languages (the stale test's comparison)."""
     last = timelines.sort_values(["future", "time_days"]).groupby("future").tail(1).set_index("future")
-    national = futures["future"].map(last["national_log10"])
-    open_weights = futures["future"].map(last["open_log10"])
-    edges = futures["model.local_edge_log10"] if "model.local_edge_log10" in futures else edge
-    return (futures["verdict"] == "alive") & (national + edges >= open_weights)
+    national = futures["future"].map(last["national_local_log10"])
+    alternative = futures["future"].map(last["open_local_log10"])
+    return (futures["verdict"] == "alive") & (national >= alternative)
 
 
 def crossing(budgets: np.ndarray, p: np.ndarray, level: float = 0.5) -> float:
@@ -87,8 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     futures["strategy"] = common.policy_values(futures, "model.strategy")
     futures["cadence"] = common.policy_values(futures, "model.release_interval_months")
     cadences = sorted(futures["cadence"].unique())
-    edge = run.spec.base_scenario().model.local_edge_log10
-    futures["good"] = current_at_end(futures, run.timelines, edge)
+    futures["good"] = current_at_end(futures, run.timelines)
     budgets = np.sort(futures["budget_usd"].unique())
 
     preset_run = common.run_spec("q6_compute_rich_preset", args, SIZES, timelines=True)
@@ -96,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     archetype = preset_run.futures.copy()
     archetype["strategy"] = common.policy_values(archetype, "model.strategy")
     preset = preset_run.spec.base_scenario()
-    archetype["good"] = current_at_end(archetype, preset_run.timelines, preset.model.local_edge_log10)
+    archetype["good"] = current_at_end(archetype, preset_run.timelines)
     preset_budget = preset.treasury.initial_cash_usd + 5 * preset.treasury.appropriation_usd_per_year
     preset_rows = [{"preset": preset.name, "strategy": strategy, "cadence_months": preset.model.release_interval_months,
                     "five_year_budget_usd": preset_budget, "gpus": preset.compute.gpu_count, "gpu": preset.compute.gpu,

@@ -2,7 +2,8 @@
 
 :func:`estimate` answers "what does this run cost in GPU-hours, energy, carbon and money?" through the
 same kernel that bills the simulated fleets; with ``failures`` it also simulates interruptions. Defaults are
-PUE 1.0 and no server overhead, so published per-GPU figures are reproduced exactly.
+the scenario's (``midsize-nation``): PUE, server overhead, electricity price, grid carbon, rent; pass
+``pue=1, server_overhead=1`` to reproduce published per-GPU figures.
 :func:`validation_report` recomputes the tables shipped in ``sovsim/validation/``.
 """
 
@@ -16,23 +17,33 @@ from typing import Any
 
 import numpy as np
 
+from sovsim.checkpointing import plan
 from sovsim.kernels.accounting import OUTPUTS, integrate, prefix_sum
 from sovsim.kernels.reliability import interrupted_runs
 from sovsim.model.gpus import GPUS
 from sovsim.queueing import erlang_c
+from sovsim.scenario.schema import Compute, Energy
+from sovsim.serving import ACCELERATORS, performance
 
-__all__ = ["estimate", "EstimateError", "ValidationRow", "validation_report", "DEFAULTS"]
+__all__ = ["estimate", "serve_estimate", "EstimateError", "ValidationRow", "validation_report", "DEFAULTS"]
 
-#: Defaults of :func:`estimate`, each with its source in docs/calibration.md.
+_E, _C = Energy(), Compute()
+
+#: Defaults of :func:`estimate`, each the scenario's default (``midsize-nation``) with its source in
+#: docs/calibration.md.
 DEFAULTS = {
-    "pue": (1.0, "none: report the IT energy; pass --pue for a facility (calibration.md §3: 1.1–1.6)"),
-    "server_overhead": (1.0, "none: GPU board power only; DGX H100 is 1.82× (calibration.md §1)"),
-    "carbon_g_per_kwh": (481.0, "calibration.md §3: world average grid carbon 481 g/kWh (2023)"),
-    "price_usd_per_kwh": (0.0806, "calibration.md §3: US industrial electricity $0.0806/kWh (2023)"),
-    "failures_per_gpu_year": (0.17, "calibration.md §4: all unexpected interruptions of Llama 3, per GPU-year"),
-    "checkpoint_hours": (1.0, "assumption: hourly checkpoints"),
-    "restart_minutes": (15.0, "calibration.md §4: 5–30 min per restart"),
-    "checkpoint_write_minutes": (1.0, "assumption: a one-minute stall per checkpoint (calibration.md §4)"),
+    "pue": (_E.pue, "energy.pue: calibration.md §3"),
+    "server_overhead": (_C.server_power_factor, "compute.server_power_factor: calibration.md §1 (DGX H100 1.82×)"),
+    "carbon_g_per_kwh": (_E.grid_carbon_g_per_kwh, "energy.grid_carbon_g_per_kwh: calibration.md §3"),
+    "price_usd_per_kwh": (_E.price_usd_per_kwh, "energy.price_usd_per_kwh: calibration.md §3"),
+    "rent_usd_per_gpu_hour": (_C.rent_usd_per_gpu_hour, "compute.rent_usd_per_gpu_hour: calibration.md §11"),
+    "failures_per_gpu_year": (_C.failures_per_gpu_year, "compute.failures_per_gpu_year: calibration.md §4"),
+    "checkpoint_hours": (_C.checkpoint_hours, "compute.checkpoint_hours (0: Young/Daly): calibration.md §11"),
+    "restart_minutes": (_C.restart_minutes, "compute.restart_minutes: calibration.md §11"),
+    "checkpoint_write_minutes": (_C.checkpoint_write_minutes,
+                                 "compute.checkpoint_write_minutes (0: from size and bandwidth): calibration.md §11"),
+    "storage_bytes_per_s_per_gpu": (_C.storage_bytes_per_s_per_gpu, "compute.storage_bytes_per_s_per_gpu: "
+                                                                    "calibration.md §11"),
 }
 
 
@@ -55,7 +66,7 @@ def estimate(*, gpu_hours: float | None = None, power_w: float | None = None, pu
              gpu: str | None = None, gpus: int | None = None, mfu: float | None = None, failures: bool = False,
              failures_per_gpu_year: float | None = None, checkpoint_hours: float | None = None,
              restart_minutes: float | None = None, checkpoint_write_minutes: float | None = None, runs: int = 200,
-             seed: int = 0) -> dict[str, Any]:
+             seed: int = 0, rent_usd_per_gpu_hour: float | None = None) -> dict[str, Any]:
     """Energy, carbon and cost of a training run, from GPU-hours and power or from a model and a cluster.
 
     Give either ``gpu_hours`` and ``power_w``, or ``params``, ``tokens``, ``gpu``, ``gpus`` and ``mfu``
@@ -67,6 +78,7 @@ def estimate(*, gpu_hours: float | None = None, power_w: float | None = None, pu
     overhead = DEFAULTS["server_overhead"][0] if server_overhead is None else server_overhead
     carbon = DEFAULTS["carbon_g_per_kwh"][0] if carbon_g_per_kwh is None else carbon_g_per_kwh
     price = DEFAULTS["price_usd_per_kwh"][0] if price_usd_per_kwh is None else price_usd_per_kwh
+    rent = DEFAULTS["rent_usd_per_gpu_hour"][0] if rent_usd_per_gpu_hour is None else rent_usd_per_gpu_hour
     for name, value in (("gpu_hours", gpu_hours), ("power_w", power_w), ("params", params), ("tokens", tokens),
                         ("mfu", mfu)):
         _positive(name, value)
@@ -74,7 +86,7 @@ def estimate(*, gpu_hours: float | None = None, power_w: float | None = None, pu
         raise EstimateError("pue", pue, "a number ≥ 1")
     if overhead < 1 or not math.isfinite(overhead):
         raise EstimateError("server_overhead", overhead, "a number ≥ 1")
-    for name, value in (("carbon_g_per_kwh", carbon), ("price_usd_per_kwh", price)):
+    for name, value in (("carbon_g_per_kwh", carbon), ("price_usd_per_kwh", price), ("rent_usd_per_gpu_hour", rent)):
         if value < 0 or not math.isfinite(value):
             raise EstimateError(name, value, "a number ≥ 0")
     if mfu is not None and mfu > 1:
@@ -107,40 +119,63 @@ def estimate(*, gpu_hours: float | None = None, power_w: float | None = None, pu
                        np.zeros(1), np.ones(1), np.zeros(1), overhead, pue, 1.0, 1.0, flat, prefix_sum(flat),
                        flat, prefix_sum(flat), price, carbon)
     result = dict(zip(OUTPUTS, totals.tolist()))
+    compute_usd = result["gpu_hours"] * rent
     out = {"gpu_hours": result["gpu_hours"], "energy_kwh": result["kwh"], "energy_mwh": result["kwh"] / 1e3,
-           "co2_t": result["kg_co2"] / 1e3, "cost_usd": result["usd"], **out, "power_w": power_w, "pue": pue,
-           "server_overhead": overhead, "carbon_g_per_kwh": carbon, "price_usd_per_kwh": price}
+           "co2_t": result["kg_co2"] / 1e3, "energy_cost_usd": result["usd"], "compute_cost_usd": compute_usd,
+           **out, "power_w": power_w, "pue": pue, "server_overhead": overhead, "carbon_g_per_kwh": carbon,
+           "price_usd_per_kwh": price, "rent_usd_per_gpu_hour": rent}
     if failures:
         if "days" not in out:
             raise EstimateError("failures", True, "a model and cluster (--params --tokens --gpu --gpus --mfu)")
-        out.update(_failures(out["days"] * 24.0, out["gpus"], failures_per_gpu_year, checkpoint_hours,
-                             restart_minutes, checkpoint_write_minutes, runs, seed))
+        out.update(_failures(out["days"] * 24.0, out["gpus"], params, failures_per_gpu_year,  # type: ignore[arg-type]
+                             checkpoint_hours, restart_minutes, checkpoint_write_minutes, runs, seed))
     return out
 
 
-def _failures(work_h: float, gpus: int, rate: float | None, checkpoint_h: float | None,
+def _failures(work_h: float, gpus: int, params: float, rate: float | None, checkpoint_h: float | None,
               restart_min: float | None, write_min: float | None, runs: int, seed: int) -> dict[str, Any]:
     rate = DEFAULTS["failures_per_gpu_year"][0] if rate is None else rate
     checkpoint_h = DEFAULTS["checkpoint_hours"][0] if checkpoint_h is None else checkpoint_h
     restart_min = DEFAULTS["restart_minutes"][0] if restart_min is None else restart_min
     write_min = DEFAULTS["checkpoint_write_minutes"][0] if write_min is None else write_min
-    for name, value in (("failures_per_gpu_year", rate), ("checkpoint_hours", checkpoint_h), ("runs", runs)):
+    for name, value in (("failures_per_gpu_year", rate), ("runs", runs)):
         _positive(name, value)
-    for name, value in (("restart_minutes", restart_min), ("checkpoint_write_minutes", write_min)):
+    for name, value in (("checkpoint_hours", checkpoint_h), ("restart_minutes", restart_min),
+                        ("checkpoint_write_minutes", write_min)):
         if not (math.isfinite(value) and value >= 0):
-            raise EstimateError(name, value, "a number ≥ 0")
+            raise EstimateError(name, value, "a number ≥ 0 (0: derived from the run's scale)")
+    ckpt = plan(params, gpus, rate, DEFAULTS["storage_bytes_per_s_per_gpu"][0], restart_min, checkpoint_h, write_min)
     per_hour = gpus * rate / (365.25 * 24.0)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     width = int(per_hour * work_h * 3 + 32)
     while True:
         gaps = rng.exponential(1.0 / per_hour, size=(runs, width))
-        wall, interruptions, used = interrupted_runs(work_h, gaps, checkpoint_h, restart_min / 60.0, write_min / 60.0)
+        wall, interruptions, used = interrupted_runs(work_h, gaps, ckpt.checkpoint_h, ckpt.restart_h, ckpt.write_h)
         if (used <= width).all():
             break
         width *= 2
     return {"interruptions": float(interruptions.mean()), "goodput": float((work_h / wall).mean()),
-            "wall_days": float(wall.mean() / 24.0), "failures_per_gpu_year": rate, "checkpoint_hours": checkpoint_h,
-            "restart_minutes": restart_min, "checkpoint_write_minutes": write_min, "runs": runs}
+            "wall_days": float(wall.mean() / 24.0), "failures_per_gpu_year": rate,
+            "checkpoint_hours": ckpt.checkpoint_h, "restart_minutes": restart_min,
+            "checkpoint_write_minutes": ckpt.write_h * 60.0, "runs": runs}
+
+
+def serve_estimate(options: dict[str, Any], concurrency: int, input_tokens: float,
+                   output_tokens: float) -> dict[str, Any]:
+    """Latency and throughput of one serving replica (``sovsim estimate --serve``): :func:`sovsim.serving.performance`.
+
+    ``options`` are the estimate's other options: ``params`` and ``gpu`` are needed, ``gpus`` (per replica)
+    may be given; training-only options are refused.
+    """
+    params, gpu, gpus = options.get("params"), options.get("gpu"), options.get("gpus")
+    if params is None or gpu is None:
+        raise EstimateError("params" if params is None else "gpu", None, "--serve needs --params and --gpu")
+    if gpu not in ACCELERATORS:
+        raise EstimateError("gpu", gpu, "one of " + ", ".join(ACCELERATORS))
+    for name in ("gpu_hours", "tokens", "mfu"):
+        if options.get(name) is not None:
+            raise EstimateError(name, options[name], "nothing with --serve (a training-run option)")
+    return performance(params, gpu, concurrency, input_tokens, output_tokens, gpus).as_dict()
 
 
 @dataclass(frozen=True)
@@ -175,7 +210,8 @@ def validation_report() -> list[ValidationRow]:
     out = []
     total_hours = total_t = 0.0
     for r in _csv_rows("llama2_pretraining_co2.csv"):
-        e = estimate(gpu_hours=float(r["gpu_hours"]), power_w=float(r["power_w"]), carbon_g_per_kwh=423.5)
+        e = estimate(gpu_hours=float(r["gpu_hours"]), power_w=float(r["power_w"]), carbon_g_per_kwh=423.5, pue=1.0,
+                     server_overhead=1.0)
         total_hours += e["gpu_hours"]
         total_t += e["co2_t"]
         out.append(ValidationRow("llama2 CO2 (t)", r["model"], float(r["tco2eq"]), e["co2_t"], 0.005))

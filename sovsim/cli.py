@@ -16,6 +16,7 @@ from rich.table import Table
 import sovsim
 from sovsim.model.gpus import GPUS
 from sovsim.scenario import DEFAULT_PRESET, ScenarioError, load_scenario, presets, to_dict
+from sovsim.serving import ACCELERATORS, ServeError
 
 __all__ = ["main"]
 
@@ -135,15 +136,19 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
     table = Table(title="Summary", show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    gap = row["mean_gap_months"]
+    gap, local_gap = row["mean_gap_months"], row["mean_open_gap_months"]
     for label, value in (
         ("releases", f"{row['releases']}"),
         ("mean months behind frontier", "—" if gap is None else f"{gap:.1f}"),
+        ("mean months behind the alternative (local)", "—" if local_gap is None else f"{local_gap:+.1f}"),
+        ("pivots / final strategy", f"{row['pivots']} / {row['final_strategy']}"
+                                    + (" (base supply stopped)" if row["base_supply_stopped"] else "")),
         ("total cost", f"${row['total_cost_usd'] / 1e6:,.1f}M"),
         ("  capex / staff / consultants / energy",
          " / ".join(f"${row[k] / 1e6:,.1f}M"
                     for k in ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd"))),
-        ("  cloud rent", f"${row['cloud_usd'] / 1e6:,.1f}M"),
+        ("  cloud rent / colocation", f"${row['cloud_usd'] / 1e6:,.1f}M / ${row['facility_usd'] / 1e6:,.1f}M"),
+        ("requested / granted", f"${row['requested_usd'] / 1e6:,.1f}M / ${row['granted_usd'] / 1e6:,.1f}M"),
         ("appropriations received", f"${row['appropriations_usd'] / 1e6:,.1f}M"),
         ("final cash", f"${row['final_cash_usd'] / 1e6:,.1f}M"),
         ("hires / quits", f"{row['hires']} / {row['quits']}"),
@@ -432,30 +437,43 @@ def _missing_table(results: Path, sql: str) -> str | None:
 @main.command("estimate")
 @click.option("--gpu-hours", type=float, help="GPU-hours of the run.")
 @click.option("--power-w", type=float, help="Power per GPU in watts [default with --gpu: its board power].")
-@click.option("--pue", type=float, help="Power usage effectiveness [default: 1.0].")
-@click.option("--server-overhead", type=float, help="Server power per GPU as a multiple of GPU power [default: 1.0].")
-@click.option("--carbon-g-per-kwh", type=float, help="Grid carbon intensity [default: 481, world 2023].")
-@click.option("--price-usd-per-kwh", type=float, help="Electricity price [default: 0.0806, US industrial 2023].")
+@click.option("--pue", type=float, help="Power usage effectiveness [default: the scenario's, 1.25].")
+@click.option("--server-overhead", type=float, help="Server power per GPU as a multiple of GPU power [default: the "
+                                                    "scenario's, 1.82].")
+@click.option("--carbon-g-per-kwh", type=float, help="Grid carbon intensity [default: the scenario's, 381].")
+@click.option("--price-usd-per-kwh", type=float, help="Electricity price [default: the scenario's, 0.20].")
+@click.option("--rent-usd-per-gpu-hour", type=float, help="Price of a GPU-hour for compute_cost_usd [default: the "
+                                                          "scenario's contract price, 2.35].")
 @click.option("--params", type=float, help="Model parameters, e.g. 70e9.")
 @click.option("--tokens", type=float, help="Training tokens, e.g. 15e12.")
-@click.option("--gpu", type=click.Choice(sorted(GPUS)), help="GPU type.")
-@click.option("--gpus", type=int, help="GPUs in the run.")
+@click.option("--gpu", type=click.Choice(sorted(set(GPUS) | set(ACCELERATORS))), help="GPU type.")
+@click.option("--gpus", type=int, help="GPUs in the run (with --serve: per replica) [default with --serve: the "
+                                       "fewest that hold the weights].")
 @click.option("--mfu", type=float, help="Model FLOPs utilisation, e.g. 0.35.")
 @click.option("--failures", is_flag=True, help="Simulate interruptions (needs a model and cluster).")
 @click.option("--failures-per-gpu-year", type=float, help="Interruption rate per GPU [default: 0.17].")
-@click.option("--checkpoint-hours", type=float, help="Hours between checkpoints [default: 1].")
-@click.option("--restart-minutes", type=float, help="Minutes to restart after a failure [default: 15].")
-@click.option("--checkpoint-write-minutes", type=float, help="Minutes each checkpoint stalls the run [default: 1].")
+@click.option("--checkpoint-hours", type=float, help="Hours between checkpoints [default: 0, Young/Daly for the run].")
+@click.option("--restart-minutes", type=float, help="Minutes to restart after a failure [default: 10].")
+@click.option("--checkpoint-write-minutes", type=float, help="Minutes each checkpoint stalls the run [default: 0, "
+                                                             "from its size and the storage bandwidth].")
 @click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True, help="Monte Carlo runs.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True)
+@click.option("--serve", is_flag=True, help="Estimate serving one replica instead (needs --params and --gpu).")
+@click.option("--concurrency", type=int, default=1, show_default=True, help="Streams served at once (--serve).")
+@click.option("--input-tokens", type=float, default=1000.0, show_default=True, help="Prompt tokens (--serve).")
+@click.option("--output-tokens", type=float, default=1000.0, show_default=True, help="Answer tokens (--serve).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
-def estimate_command(as_json: bool, **kwargs: Any) -> None:
-    """Energy, carbon and cost of a training run (GPU-hours and power, or a model on a cluster)."""
-    from sovsim.accounting import EstimateError, estimate
+def estimate_command(as_json: bool, serve: bool, concurrency: int, input_tokens: float, output_tokens: float,
+                     **kwargs: Any) -> None:
+    """Energy, carbon and cost of a training run, or with --serve latency and throughput of a serving replica."""
+    from sovsim.accounting import EstimateError, estimate, serve_estimate
 
     try:
-        result = estimate(**kwargs)
-    except EstimateError as exc:
+        if serve:
+            result = serve_estimate(kwargs, concurrency, input_tokens, output_tokens)
+        else:
+            result = estimate(**kwargs)
+    except (EstimateError, ServeError) as exc:
         _fail(str(exc))
         return
     if as_json:
@@ -464,7 +482,8 @@ def estimate_command(as_json: bool, **kwargs: Any) -> None:
     from sovsim.terminal import humanize, print_table
 
     print_table(Console(highlight=False), ["quantity", "value"],
-                [[key, humanize(value, key)] for key, value in result.items()], title="training-run estimate",
+                [[key, humanize(value, key)] for key, value in result.items()],
+                title="serving estimate" if serve else "training-run estimate",
                 caption="--json prints the exact values", right=["value"])
 
 
@@ -587,6 +606,9 @@ def _comparison_table(result: Any) -> None:
         low, high = d["verdicts_ci"][verdict]
         rows.append([f"  {verdict}", *row, f"{100 * d['verdicts'][verdict]:+.1f} pts [{100 * low:+.1f}, "
                                          f"{100 * high:+.1f}]"])
+    rows.append(["pivoted (≥ 1 change of strategy)", share(a, "pivoted"), share(b, "pivoted"), points("pivoted")])
+    rows.append(["stale or pivoted", share(a, "stale_or_pivoted"), share(b, "stale_or_pivoted"),
+                 points("stale_or_pivoted")])
     key = "median_death_years_among_dead"
     rows.append(["median death, years (among the dead)", *(number(s, key, 1.0, ".2f") + f" ({s['deaths']:,} died)"
                                                           for s in (a, b)), number(d, key, 1.0, ".2f", True)])

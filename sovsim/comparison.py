@@ -203,6 +203,15 @@ def _put(out: dict[str, Any], name: str, estimate: Estimate) -> None:
     out[f"{name}_ci"] = [estimate.low, estimate.high]
 
 
+def _adaptation(frame: pd.DataFrame) -> dict[str, npt.NDArray[np.bool_]]:
+    """Futures that pivoted at least once, and those that died stale or pivoted.
+
+    (How a programme answers a supply stop: it falls behind or changes strategy.)
+    """
+    pivoted = frame["pivots"].to_numpy() > 0
+    return {"pivoted": pivoted, "stale_or_pivoted": pivoted | (frame["verdict"].to_numpy() == "stale")}
+
+
 def _summary(frame: pd.DataFrame, boot: dict[str, Any]) -> dict[str, Any]:
     confidence = boot["confidence"]
     out: dict[str, Any] = {"horizon_years": float(frame["horizon_years"].max())}
@@ -212,6 +221,8 @@ def _summary(frame: pd.DataFrame, boot: dict[str, Any]) -> dict[str, Any]:
     shares = {v: share(verdicts == v, confidence) for v in VERDICTS}
     out["verdicts"] = {v: e.value for v, e in shares.items()}
     out["verdicts_ci"] = {v: [e.low, e.high] for v, e in shares.items()}
+    for name, flags in _adaptation(frame).items():
+        _put(out, name, share(flags, confidence))
     deaths = _death_years(frame)
     out["deaths"] = int(np.isfinite(deaths).sum())
     _put(out, "median_death_years_among_dead",
@@ -240,6 +251,9 @@ def _difference(frame_a: pd.DataFrame, frame_b: pd.DataFrame, boot: dict[str, An
     estimates = {v: diff(va == v, vb == v) for v in VERDICTS}
     out["verdicts"] = {v: e.value for v, e in estimates.items()}
     out["verdicts_ci"] = {v: [e.low, e.high] for v, e in estimates.items()}
+    flags_a, flags_b = _adaptation(frame_a), _adaptation(frame_b)
+    for name in flags_a:
+        _put(out, name, diff(flags_a[name], flags_b[name]))
     da, db = _death_years(frame_a), _death_years(frame_b)
     if np.isfinite(da).any() and np.isfinite(db).any():
         _put(out, "median_death_years_among_dead", diff(da, db, _median_of_dead))

@@ -25,6 +25,13 @@ __all__ = ["exact", "humanize", "number", "print_table", "print_records", "table
 #: column-name endings → (prefix, suffix, SI-scaled); longest ending first wins
 _UNITS: tuple[tuple[str, str, str, bool], ...] = (
     ("_usd_per_year", "$", "/yr", True),
+    ("_usd_per_gpu_hour", "$", "/GPU-h", False),
+    ("_tokens_per_s", "", " tok/s", True),
+    ("_per_stream", "", " tok/s", False),
+    ("requests_per_s", "", " req/s", False),
+    ("_bytes_per_token", "", " B/tok", True),
+    ("_bytes", "", " bytes", True),
+    ("_minutes", "", " min", False),
     ("_usd_per_kwh", "$", "/kWh", False),
     ("_g_per_kwh", "", " g/kWh", False),
     ("_gpu_hours", "", " GPU-h", True),

@@ -223,7 +223,7 @@ def test_interruptions_match_poisson_theory() -> None:
 
 # -- estimate and validate -----------------------------------------------------------------------------------
 def test_estimate_reproduces_llama2_70b() -> None:
-    out = estimate(gpu_hours=1_720_320, power_w=400, carbon_g_per_kwh=423.5)
+    out = estimate(gpu_hours=1_720_320, power_w=400, carbon_g_per_kwh=423.5, pue=1.0, server_overhead=1.0)
     assert out["co2_t"] == pytest.approx(291.42, rel=0.005)
     assert out["energy_kwh"] == pytest.approx(1_720_320 * 0.4, rel=1e-12)
 
@@ -245,10 +245,10 @@ def test_estimate_with_failures_loses_goodput() -> None:
 def test_estimate_command_json_and_errors() -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["estimate", "--gpu-hours", "1720320", "--power-w", "400",
-                                  "--carbon-g-per-kwh", "423.5", "--json"])
+                                  "--carbon-g-per-kwh", "423.5", "--pue", "1", "--server-overhead", "1", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert set(data) >= {"gpu_hours", "energy_kwh", "energy_mwh", "co2_t", "cost_usd"}
+    assert set(data) >= {"gpu_hours", "energy_kwh", "energy_mwh", "co2_t", "energy_cost_usd", "compute_cost_usd"}
     assert data["co2_t"] == pytest.approx(291.42, rel=0.005)
     model = runner.invoke(main, ["estimate", "--params", "70e9", "--tokens", "15e12", "--gpu", "h100", "--gpus",
                                  "4096", "--mfu", "0.35", "--failures", "--runs", "20", "--json"])
@@ -260,6 +260,16 @@ def test_estimate_command_json_and_errors() -> None:
     bad = runner.invoke(main, ["estimate", "--gpu-hours", "10", "--power-w", "-5"])
     assert bad.exit_code == 2
     assert "power_w" in bad.output
+    serve = runner.invoke(main, ["estimate", "--serve", "--params", "8e9", "--gpu", "a100-40gb", "--concurrency", "8",
+                                 "--json"])
+    assert serve.exit_code == 0
+    assert {"tokens_per_s_per_stream", "throughput_tokens_per_s", "ttft_s", "tpot_s", "gpus_per_replica"} <= set(
+        json.loads(serve.output))
+    for args, field in ((["--params", "8e9"], "gpu"), (["--params", "8e9", "--gpu", "h100", "--concurrency", "0"],
+                                                        "concurrency"),
+                        (["--params", "8e9", "--gpu", "h100", "--tokens", "1e12"], "tokens")):
+        refused = runner.invoke(main, ["estimate", "--serve", *args])
+        assert refused.exit_code == 2 and field in refused.output
 
 
 def test_validate_passes_and_prints_the_table() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import json
 import math
 
@@ -53,7 +52,7 @@ def test_embargoed_order_is_never_delivered_and_the_programme_starves() -> None:
     world = World(sovsim.load_scenario(overrides=overrides), 0, 0).run()
     kinds = [k for _, p, k in trace(world, ("procurement",))]
     assert "delivery" not in kinds
-    assert kinds[:2] == ["order", "blocked"]
+    assert kinds[:3] == ["tender", "order", "blocked"]
     assert world.row()["orders_blocked"] == 1
     assert world.coroner.verdict == "starved"
 
@@ -70,6 +69,7 @@ def test_an_alternative_supplier_never_lowers_deliveries() -> None:
     """Same shocks (common random numbers), a second foundry and packaging house outside Taiwan: never fewer GPUs,
     never later."""
     base = {**QUIET, "export.changes_per_year": 4.0, "export.tier": 3, "compute.refresh": False,
+            "compute.tender_months": 0.0,
             "calendar.horizon_years": 4.0, "staff.minimum_crew_fte": 0.0, "model.stale_grace_months": 120.0,
             "treasury.insolvency_grace_days": 3650.0}
     alternative = {**base, "supply.nodes.samsung_foundry.kind": "foundry",
@@ -106,7 +106,8 @@ def test_rented_capacity_disappears_the_day_of_the_embargo() -> None:
     ]
     assert world.coroner.verdict == "starved"
     assert world.coroner.root_cause.startswith("scheduled rule change cutoff: US open → embargoed")
-    assert all(r.rented_gpus == 512 for r in world.timeline if r.time_days < 365.0)
+    rented = world.scenario.compute.rented_gpus
+    assert rented > 0 and all(r.rented_gpus == rented for r in world.timeline if r.time_days < 365.0)
     assert all(r.rented_gpus == 0 for r in world.timeline if r.time_days >= 365.0)
 
 
@@ -185,12 +186,13 @@ def test_run_json_has_the_compute_metrics() -> None:
         assert key in row
 
 
-def test_rented_cloud_starves_more_often_than_midsize_nation() -> None:
+def test_rented_cloud_starves_by_embargo_more_often_than_midsize_nation() -> None:
+    # (an owned fleet also starves when it retires unrefreshed; that is the maintenance tax, not an embargo)
     starved = {}
     for preset in ("midsize-nation", "rented-cloud"):
         scenario = sovsim.load_scenario(preset)
-        verdicts = collections.Counter(sovsim.run(scenario, seed=i, future=i).row["verdict"] for i in range(200))
-        starved[preset] = verdicts["starved"]
+        rows = [sovsim.run(scenario, seed=i, future=i).row for i in range(200)]
+        starved[preset] = sum(1 for r in rows if r["verdict"] == "starved" and "export rule change" in r["root_cause"])
     assert starved["rented-cloud"] > starved["midsize-nation"]
     assert starved["rented-cloud"] > 0
 

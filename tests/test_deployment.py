@@ -14,11 +14,14 @@ from sovsim.cli import main
 from sovsim.model.deployment import logistic_demand
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, ROW_TYPES, TIMELINE_FIELDS, VERDICTS
 from sovsim.model.world import World
-from sovsim.queueing import response_time_quantile
+from sovsim.queueing import erlang_c
+from sovsim.serving import operating_concurrency
 
 QUIET = {"export.changes_per_year": 0.0, "treasury.election_cut_probability": 0.0,
          "treasury.election_cancel_probability": 0.0, "energy.price_shocks_per_year": 0.0,
          "deployment.demand_volatility": 0.0}
+#: Open models far behind in the country's languages: the national model stays current, so serving alone decides
+CURRENT = {"data.open_local_deficit_log10": 5.0, "data.open_deficit_halving_years": 100.0}
 NEW_KEYS = ("years_in_production", "tokens_served", "cost_per_mtok_usd", "p95_latency_s")
 
 
@@ -57,17 +60,20 @@ def test_the_go_live_review_meets_every_bar() -> None:
     assert r.failing == ()
     assert r.p95_s <= w.scenario.deployment.p95_latency_target_s
     assert r.cost_per_mtok_usd <= r.bar_usd_per_mtok
-    replicas = r.replicas
     d, m = w.scenario.deployment, w.scenario.model
-    mu = 989e12 * d.serving_efficiency / (2 * m.parameter_count) / d.tokens_per_request
-    assert r.p95_s == pytest.approx(response_time_quantile(r.requests_per_day * d.busy_hour_factor / 86400, mu,
-                                                           replicas), rel=1e-9)
+    prompt, answer = w.service.request_tokens(r.time_days)
+    perf = operating_concurrency(m.parameter_count, "h100", 1, prompt, answer, d.tpot_target_s, d.max_batch)
+    slots, mu = r.replicas * perf.concurrency, perf.requests_per_s / perf.concurrency
+    lam = r.requests_per_day * d.busy_hour_factor / 86400
+    p_wait = erlang_c(lam, mu, slots).p_wait  # P(W > t) = C·e^(−(cμ−λ)t): the p95 wait, then the prefill
+    wait = 0.0 if p_wait <= 0.05 else math.log(p_wait / 0.05) / (slots * mu - lam)
+    assert r.p95_s == pytest.approx(perf.ttft_s + wait, rel=1e-9)
 
 
 def test_growing_demand_on_too_few_replicas_rolls_production_back() -> None:
     w = world(**{"calendar.horizon_years": 5.0, "deployment.sovereignty_premium": 10.0,
                  "deployment.serving_share": 0.016, "deployment.adoption_midpoint_years": 1.5,
-                 "deployment.adoption_growth_per_year": 3.0, "deployment.serving_staff_share": 0.0})
+                 "deployment.adoption_growth_per_year": 3.0})
     kinds = [k for _, k in trace(w)]
     assert kinds[:3] == ["pilot", "go-live", "rollback"]
     rollback = next(e for e in w.log.events if e.kind == "rollback")
@@ -77,8 +83,8 @@ def test_growing_demand_on_too_few_replicas_rolls_production_back() -> None:
 
 
 def test_a_long_pilot_is_a_vanity_pilot_with_its_root() -> None:
-    # one 8-GPU server cannot carry the launch load: latency keeps the service in pilot
-    w = World(sovsim.load_scenario("vanity-pilot", QUIET), 0, 0).run()
+    # one GPU cannot carry the launch load: latency keeps the service in pilot
+    w = World(sovsim.load_scenario("vanity-pilot", {**QUIET, **CURRENT}), 0, 0).run()
     row = w.row()
     assert row["verdict"] == "vanity_pilot"
     out_since = max([t for t, k in trace(w) if k == "rollback"], default=0.0)  # the clock restarts at a rollback
@@ -154,7 +160,11 @@ def verdicts(scenario: sovsim.Scenario, n: int = 200) -> collections.Counter[str
 
 @pytest.mark.slow
 def test_vanity_pilot_leads_with_too_little_serving_capacity() -> None:
-    counts = verdicts(sovsim.load_scenario("vanity-pilot"))
+    # With the model kept current, one 8-GPU server carries the preset's launch load (the vanity verdicts of the
+    # constant-edge model came from spells of staleness); at twice the demand ceiling it is the bottleneck. In the
+    # preset itself the eroding local edge makes most futures stale first.
+    counts = verdicts(sovsim.load_scenario("vanity-pilot", {**CURRENT,
+                                                            "deployment.production_max_requests_per_day": 6e6}))
     assert counts.most_common(1)[0][0] == "vanity_pilot"
 
 
@@ -163,7 +173,8 @@ def test_vanity_pilot_is_rare_with_ample_capacity_and_budget() -> None:
     ample = sovsim.load_scenario(overrides={"deployment.serving_share": 0.2, "deployment.sovereignty_premium": 2.0,
                                             "treasury.appropriation_usd_per_year": 12e6})
     counts = verdicts(ample)
-    assert counts["vanity_pilot"] <= 0.05 * 200
+    # what is left comes late: listed API prices keep falling (§10) while the fleet ages or shrinks at refresh
+    assert counts["vanity_pilot"] <= 0.15 * 200
 
 
 @pytest.mark.slow

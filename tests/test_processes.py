@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from sovsim.model.capability import continued_log10, effective_log10
 from sovsim.model.frontier import Curve
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR
@@ -49,13 +50,38 @@ QUIET = {
     "staff.consultant_max_fte": 0.0,
     "frontier.jumps_per_year": 0.0,
     "model.first_release_deadline_months": 240.0,
-    "model.local_edge_log10": 10.0,
+    "data.open_local_deficit_log10": 10.0, "data.open_deficit_halving_years": 100.0,
+    # the frontier on its closed-form trend (no ceiling within reach, no algorithmic draw), runs never capped,
+    # and one open family of 1B models every three months, six months behind the frontier, that never stops
+    "frontier.algorithmic_uncertainty": 1.0,
+    "frontier.compute_ceiling_log10_2030_min": 40.0,
+    "frontier.compute_ceiling_log10_2030_max": 40.0,
+    "model.max_run_days": 1e6,
+    "open_weights.families": {"only": {"jurisdiction": "US", "cadence_months": 3.0, "small_parameters": 1e9,
+                                       "mid_parameters": 1e9, "large_parameters": 1e9, "stop_per_year": 0.0}},
+    "open_weights.lag_months_min": 6.0,
+    "open_weights.lag_months_max": 6.0,
+    "open_weights.weights_control_per_year": 0.0,
     "compute.gpu_count": 0,
     "compute.spare_fraction": 0.0,
     "compute.failures_per_gpu_year": 0.0,
     "compute.refresh": False,
     "compute.lifetime_years": 30.0,
     "compute.starved_grace_days": 1e6,
+    # one mechanism at a time: no tender, the whole order paid at once, GPUs only (no networking, storage or
+    # colocation), by-the-hour rent at the list price, pay without on-costs, fixed checkpoints (tests/test_serving.py
+    # covers those)
+    "compute.tender_months": 0.0,
+    "compute.deposit_fraction": 1.0,
+    "compute.networking_capex_share": 0.0,
+    "compute.storage_capex_share": 0.0,
+    "compute.colocation_usd_per_kw_month": 0.0,
+    "compute.contract": "on_demand",
+    "compute.on_demand_price_factor": 1.0,
+    "compute.checkpoint_hours": 1.0,
+    "compute.checkpoint_write_minutes": 1.0,
+    "compute.restart_minutes": 15.0,
+    "staff.on_cost_fraction": 0.0,
     # one domestic maker of every GPU kind, delivering at once; no export-rule changes
     "supply.nodes": {
         "maker": {"kind": "chip_designer", "jurisdiction": "HOME", "lead_time_weeks_min": 0.0,
@@ -225,13 +251,16 @@ def test_frontier_without_jumps_is_the_closed_form_trend():
         check(curve.open_log10(t), 26.0 + slope * (t - lag))
         check(curve.algo_log10(t), math.log10(2.5) * t / 365.25)
     check(curve.trend_log10_per_month, 1.0 / 12)
-    # the timeline carries the same curve
+    # the timeline carries the same curve (no open family: the alternative is the API tier)
     world = run(quiet(calendar__horizon_years=1.0, frontier__frontier_log10_flop_at_start=26.0,
                       frontier__compute_growth_per_year=4.0, frontier__algorithmic_efficiency_per_year=2.5,
-                      frontier__open_lag_months=9.0))
+                      frontier__open_lag_months=9.0, open_weights__families={}))
     for row in world.timeline:
         check(row.frontier_log10, 26.0 + slope * row.time_days)
-        check(row.open_log10, 26.0 + slope * (row.time_days - lag))
+        # the alternative: the open tier less the Chinchilla gap of an 8B model to the 405B flagship class
+        tokens = 3.6e13 * 1.5 ** ((row.time_days - lag) / YEAR)
+        gap = effective_log10(405e9, tokens) - effective_log10(8e9, tokens)
+        check(row.open_log10, 26.0 + slope * (row.time_days - lag) - gap)
     assert trace(world, "frontier") == []
 
 
@@ -272,6 +301,7 @@ def lifecycle_scenario(strategy: str, **more):
 
 
 def open_at(t: float) -> float:
+    """The open tier (the frontier six months earlier): also a release's flagship, born at ``t - LAG``."""
     return 27.0 + TREND * (t - LAG)
 
 
@@ -284,14 +314,19 @@ def test_release_cycles_follow_the_closed_form(strategy):
     run_days = flops / (50 * H100.peak_flops * 0.5) / 86400
     interval = 3 * MONTH
     world = run(lifecycle_scenario(strategy))
+    phases = sorted(r.time_days for r in world.supply.releases)  # the family's releases (1B, cadence 3 months)
     expected, releases = [], []
     for cycle in range(2):
         start = cycle * interval
         run_start = start + 20.0
         release = run_start + run_days + 10.0
         assert release < (cycle + 1) * interval  # each cycle fits its interval
-        own = math.log10(flops) + math.log10(ALGO) * run_start / YEAR
-        capability = own if strategy == "scratch" else math.log10(10 ** open_at(run_start) + 10 ** own)
+        if strategy == "scratch":
+            capability = effective_log10(1e9, tokens) + math.log10(ALGO) * run_start / YEAR
+        else:  # the latest release of the family on the run's start day, six months behind the frontier
+            born = max(t for t in phases if t <= run_start)
+            base_tokens = 3.6e13 * 1.5 ** (born / YEAR)
+            capability = continued_log10(open_at(born), 1e9, base_tokens, tokens)
         expected += [(round(run_start, 6), "lifecycle", "run-start"), (round(release, 6), "lifecycle", "release")]
         releases.append((release, capability))
     assert trace(world, "lifecycle") == expected
@@ -460,12 +495,12 @@ def test_the_fleet_retires_at_the_end_of_its_life_and_the_programme_starves():
 
 
 def test_cloud_rent_is_the_gpu_hours_run_times_the_price():
-    # A tenant pays for the GPU-hours it runs: one run of 6·8e9·2e11 FLOP on the 16 rented H100 at MFU 0.35
-    # (481.7 hours), at $2 a GPU-hour. Data work 20 days; one cycle a year.
+    # A tenant pays for the GPU-hours it runs: one run of 6·1e9·2e11 FLOP (continued pre-training of the
+    # family's 1B base) on the 16 rented H100 at MFU 0.35, at $2 a GPU-hour. Data work 20 days; one cycle a year.
     world = run(quiet(calendar__horizon_years=0.25, compute__strategy="rent", compute__rented_gpus=16,
                       compute__rent_usd_per_gpu_hour=2.0, model__data_prep_days=20.0,
                       model__release_interval_months=12.0))
-    run_h = 6 * 8e9 * 2e11 / (16 * H100.peak_flops * 0.35 * 3600)
+    run_h = 6 * 1e9 * 2e11 / (16 * H100.peak_flops * 0.35 * 3600)
     assert trace(world, "lifecycle") == [(20.0, "lifecycle", "run-start"),
                                          (round(20.0 + run_h / 24 + 30.0, 6), "lifecycle", "release")]
     assert world.account.paid_cents["cloud"] == pytest.approx(16 * run_h * 2.0 * 100, abs=2)
@@ -578,13 +613,14 @@ def test_hollowed_exactly_grace_days_after_the_quit_that_broke_the_crew(seed):
 
 
 def test_stale_when_open_weights_overtake_a_release():
-    # A scratch model of 6e21 FLOP (log10 21.8) with a local edge of 1 decade trails open weights (≈26.8)
-    # from its release on: stale after 6 months of grace, counted from the release.
+    # A scratch 1B model of 6e21 FLOP (effective log10 ≈21.6) trails the 1B-class alternative (log10 ≈22.8,
+    # less a local deficit of 1 decade) from its release on: stale after 6 months of grace, from the release.
     world = run(lifecycle_scenario("scratch", calendar__horizon_years=3.0, model__scratch_tokens=1e12,
-                                   model__local_edge_log10=1.0, model__release_interval_months=12.0))
+                                   data__open_local_deficit_log10=1.0, model__release_interval_months=12.0))
     release = world.programme.releases[0][0]
+    assert world.programme.national_local_log10 < world.builder.alternative_local(release)
     assert death(world) == ("stale", pytest.approx(release + 6 * MONTH, abs=1e-9))
-    assert world.row()["root_cause"].startswith("open weights overtook release 1")
+    assert world.row()["root_cause"].startswith("the alternative overtook release 1")
 
 
 def _no_release_scenario(deadline_months: float, grace_months: float):
@@ -605,7 +641,7 @@ def test_stale_without_gpus_exactly_at_deadline_plus_grace(deadline, grace):
 def test_hollowed_from_day_zero_after_exactly_the_grace():
     # regression: a crew short from day 0 was first noticed at the first monthly round, a month late
     world = run(quiet(calendar__horizon_years=1.0, staff__minimum_crew_fte=5.0, staff__time_to_hire_days=3650.0,
-                      staff__hollowed_grace_days=100.0,
+                      staff__hollowed_grace_days=100.0, staff__hiring_plan_grace=False,
                       staff__roles={"core": {"target_fte": 10, "initial_fte": 2, "public_salary_usd_per_year": 1e5,
                                              "market_salary_usd_per_year": 1e5}}))
     assert death(world) == ("hollowed", pytest.approx(100.0))

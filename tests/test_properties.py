@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import futures, overrides, scenarios, seeds
 
+from sovsim.facility import facility_capex_factor, tender_days
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, VERDICTS
 from sovsim.model.world import World
@@ -48,7 +49,7 @@ def months_begun(end_days: float) -> int:
 
 # -- money ----------------------------------------------------------------------------------------------
 
-COSTS = ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd", "cloud_usd")
+COSTS = ("capex_usd", "staff_usd", "consultants_usd", "energy_cost_usd", "cloud_usd", "facility_usd")
 
 
 def check_money_is_conserved_to_the_cent(scenario, world, row):
@@ -69,14 +70,22 @@ def check_costs_are_non_negative_and_capex_is_the_orders(scenario, world, row):
     orders = world.hardware.proc.orders
     assert row["orders"] == len(orders)
     assert row["orders_blocked"] <= row["orders"]
-    # orders are prepaid: capex is the price of every order placed, the first one for the whole fleet
-    assert cents(row["capex_usd"]) == sum(cents(o.price_usd) for o in orders) or abs(
-        row["capex_usd"] - sum(o.price_usd for o in orders)) <= 0.01 * len(orders)
+    # a deposit when an order is placed (after its tender), the rest on delivery: capex is what those milestones
+    # reached by the end (an order whose tender ends exactly then may or may not have paid its deposit)
+    tender = tender_days(c)
+    now = world.env.now
+    due = [o.price_usd if o.status == "delivered" else
+           o.price_usd * c.deposit_fraction if now > o.placed_days + tender + 1e-9 else 0.0 for o in orders]
+    edge = [o.price_usd * c.deposit_fraction for o in orders if abs(now - o.placed_days - tender) <= 1e-9]
+    paid = row["capex_usd"]
+    assert abs(paid - sum(due)) <= 0.01 * len(orders) + 1e-9 or any(
+        abs(paid - sum(due) - e) <= 0.01 * len(orders) for e in edge)
     if c.strategy in ("own", "hybrid") and c.gpu_count > 0:
         first = orders[0]
         assert (first.kind, first.target, first.placed_days) == (c.gpu, c.gpu_count, 0.0)
         assert first.spares == math.ceil(c.gpu_count * c.spare_fraction)
-        assert first.price_usd == pytest.approx((first.target + first.spares) * GPUS[c.gpu].price_usd)
+        assert first.price_usd == pytest.approx((first.target + first.spares) * GPUS[c.gpu].price_usd
+                                                * facility_capex_factor(c))
     else:
         assert orders == []
     if c.strategy == "own" or (c.rented_gpus == 0 and c.strategy != "allocation"):
@@ -141,7 +150,8 @@ def check_row_counts_match_the_event_log(scenario, world, row):
     assert row["poaching_waves"] == kinds.count(("workforce", "poaching"))
     initial = sum(min(r.initial_fte, r.target_fte) for r in scenario.staff.roles.values())
     assert world.timeline[-1].headcount == initial + row["hires"] - row["quits"]
-    assert row["orders"] == kinds.count(("procurement", "order"))
+    # an order counts from its tender (it is on its way); with no tender, from its placing
+    assert row["orders"] == kinds.count(("procurement", "tender" if scenario.compute.tender_months > 0 else "order"))
     assert 0 <= row["years_in_production"] <= world.env.now / DAYS_PER_YEAR + 1e-9
     assert row["tokens_served"] >= 0
     assert row["gpu_failures"] >= 0

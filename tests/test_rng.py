@@ -82,7 +82,7 @@ RICH = {
     "staff.attrition_per_year": 0.5,
     "staff.poaching_waves_per_year": 1.0,
     "model.first_release_deadline_months": 240.0,
-    "model.local_edge_log10": 10.0,
+    "data.open_local_deficit_log10": 10.0, "data.open_deficit_halving_years": 100.0,
     "frontier.jumps_per_year": 2.0,
 }
 

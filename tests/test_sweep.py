@@ -169,7 +169,7 @@ def test_saltelli_design_size() -> None:
     spec = spec_from_dict({"sweep": {"sampler": "saltelli", "scenarios": 8},
                            "uncertainties": [{"path": "staff.attrition_per_year", "low": 0.05, "high": 0.3},
                                              {"path": "frontier.open_lag_months", "low": 2.0, "high": 12.0},
-                                             {"path": "model.local_edge_log10", "low": 0.5, "high": 1.5}]})
+                                             {"path": "data.open_local_deficit_log10", "low": 0.5, "high": 1.5}]})
     assert make_design(spec).scenarios == 8 * (3 + 2)
     second = spec_from_dict({**spec.raw, "sweep": {**spec.raw["sweep"], "second_order": True}})
     assert make_design(second).scenarios == 8 * (2 * 3 + 2)

@@ -8,7 +8,7 @@ import pytest
 import sovsim
 
 KINDS = {"paid_capex_usd": "capex_usd", "paid_staff_usd": "staff_usd", "paid_consultants_usd": "consultants_usd",
-         "paid_energy_usd": "energy_cost_usd", "paid_cloud_usd": "cloud_usd"}
+         "paid_energy_usd": "energy_cost_usd", "paid_cloud_usd": "cloud_usd", "paid_facility_usd": "facility_usd"}
 
 
 @pytest.mark.parametrize("preset", ["midsize-nation", "rented-cloud"])

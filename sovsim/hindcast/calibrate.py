@@ -52,7 +52,8 @@ DEFAULT_PRIORS = (
     Prior("treasury.election_cut_probability", 0.0, 0.6, "assumption in the defaults: no published rate of cuts"),
     Prior("staff.attrition_per_year", 0.05, 0.30, "calibration.md §6: public sector ≈6%/yr … startups ≈26%/yr"),
     Prior("model.data_prep_days", 30.0, 360.0, "assumption in the defaults: no published duration"),
-    Prior("model.local_edge_log10", 0.3, 3.5, "assumption in the defaults: no capability-decay metric found"),
+    Prior("data.open_local_deficit_log10", 0.3, 3.5, "assumption in the defaults: no measured conversion of a "
+          "language gap into effective compute"),
     Prior("model.stale_grace_months", 3.0, 36.0, "assumption in the defaults: how long a lagging model is kept"),
 )
 

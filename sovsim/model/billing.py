@@ -14,6 +14,7 @@ import numpy as np
 from sovsim.kernels.accounting import integrate
 
 if TYPE_CHECKING:
+    from sovsim.model.contracts import Standing
     from sovsim.model.energy import Profiles
     from sovsim.model.ledger import Ledger
     from sovsim.model.treasury import Account
@@ -47,6 +48,7 @@ class Meter:
         self._rate_usd_per_day = 0.0
         self._watts_of: tuple[float, ...] | None = None  #: the GPUs per generation that ``_watts`` is the power of
         self._watts = 0.0
+        self.standing: Standing | None = None  #: reserved-contract rent and colocation, paid with the bill
 
     def _args(self) -> tuple[Any, ...]:
         c, e, p = self.compute, self.energy, self.profiles
@@ -95,6 +97,8 @@ class Meter:
         """Charge the electricity and cloud rent since the last bill; return their cost."""
         energy_usd, rent_usd = self.window_usd(self.billed_to_days, now) if now > self.billed_to_days else (0, 0)
         self.billed_to_days = now
+        if self.standing is not None:
+            self.standing.bill(account, now)
         if energy_usd:
             account.pay(now, "energy", energy_usd)
         if rent_usd:
@@ -102,6 +106,11 @@ class Meter:
         return energy_usd + rent_usd
 
     def usd_per_day_now(self) -> float:
+        """Electricity, reserved rent and colocation of a day at the current state (for budgeting)."""
+        standing = self.standing.usd_per_day() if self.standing is not None else 0.0
+        return self._electricity_usd_per_day() + standing
+
+    def _electricity_usd_per_day(self) -> float:
         """Electricity of a day at the current state and the average price (for budgeting, not billing).
 
         The rent of GPUs rented for a training run is left out: it is paid by the GPU-hour only while the run

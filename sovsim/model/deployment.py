@@ -6,15 +6,18 @@ events of its own) the service is reviewed analytically:
 - **demand**: the pilot load, or in production a logistic adoption curve over the years of adoption, which
   run backwards while the model is stale or the service is back in pilot; a mean-one lognormal factor
   drawn each month from the deployment stream moves it;
-- **serving**: replicas of ``gpus_per_replica`` GPUs on ``serving_share`` of the owned fleet (or, with no
-  owned GPUs, an elastic inference contract sized to the load, at most that share of the rented GPUs); a
-  replica serves at ``GPUs × peak FLOP/s × serving_efficiency / (2·N)`` tokens per second, and is one
-  server of an M/M/c queue (:mod:`sovsim.queueing`) whose p95 response time at the busy hour is compared
-  with the target;
-- **cost per million tokens**: amortised GPUs and their electricity at their utilisation (or the rent),
-  plus a share of the team, against the price of an API as useful as the national model — the price of
-  today's open-weights tier, divided by ``alternative_decline_per_year`` for every year open weights have
-  outdone the national model with its local edge — times (1 + the sovereignty premium).
+- **serving**: replicas on ``serving_share`` of the owned fleet (or, with no owned GPUs, an elastic inference
+  contract sized to the load, at most that share of the rented GPUs). A replica is modelled from first
+  principles (:mod:`sovsim.serving`): the fewest GPUs that hold the weights, continuous batching up to the
+  batch whose time per output token meets ``tpot_target_s`` (and that the KV cache allows); its batch slots
+  are the servers of an M/M/c queue (:mod:`sovsim.queueing`), and the p95 time to first token at the busy
+  hour (prefill plus the p95 wait for a slot) is compared with the target;
+- **cost per million tokens**: the GPUs the busy hour needs (amortised with networking, storage and
+  colocation, or rented), their electricity at the load, and the operators they add (``serving_gpus_per_fte``
+  at the team's mean pay: a budget office's marginal cost), against the price of an API as useful as the
+  national model — the listed price of an open model as large as the national one with its local edge, at
+  the date — divided by ``alternative_decline_per_year`` for every year open weights have outdone the
+  national model with its local edge — times (1 + the sovereignty premium). Prompts grow each year.
 
 A pilot goes live when, at the load production would bring, the p95 latency meets the target, the cost
 is within the premium and the model is not stale. A production service that fails the bar for
@@ -31,10 +34,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from sovsim.facility import colocation_usd_per_gpu_day, facility_capex_factor
 from sovsim.model import residency
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
-from sovsim.queueing import erlang_c, response_time_quantile, response_time_survival
+from sovsim.queueing import erlang_c
+from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_concurrency
 
 if TYPE_CHECKING:
     from sovsim.model.compute import Fleet
@@ -53,10 +58,55 @@ NOISE_BLOCK = 32  #: monthly demand factors drawn at once
 REASONS = ("latency", "cost", "staleness", "approval")  #: what kept a pilot out, in the order diagnoses prefer
 
 
+def p95_wait_s(arrival_rate: float, service_rate: float, servers: int) -> float:
+    """p95 of the wait for a server in an M/M/c queue: P(W > t) = C·e^(−(cμ − λ)t)."""
+    if arrival_rate <= 0:
+        return 0.0
+    p_wait = erlang_c(arrival_rate, service_rate, servers).p_wait
+    if p_wait <= 0.05:
+        return 0.0
+    return math.log(p_wait / 0.05) / (servers * service_rate - arrival_rate)
+
+
 def logistic_demand(adoption_years: float, ceiling: float, growth_per_year: float, midpoint_years: float) -> float:
     """Requests a day after ``adoption_years`` of adoption: ceiling / (1 + e^(−growth·(years − midpoint)))."""
     x = -growth_per_year * (adoption_years - midpoint_years)
     return ceiling / (1.0 + math.exp(x)) if x < 700 else 0.0
+
+
+class Replica(NamedTuple):
+    """One replica at its operating batch (of :func:`sovsim.serving.operating_concurrency`)."""
+
+    kind: str
+    gpus: int
+    concurrency: int  #: streams batched at once
+    requests_per_s: float  #: requests the replica completes a second at that batch
+    ttft_s: float
+    tpot_s: float
+
+
+class Serving(NamedTuple):
+    """The serving GPUs of the month: replicas, GPUs, the replica, fixed and full-load busy cost per day."""
+
+    replicas: int
+    gpus: int
+    replica: Replica
+    fixed_usd_per_day: float
+    busy_usd_per_day: float
+
+
+def _replicas_needed(requests_per_day: float, busy_hour_factor: float, replica: Replica, utilisation: float) -> int:
+    """Replicas that serve the busy hour of ``requests_per_day`` at ``utilisation`` (at least one)."""
+    busy = requests_per_day * busy_hour_factor / SECONDS_PER_DAY
+    if replica.requests_per_s <= 0:
+        return 1
+    return max(1, math.ceil(busy / (replica.requests_per_s * utilisation)))
+
+
+def owned_usd_per_gpu_day(kind: str, compute: Any) -> float:
+    """An owned GPU's capital cost per day: its price with networking, storage and facility, over its life."""
+    return GPUS[kind].price_usd * facility_capex_factor(compute) / (compute.lifetime_years * DAYS_PER_YEAR) \
+        + colocation_usd_per_gpu_day(kind, compute)
 
 
 class Review(NamedTuple):
@@ -74,20 +124,19 @@ class Review(NamedTuple):
     target_s: float  #: the p95 latency target
     too_slow: bool  #: the p95 response time is above the target
     busy_rate_per_s: float = 0.0  #: busy-hour arrivals (requests per second), for :attr:`p95_s`
-    service_rate_per_s: float = 0.0  #: requests per second one replica serves, for :attr:`p95_s`
+    service_rate_per_s: float = 0.0  #: requests per second one batch slot serves, for :attr:`p95_s`
+    slots: int = 0  #: streams served at once over all replicas (replicas × operating batch)
+    ttft_s: float = math.inf  #: time to first token of one request, once it has a slot
 
     @property
     def p95_s(self) -> float:
-        """The p95 response time at the busy hour: infinite when the queue is unstable or there are no replicas.
+        """p95 time to first token at the busy hour: TTFT plus the p95 wait for a batch slot (Erlang C).
 
-        Worked out on demand (log lines, the result row): the monthly judgement only needs to know whether it
-        exceeds the target, which one evaluation of the response-time distribution answers.
+        Infinite when the queue is unstable or there are no replicas.
         """
         if self.replicas == 0 or self.service_rate_per_s <= 0 or self.utilisation >= 1:
             return math.inf
-        if self.busy_rate_per_s <= 0:
-            return -math.log(0.05) / self.service_rate_per_s
-        return response_time_quantile(self.busy_rate_per_s, self.service_rate_per_s, self.replicas, 0.95)
+        return self.ttft_s + p95_wait_s(self.busy_rate_per_s, self.service_rate_per_s, self.slots)
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -116,6 +165,9 @@ class Service:
         self.scenario = scenario
         self.fleet, self.ledger, self.account, self.team = fleet, ledger, account, team
         self.programme, self.curve, self.is_stale, self.log = programme, curve, is_stale, log
+        #: decades by which the alternative beats the national model in the country's languages (set by the world)
+        self.alternative_lead_log10: Callable[[float], float] = (
+            lambda now: curve.open_log10(now) - programme.national_log10)
         self.stage = "none"  #: none (no model yet), pilot or production
         self.adoption_years = 0.0
         self.requests_per_day = 0.0
@@ -138,126 +190,140 @@ class Service:
         self._rent_usd_per_day = 0.0
         self._serve_share = 0.0
         self._noise: Iterator[float] = iter(())  #: the demand factors of the coming months
-        self._owned_seen: dict[str, int] | None = None  #: the fleet's dict of working GPUs last served from
-        self._multiplier_seen = math.nan
         self._owned_total = 0
-        self._owned_serving: tuple[int, float, float, float] = (0, 0.0, 0.0, 0.0)
+        self._replicas: dict[tuple[str, int, int], Replica] = {}  #: replicas by (GPU, prompt, answer tokens)
 
     # -- serving capacity and cost --------------------------------------------------------------------
-    def _serving(self, now: float, requests_per_day: float) -> tuple[int, float, float, float]:
-        """(replicas, tokens/s per replica, fixed USD/day of the GPUs, busy-draw USD/day at full load).
+    def request_tokens(self, now: float) -> tuple[float, float]:
+        """(prompt, answer) tokens of a request at ``now``: the prompt grows yearly (longer contexts, agents)."""
+        p = self.params
+        total = p.tokens_per_request * (1.0 + p.tokens_per_request_growth_per_year) ** (now / DAYS_PER_YEAR)
+        return total * (1.0 - p.output_token_share), total * p.output_token_share
 
-        Owned: ``serving_share`` of the working fleet. Rented (no owned GPUs): an elastic inference contract
-        at the training contract's provider and price, sized to run the busy hour of ``requests_per_day`` at
-        :data:`RENTED_UTILISATION`, and at most ``serving_share`` of the contract's GPUs. The GPUs' fixed
-        cost is their amortisation and idle electricity (owned) or their rent.
+    def _replica(self, kind: str, now: float) -> Replica:
+        """One replica of the model on ``kind`` GPUs at its operating batch (:mod:`sovsim.serving`)."""
+        p = self.params
+        prompt, answer = self.request_tokens(now)
+        key = (kind, round(prompt), round(answer))
+        replica = self._replicas.get(key)
+        if replica is None:
+            n = self.scenario.model.parameter_count
+            try:
+                gpus = p.gpus_per_replica or gpus_for(n, kind, context_tokens=prompt + answer)
+                perf = operating_concurrency(n, kind, gpus, prompt, answer, p.tpot_target_s, p.max_batch)
+                replica = Replica(kind, gpus, perf.concurrency, perf.requests_per_s, perf.ttft_s, perf.tpot_s)
+            except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
+                replica = Replica(kind, max(1, p.gpus_per_replica), 1, 0.0, math.inf, math.inf)
+            self._replicas[key] = replica
+        return replica
+
+    def _serving(self, now: float, requests_per_day: float) -> Serving:
+        """The serving GPUs, their replicas and what they cost a day.
+
+        Owned: ``serving_share`` of the working fleet (of its most numerous generation). Rented (no owned
+        GPUs): an elastic inference contract at the training contract's provider and price, sized to run the
+        busy hour of ``requests_per_day`` at :data:`RENTED_UTILISATION`, and at most ``serving_share`` of the
+        contract's GPUs. Fixed cost: amortisation (with the facility) and idle electricity (owned) or rent.
         """
         p, c, e = self.params, self.scenario.compute, self.scenario.energy
-        flops_per_token = 2.0 * self.scenario.model.parameter_count
         owned = self.fleet.owned_up(now)
         if owned:
-            multiplier = self.ledger.current("multiplier")
-            # the owned fleet's serving does not depend on the load: reuse it until the fleet or the price moves
-            if owned is self._owned_seen and multiplier == self._multiplier_seen:
-                return self._owned_serving
+            kind = max(owned, key=lambda k: owned[k])
             total = sum(owned.values())
             n = max(1, int(total * p.serving_share)) if p.serving_share > 0 else 0
-            gpus = {k: v * n / total for k, v in owned.items()}
-            kw = sum(g * GPUS[k].power_w for k, g in gpus.items()) * c.server_power_factor * e.pue / 1000.0
+            replica = self._replica(kind, now)
+            multiplier = self.ledger.current("multiplier")
+            kw = n * GPUS[kind].power_w * c.server_power_factor * e.pue / 1000.0
             usd_per_kwh_day = 24.0 * e.price_usd_per_kwh * multiplier
-            amortised = sum(g * GPUS[k].price_usd for k, g in gpus.items()) / (c.lifetime_years * DAYS_PER_YEAR)
-            fixed = amortised + kw * c.idle_power_fraction * usd_per_kwh_day
+            fixed = n * owned_usd_per_gpu_day(kind, c) + kw * c.idle_power_fraction * usd_per_kwh_day
             busy = kw * (c.mean_power_fraction - c.idle_power_fraction) * usd_per_kwh_day
             self._rent_usd_per_day = 0.0
-            replicas = n // p.gpus_per_replica
-            if replicas == 0:
-                serving: tuple[int, float, float, float] = (0, 0.0, fixed, busy)
-            else:
-                peak = sum(g * GPUS[k].peak_flops for k, g in gpus.items()) * (replicas * p.gpus_per_replica / n)
-                serving = (replicas, peak * p.serving_efficiency / flops_per_token / replicas, fixed, busy)
-            self._owned_seen, self._multiplier_seen, self._owned_total = owned, multiplier, total
-            self._owned_serving = serving
-            return serving
+            self._owned_total = total
         else:
             rented = self.fleet.rented()
             total = sum(rented.values())
             n = int(total * p.serving_share)
+            kind = max(rented, key=lambda k: rented[k]) if rented else self.scenario.compute.gpu
+            replica = self._replica(kind, now)
             if n:
-                per_gpu = sum(GPUS[k].peak_flops * v for k, v in rented.items()) / total * p.serving_efficiency
-                busy_tokens_per_s = requests_per_day * p.busy_hour_factor * p.tokens_per_request / SECONDS_PER_DAY
-                needed = busy_tokens_per_s * flops_per_token / per_gpu / RENTED_UTILISATION
-                n = min(n, p.gpus_per_replica * max(1, math.ceil(needed / p.gpus_per_replica)))
-            gpus = {k: v * n / total for k, v in rented.items()} if n else {}
+                needed = _replicas_needed(requests_per_day, p.busy_hour_factor, replica, RENTED_UTILISATION)
+                n = min(n, replica.gpus * max(1, needed))
             contract = self.fleet.contract
             rent = contract.usd_per_gpu_hour if contract is not None else 0.0
             fixed = self._rent_usd_per_day = n * 24.0 * rent
             busy = 0.0
-        replicas = n // p.gpus_per_replica
-        if replicas == 0:
-            return 0, 0.0, fixed, busy
-        peak = sum(g * GPUS[k].peak_flops for k, g in gpus.items()) * (replicas * p.gpus_per_replica / n)
-        tokens_per_s = peak * p.serving_efficiency / flops_per_token / replicas
-        return replicas, tokens_per_s, fixed, busy
+        return Serving(n // replica.gpus, n, replica, fixed, busy)
 
     def alternative_usd_per_mtok(self, now: float) -> float:
         """Price of an API as useful as the national model: cheaper for every year that usefulness is open.
 
-        Usefulness counts the local edge, as the stale test does: the alternative matches the national model
-        once open weights reach its capability plus the edge, and falls ``alternative_decline_per_year``
-        times for every year they have been beyond it.
+        The starting point is the listed price at the date of an open-weights model of the national model's size
+        (``alternative_usd_per_mtok`` if set). Usefulness is capability in the country's languages, as in the stale
+        test: the alternative matches the national model once its local capability does
+        (``alternative_lead_log10`` ≥ 0), and falls ``alternative_decline_per_year`` times for every year of
+        frontier progress it has been beyond it.
         """
         p, curve = self.params, self.curve
+        if p.alternative_usd_per_mtok > 0:
+            base = p.alternative_usd_per_mtok
+        else:
+            # the listed price of an open model of the national model's size class at the date
+            year = self.scenario.calendar.start_date.year + now / DAYS_PER_YEAR
+            base = api_price_usd_per_mtok(self.scenario.model.parameter_count, year,
+                                          p.alternative_size_decline_per_year)
         per_year = curve.trend_log10_per_month * 12.0
         if per_year <= 0 or math.isnan(self.programme.national_log10):
-            return p.alternative_usd_per_mtok
-        useful_log10 = self.programme.national_log10 + self.scenario.model.local_edge_log10
-        open_years = max(0.0, (curve.open_log10(now) - useful_log10) / per_year)
-        return p.alternative_usd_per_mtok / p.alternative_decline_per_year ** open_years
+            return base
+        open_years = max(0.0, self.alternative_lead_log10(now) / per_year)
+        return base / p.alternative_decline_per_year ** open_years
 
-    def judge(self, now: float, requests_per_day: float, serving: tuple[int, float, float, float] | None = None,
+    def staff_usd_per_day(self, gpus: float) -> float:
+        """The serving team's marginal cost: operators for ``gpus`` serving GPUs at the team's mean pay."""
+        team = self.team
+        heads = sum(team.n)
+        per_fte = team.staff_cost_usd_per_day() / heads if heads else 0.0
+        return gpus / self.params.serving_gpus_per_fte * per_fte
+
+    def judge(self, now: float, requests_per_day: float, serving: Serving | None = None,
               stale: bool | None = None) -> Review:
         """Latency, cost and staleness of serving ``requests_per_day`` from now on.
 
+        The cost is that of the GPUs the busy hour needs at :data:`RENTED_UTILISATION` (the rest of the serving
+        share is free for other work), their electricity at the load, and the operators they need.
         ``serving`` (of ``_serving``) and ``stale`` (of ``is_stale``) may be passed when already known at ``now``.
         """
         p = self.params
-        replicas, tokens_per_s, fixed, busy = self._serving(now, requests_per_day) if serving is None else serving
+        sv = self._serving(now, requests_per_day) if serving is None else serving
         released = bool(self.programme.releases)
         if stale is None:
             stale = self.is_stale(now)
         alternative = self.alternative_usd_per_mtok(now)
         bar = alternative * (1.0 + p.sovereignty_premium)
-        staff = p.serving_staff_share * self.team.cost_usd_per_day()
-        if replicas == 0 or tokens_per_s <= 0:
+        r = sv.replica
+        if sv.replicas == 0 or r.requests_per_s <= 0:
             return Review(now, requests_per_day, 0, math.inf, math.inf, bar, alternative, stale, released,
                           p.p95_latency_target_s, True)
-        service_rate = tokens_per_s / p.tokens_per_request  # requests per second per replica
-        capacity_per_day = replicas * service_rate * SECONDS_PER_DAY
+        slot_rate = r.requests_per_s / r.concurrency
+        slots = sv.replicas * r.concurrency
+        capacity_per_day = sv.replicas * r.requests_per_s * SECONDS_PER_DAY
         busy_rate = requests_per_day * p.busy_hour_factor / SECONDS_PER_DAY
-        utilisation = busy_rate / (replicas * service_rate)
+        utilisation = busy_rate / (slots * slot_rate)
         target = p.p95_latency_target_s
-        if requests_per_day <= 0:
-            too_slow = -math.log(0.05) / service_rate > target
-        elif utilisation < 1:
-            # p95 > target exactly when more than 5 % of responses take longer than the target. That share
-            # lies between the no-wait case (P(wait) = 0) and the always-wait case (P(wait) = 1); Erlang C is
-            # needed only when the target falls between the two.
-            drain = replicas * service_rate - busy_rate
-            if math.exp(-service_rate * target) > 0.05:
-                too_slow = True
-            elif response_time_survival(target, 1.0, drain, service_rate) <= 0.05:
-                too_slow = False
-            else:
-                p_wait = erlang_c(busy_rate, service_rate, replicas).p_wait
-                too_slow = response_time_survival(target, p_wait, drain, service_rate) > 0.05
-        else:
+        if r.tpot_s > p.tpot_target_s or r.ttft_s > target or utilisation >= 1:
             too_slow = True
+        else:
+            too_slow = r.ttft_s + p95_wait_s(busy_rate, slot_rate, slots) > target
         served = min(requests_per_day, capacity_per_day)
-        usd_per_day = fixed + busy * served / capacity_per_day + staff
-        tokens = served * p.tokens_per_request
+        needed = min(sv.replicas, _replicas_needed(requests_per_day, p.busy_hour_factor, r, RENTED_UTILISATION))
+        share = needed / sv.replicas
+        gpus = needed * r.gpus
+        usd_per_day = (sv.fixed_usd_per_day + sv.busy_usd_per_day * served / capacity_per_day / share) * share \
+            + self.staff_usd_per_day(gpus)
+        prompt, answer = self.request_tokens(now)
+        tokens = served * (prompt + answer)
         cost = usd_per_day / tokens * 1e6 if tokens > 0 else math.inf
-        return Review(now, requests_per_day, replicas, utilisation, cost, bar, alternative, stale, released,
-                      target, too_slow, busy_rate, service_rate)
+        return Review(now, requests_per_day, sv.replicas, utilisation, cost, bar, alternative, stale, released,
+                      target, too_slow, busy_rate, slot_rate, slots, r.ttft_s)
 
     # -- the monthly review ---------------------------------------------------------------------------
     def open_pilot(self, now: float) -> None:
@@ -346,27 +412,27 @@ class Service:
             if self.stage == "production" or self.adoption_years > 0:
                 self.adoption_years = max(0.0, self.adoption_years - self.params.stale_adoption_loss * years)
 
-    def _operate(self, now: float, requests_per_day: float,
-                 serving: tuple[int, float, float, float] | None = None) -> None:
+    def _operate(self, now: float, requests_per_day: float, serving: Serving | None = None) -> None:
         """Serve ``requests_per_day`` until the next review: tokens, cost per day, and the ledger's serve share."""
         p = self.params
-        replicas, tokens_per_s, fixed, busy = self._serving(now, requests_per_day) if serving is None else serving
-        staff = p.serving_staff_share * self.team.cost_usd_per_day()
-        capacity = replicas * tokens_per_s / p.tokens_per_request * SECONDS_PER_DAY
+        sv = self._serving(now, requests_per_day) if serving is None else serving
+        r = sv.replica
+        capacity = sv.replicas * r.requests_per_s * SECONDS_PER_DAY
+        prompt, answer = self.request_tokens(now)
         part = residency.split(requests_per_day, capacity, p.residency_share,
                                residency.serves_on_home_soil(self.fleet, now))
         served = part.served
-        self._residency_per_day = (part.residency_offered * p.tokens_per_request,
-                                   part.residency_served * p.tokens_per_request)
+        self._residency_per_day = (part.residency_offered * (prompt + answer),
+                                   part.residency_served * (prompt + answer))
         load = served / capacity if capacity > 0 else 0.0
         self.requests_per_day = requests_per_day
-        self._tokens_per_day = served * p.tokens_per_request
-        self._usd_per_day = fixed + busy * load + staff
+        self._tokens_per_day = served * (prompt + answer)
+        self._usd_per_day = sv.fixed_usd_per_day + sv.busy_usd_per_day * load + self.staff_usd_per_day(
+            sv.replicas * r.gpus * load)
         owned = self.fleet.owned_up(now)
         share = 0.0
-        if owned and replicas:
-            total = self._owned_total if owned is self._owned_seen else sum(owned.values())
-            share = round(replicas * p.gpus_per_replica / total * load, 4)
+        if owned and sv.replicas:
+            share = round(sv.replicas * r.gpus / self._owned_total * load, 4)
         if share != self._serve_share:
             self._serve_share = share
             self.ledger.set_serve(now, share)

@@ -1,13 +1,16 @@
-"""Frontier: frontier and best open-weights capability, in log10 effective compute, with random jumps.
+"""Frontier: frontier and open-weights-tier capability, in log10 effective compute, bounded by feasibility.
 
-Effective compute is training FLOPs times algorithmic efficiency relative to the start date. The frontier
-grows by ``log10(compute growth × algorithmic efficiency)`` decades a year, plus jumps; open weights are
-the frontier ``open_lag_months`` earlier.
+Effective compute is training FLOPs times algorithmic efficiency relative to the start date. Frontier
+*training compute* grows by ``compute_growth_per_year`` but never above a feasibility ceiling (Epoch AI's
+2030 estimate, drawn per future, growing slowly after 2030): the two are joined by a smooth minimum, so
+growth decelerates as the ceiling nears. Algorithmic efficiency grows at a rate drawn per future; jumps
+(breakthroughs) add to it. The open-weights tier is the frontier ``open_lag_months`` earlier.
 """
 
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -18,34 +21,66 @@ from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 if TYPE_CHECKING:
     from sovsim.scenario.schema import Frontier
 
-__all__ = ["Curve", "frontier"]
+__all__ = ["Curve", "frontier", "CEILING_DATE", "SOFTNESS_LOG10"]
+
+CEILING_DATE = dt.date(2030, 1, 1)  #: the date of the published feasibility estimate
+SOFTNESS_LOG10 = 0.1  #: width of the smooth minimum, decades (the bend where trend meets ceiling)
 
 
 class Curve:
-    """Frontier capability as a function of time: a trend plus the jumps so far."""
+    """Frontier capability as a function of time: bounded compute, algorithms, plus the jumps so far.
 
-    def __init__(self, params: Frontier) -> None:
+    ``rng`` draws the future's algorithmic rate and feasibility ceiling; without it the central values
+    are used (the middle of the ceiling range).
+    """
+
+    def __init__(self, params: Frontier, start_date: dt.date | None = None,
+                 rng: np.random.Generator | None = None) -> None:
         self.params = params
-        self.start_log10 = params.frontier_log10_flop_at_start
-        self.algo_log10_per_day = math.log10(params.algorithmic_efficiency_per_year) / DAYS_PER_YEAR
-        self.trend_log10_per_day = (math.log10(params.compute_growth_per_year) / DAYS_PER_YEAR
-                                    + self.algo_log10_per_day)
-        self.lag_days = params.open_lag_months * DAYS_PER_MONTH
+        p = params
+        self.start_log10 = p.frontier_log10_flop_at_start
+        u_algo, u_ceiling = (0.5, 0.5) if rng is None else (float(rng.random()), float(rng.random()))
+        algo = math.log10(p.algorithmic_efficiency_per_year) + (2 * u_algo - 1) * math.log10(p.algorithmic_uncertainty)
+        self.algo_log10_per_day = max(0.0, algo) / DAYS_PER_YEAR
+        self.compute_log10_per_day = math.log10(p.compute_growth_per_year) / DAYS_PER_YEAR
+        self.ceiling_2030_log10 = (p.compute_ceiling_log10_2030_min
+                                   + u_ceiling * (p.compute_ceiling_log10_2030_max - p.compute_ceiling_log10_2030_min))
+        start = start_date or dt.date(2027, 1, 1)
+        self.ceiling_offset_days = (CEILING_DATE - start).days  #: day of the ceiling date in simulation time
+        self.ceiling_log10_per_day = math.log10(p.ceiling_growth_per_year) / DAYS_PER_YEAR
+        self.lag_days = p.open_lag_months * DAYS_PER_MONTH
         self.jump_days: list[float] = []
         self.jump_cumsum: list[float] = []
         self.jump_events: list[int] = []
-        self._open_at = math.nan  #: time of the cached open-weights capability (cleared by a jump)
+        self._open_at = math.nan  #: time of the cached open-tier capability (cleared by a jump)
         self._open = math.nan
+
+    @property
+    def trend_log10_per_day(self) -> float:
+        """Unbounded trend of effective compute (compute growth × algorithms), decades a day."""
+        return self.compute_log10_per_day + self.algo_log10_per_day
 
     @property
     def trend_log10_per_month(self) -> float:
         return self.trend_log10_per_day * DAYS_PER_MONTH
 
+    def ceiling_log10(self, t: float) -> float:
+        """Feasible frontier training compute at time ``t``, log10 FLOP."""
+        return self.ceiling_2030_log10 + self.ceiling_log10_per_day * (t - self.ceiling_offset_days)
+
+    def compute_log10(self, t: float) -> float:
+        """Frontier training compute at ``t``, log10 FLOP: the trend, bent smoothly under the ceiling."""
+        trend = self.start_log10 + self.compute_log10_per_day * t
+        ceiling = self.ceiling_log10(t)
+        low, high = min(trend, ceiling), max(trend, ceiling)
+        return low - SOFTNESS_LOG10 * math.log10(1.0 + 10.0 ** ((low - high) / SOFTNESS_LOG10))
+
     def frontier_log10(self, t: float) -> float:
         n = bisect.bisect_right(self.jump_days, t)
-        return self.start_log10 + self.trend_log10_per_day * t + (self.jump_cumsum[n - 1] if n else 0.0)
+        return self.compute_log10(t) + self.algo_log10_per_day * t + (self.jump_cumsum[n - 1] if n else 0.0)
 
     def open_log10(self, t: float) -> float:
+        """The open-weights tier (the free alternative's flagship class): the frontier ``open_lag_months`` ago."""
         if t == self._open_at:  # asked several times a month: by the stale check, the service and the timeline
             return self._open
         value = self.frontier_log10(t - self.lag_days)

@@ -14,6 +14,7 @@ import numpy as np
 
 from sovsim.model.allocation import Allocations, allocation_calls
 from sovsim.model.compute import Batch, Contract, Fleet
+from sovsim.model.contracts import contract_price_usd_per_gpu_hour
 from sovsim.model.export import Regimes, export_regimes, scheduled_changes
 from sovsim.model.ledger import Ledger
 from sovsim.model.procurement import Procurement, place_order, refresh
@@ -38,7 +39,8 @@ class Hardware:
         self.chain = SupplyChain.of(scenario.supply)
         self.regimes = Regimes(scenario.export)
         self.proc = Procurement(self.chain, self.regimes, self.fleet, account, c, scenario.export, log,
-                                rng=rngs["procurement"], changed=env.event())
+                                rng=rngs["procurement"], changed=env.event(),
+                                start_date=scenario.calendar.start_date, lineup=_lineup(scenario))
         self._export_rng = rngs["export"]
         self.provider: str | None = {"rent": c.cloud_provider, "hybrid": c.cloud_provider,
                                      "sovereign_cloud": c.sovereign_cloud_provider}.get(c.strategy)
@@ -58,7 +60,7 @@ class Hardware:
         c = self.scenario.compute
         if c.strategy == "allocation":
             return self.scenario.allocation.usd_per_gpu_hour
-        return c.sovereign_rent_usd_per_gpu_hour if c.strategy == "sovereign_cloud" else c.rent_usd_per_gpu_hour
+        return contract_price_usd_per_gpu_hour(c, sovereign=c.strategy == "sovereign_cloud")
 
     def start(self) -> None:
         env, c = self.env, self.scenario.compute
@@ -75,7 +77,7 @@ class Hardware:
             self.fleet.rent(env.now, contract)
             self.log.log(env.now, "compute", "contract",
                          f"cloud contract with {self.provider} ({node['jurisdiction']}): {c.rented_gpus:,} "
-                         f"{c.gpu.upper()} at ${contract.usd_per_gpu_hour:g}/GPU-hour", key=True)
+                         f"{c.gpu.upper()} at ${contract.usd_per_gpu_hour:g}/GPU-hour ({c.contract})", key=True)
             if contract.jurisdiction in self.regimes.embargoed():
                 self.fleet.revoke(env.now, self.log.log(env.now, "export", "regime",
                                                         f"{contract.jurisdiction} embargoes the country"))
@@ -119,3 +121,12 @@ class Hardware:
             return (f"order #{o.number} of {o.target:,} {o.kind.upper()} still in the allocation queue",
                     o.placed_days)
         return "no compute ordered or rented", None
+
+
+def _lineup(scenario: Scenario) -> dict[str, tuple[str, ...]]:
+    """Each GPU kind → every kind its maker sells (a refresh stays with the maker, moving up a generation)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for node in scenario.supply.nodes.values():
+        for kind in node.products:
+            out.setdefault(kind, node.products)
+    return out

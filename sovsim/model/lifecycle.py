@@ -1,9 +1,11 @@
 """Lifecycle: release cycles of the national model — data preparation, training, evaluation, release.
 
-A training run needs 6·N·D FLOPs at the run's MFU on the GPUs it gets. A ``scratch`` model's capability is
-its own effective compute; a ``continue`` or ``finetune`` model inherits the best open weights available
-when its training run starts (the team picks its base then, not when data preparation began or while it
-waited for GPUs) and adds its own compute on top.
+A training run needs 6·N·D FLOPs at the run's MFU on the GPUs it gets. The run is planned when its GPUs
+are there (:mod:`sovsim.model.builder`): a ``continue`` or ``finetune`` model builds on the best open
+release that exists and is licensed on that day (the team picks its base then, not when data preparation
+began or while it waited for GPUs); its capability, general and local, comes from the base, the own
+tokens and the local corpus (:mod:`sovsim.model.capability`). At the start of each cycle the programme
+may pivot to another strategy on the triggers it declared.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from sovsim import checkpointing
 from sovsim.kernels.reliability import interrupted_run
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_MONTH, EventLog
 
 if TYPE_CHECKING:
+    from sovsim.model.builder import Builder
     from sovsim.model.compute import Fleet
-    from sovsim.model.frontier import Curve
     from sovsim.model.workforce import Team
     from sovsim.scenario.schema import Compute, ModelPlan
 
@@ -35,9 +38,11 @@ class Programme:
         self.stage = "data"
         self.cycle = 0
         self.cycle_start_days = 0.0
-        self.releases: list[tuple[float, float]] = []  #: (time_days, capability log10)
+        self.releases: list[tuple[float, float]] = []  #: (time_days, general capability log10)
         self.release_events: list[int] = []
-        self.national_log10 = math.nan
+        self.national_log10 = math.nan  #: general capability of the latest release, log10 effective FLOP
+        self.national_local_log10 = math.nan  #: its capability in the country's languages, same unit
+        self.base_name = ""  #: the open base of the latest release ("" from scratch)
         self.training_gpu_hours = 0.0
         self.work_hours = 0.0  #: hours of uninterrupted running the runs needed
         self.wall_hours = 0.0  #: hours the runs took
@@ -59,10 +64,11 @@ class Programme:
         """Useful share of the runs' wall-clock time; None before any run."""
         return self.work_hours / self.wall_hours if self.wall_hours > 0 else None
 
-    def release(self, now: float, capability_log10: float, event: int) -> None:
+    def release(self, now: float, capability_log10: float, event: int, local_log10: float = math.nan) -> None:
         self.releases.append((now, capability_log10))
         self.release_events.append(event)
         self.national_log10 = capability_log10
+        self.national_local_log10 = capability_log10 if math.isnan(local_log10) else local_log10
 
 
 def training_flops(params: ModelPlan) -> float:
@@ -72,15 +78,20 @@ def training_flops(params: ModelPlan) -> float:
     return 6.0 * params.parameter_count * tokens
 
 
-def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: Curve, params: ModelPlan,
+def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, builder: Builder, params: ModelPlan,
               compute: Compute, rng: np.random.Generator, log: EventLog, on_release: Callable[[float], None],
-              horizon_days: float = math.inf) -> Any:
+              horizon_days: float = math.inf, cuts: Callable[[], int] = lambda: 0) -> Any:
     """Runs release cycles back to back at the chosen cadence, each as fast as staff and GPUs allow."""
     interval_days = params.release_interval_months * DAYS_PER_MONTH
-    flops = training_flops(params)
+    cuts_seen = cuts()
     while True:
         programme.cycle += 1
         start = programme.cycle_start_days = env.now
+        last_days = programme.releases[-1][0] if programme.releases else math.nan
+        pivot = builder.review(env.now, programme.national_local_log10, last_days, cuts() > cuts_seen)
+        cuts_seen = cuts()
+        if pivot is not None:
+            log.log(env.now, "lifecycle", "pivot", f"pivot {pivot}", key=True)
         programme.stage = "data"
         remaining = params.data_prep_days
         while remaining > 1e-9:
@@ -94,21 +105,37 @@ def lifecycle(env: Any, programme: Programme, team: Team, fleet: Fleet, curve: C
         elapsed = env.now - start
         programme.prep_capacity = params.data_prep_days / elapsed if elapsed > 0 else 1.0
         programme.stage = "training"
-        yield from training_run(env, programme, fleet, flops, params, compute, rng, log, horizon_days)
-        run_start = programme.run_began_days
-        base_log10 = curve.open_log10(run_start)  # the open weights of the day the run began
+        plan = None
+        while plan is None:
+            gpus = fleet.capacity(env.now, params.training_share)
+            if gpus:
+                plan = builder.plan(env.now, _flops_per_hour(gpus, params.mfu))
+                if plan is None and "supply_stop" in params.pivot_on:
+                    builder.strategy = "scratch"
+                    builder.pivots.append((env.now, params.strategy, "scratch", "no usable open base"))
+                    log.log(env.now, "lifecycle", "pivot", f"pivot {builder.pivots[-1][1]} → scratch: no usable "
+                                                           "open base exists", key=True)
+                    continue
+            if plan is None:
+                yield env.timeout(DAYS_PER_MONTH)
+        yield from training_run(env, programme, fleet, plan.flops, params, compute, rng, log, horizon_days)
+        builder.last_base = plan.base
         programme.stage = "evaluation"
         yield env.timeout(params.eval_days)
-        gate_days = programme.release_gate(env.now, flops)
+        gate_days = programme.release_gate(env.now, plan.flops)
         if gate_days > 0:
             programme.stage = "approval"
             yield env.timeout(gate_days)
-        own = math.log10(flops) + curve.algo_log10(run_start)
-        capability = own if params.strategy == "scratch" else math.log10(10.0**base_log10 + 10.0**own)
+        alternative = builder.alternative_local(env.now)
+        on = f" on {plan.base.name}" if plan.base is not None else ""
         event = log.log(env.now, "lifecycle", "release",
-                        f"release {len(programme.releases) + 1} ({params.strategy}): capability "
-                        f"{capability:.2f} vs open weights {curve.open_log10(env.now):.2f}", key=True)
-        programme.release(env.now, capability, event)
+                        f"release {len(programme.releases) + 1} ({plan.strategy}{on}, {plan.parameters / 1e9:g}B, "
+                        f"{plan.tokens:.2g} tokens): general {plan.general_log10:.2f}, local "
+                        f"{plan.local_log10:.2f} vs the alternative's local {alternative:.2f} "
+                        f"({(plan.local_log10 - alternative) / max(1e-9, builder.curve.trend_log10_per_month):+.1f} "
+                        "months of frontier progress)", key=True)
+        programme.base_name = plan.base.name if plan.base is not None else ""
+        programme.release(env.now, plan.general_log10, event, plan.local_log10)
         on_release(env.now)
         programme.stage = "waiting"
         next_start = start + interval_days
@@ -134,9 +161,12 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         if not began_any:
             programme.run_began_days, began_any = env.now, True
         count = sum(gpus.values())
-        flops_per_hour = sum(n * GPUS[k].peak_flops for k, n in gpus.items()) * params.mfu * 3600.0
+        flops_per_hour = _flops_per_hour(gpus, params.mfu)
         work_h = left / flops_per_hour
-        wall_h, interruptions = _interrupted(work_h, count, compute, rng, (horizon_days - env.now) * 24.0)
+        ckpt = checkpointing.plan(params.parameter_count, count, compute.failures_per_gpu_year,
+                                  compute.storage_bytes_per_s_per_gpu, compute.restart_minutes,
+                                  compute.checkpoint_hours, compute.checkpoint_write_minutes)
+        wall_h, interruptions = _interrupted(work_h, count, compute, ckpt, rng, (horizon_days - env.now) * 24.0)
         owned = fleet.owned_up(env.now)
         used_owned = sum(min(n, gpus.get(k, 0)) for k, n in owned.items())
         fleet.set_training(env.now, used_owned / max(1, sum(owned.values())), count - used_owned)
@@ -150,7 +180,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         except simpy.Interrupt:
             ran_h = (env.now - began) * 24.0
             progress_h = min(ran_h, work_h * min(1.0, ran_h / wall_h))  # never more work than hours run
-            kept_h = math.floor(progress_h / compute.checkpoint_hours) * compute.checkpoint_hours
+            kept_h = math.floor(progress_h / ckpt.checkpoint_h) * ckpt.checkpoint_h
             left -= kept_h * flops_per_hour
             programme.add_run(count * ran_h, kept_h, ran_h, round(interruptions * ran_h / wall_h))
             log.log(env.now, "lifecycle", "run-lost", f"cycle {programme.cycle}: run lost its GPUs; "
@@ -163,10 +193,14 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
         left = 0.0
 
 
+def _flops_per_hour(gpus: dict[str, int], mfu: float) -> float:
+    return sum(n * GPUS[k].peak_flops for k, n in gpus.items()) * mfu * 3600.0
+
+
 MAX_GAPS = 1_000_000  #: failure gaps drawn for one run at most (8 MB)
 
 
-def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Generator,
+def _interrupted(work_h: float, gpus: int, compute: Compute, ckpt: checkpointing.Plan, rng: np.random.Generator,
                  limit_h: float = math.inf) -> tuple[float, int]:
     """(wall-clock hours, interruptions) of ``work_h`` hours of work on ``gpus`` GPUs.
 
@@ -177,12 +211,11 @@ def _interrupted(work_h: float, gpus: int, compute: Compute, rng: np.random.Gene
     per_hour = gpus * compute.failures_per_gpu_year / (365.25 * 24.0)
     if per_hour <= 0:
         return work_h, 0
-    restart_h = compute.restart_minutes / 60.0
     width = int(min(per_hour * min(work_h, limit_h) * 2 + 16, MAX_GAPS))
     while True:
         gaps = rng.exponential(1.0 / per_hour, size=width)
-        wall_h, interruptions, used = interrupted_run(work_h, gaps, compute.checkpoint_hours, restart_h,
-                                                      compute.checkpoint_write_minutes / 60.0)
+        wall_h, interruptions, used = interrupted_run(work_h, gaps, ckpt.checkpoint_h, ckpt.restart_h,
+                                                      ckpt.write_h)
         if used <= width:
             return wall_h, interruptions
         if wall_h >= limit_h or width >= MAX_GAPS:

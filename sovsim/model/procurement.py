@@ -1,6 +1,7 @@
 """Procurement: purchase orders through the supply graph, under the export regimes.
 
-An order is paid when placed and waits in the global allocation queue for the lead time of the fastest
+An order follows a public tender (:mod:`sovsim.facility`); a deposit is paid when it is placed and the rest
+on delivery. It waits in the global allocation queue for the lead time of the fastest
 route whose suppliers are all available (a small buyer waits longer on a route through small suppliers).
 A route through a ``licensed`` jurisdiction adds the licence delay; one through a ``capped`` jurisdiction
 must fit under the cap. At the delivery date the route is checked again: an order that lost its route is
@@ -10,14 +11,16 @@ spent. The market draw of an order is taken when it is placed, so adding a suppl
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sovsim.facility import deposit_fraction, facility_capex_factor, tender_days
 from sovsim.model.compute import Batch, Fleet, retire
-from sovsim.model.gpus import GPUS, h100_equivalents
-from sovsim.model.records import DAYS_PER_YEAR, EventLog
+from sovsim.model.gpus import GPUS, best_generation, h100_equivalents, price_at
+from sovsim.model.records import DAYS_PER_YEAR, EventLog, date_of
 
 if TYPE_CHECKING:
     from sovsim.model.export import Regimes
@@ -61,6 +64,14 @@ class Procurement:
     on_delivered: Callable[[float, Batch], None] = lambda now, batch: None
     on_blocked: Callable[[float], None] = lambda now: None
     affordable_usd: Callable[[], float] = lambda: 0.0  #: what the treasury can spend on a refresh now
+    start_date: dt.date | None = None  #: calendar date of day 0 (for availability dates and prices)
+    lineup: dict[str, tuple[str, ...]] = field(default_factory=dict)  #: kind → the kinds its maker sells
+
+    def available_in_days(self, kind: str, now: float) -> float:
+        """Days from ``now`` until ``kind`` ships (0 when it already does)."""
+        if self.start_date is None:
+            return 0.0
+        return max(0.0, (GPUS[kind].available - self.start_date).days - now)
 
     @property
     def blocked_orders(self) -> int:
@@ -87,9 +98,19 @@ def purchase(env: Any, proc: Procurement, order: Order) -> Any:
     """One order: prepaid, waits for its route and lead time, then is delivered or cancelled."""
     log, export = proc.log, proc.export
     proc.orders.append(order)
-    proc.account.pay(env.now, "capex", order.price_usd)
     what = f"order #{order.number}: {order.target:,} {order.kind.upper()} (+{order.spares} spares)"
-    log.log(env.now, "procurement", "order", f"{what}, ${order.price_usd / 1e6:,.1f}M", key=True)
+    tender = tender_days(proc.compute)
+    if tender > 0:
+        log.log(env.now, "procurement", "tender", f"public tender for {what} ({tender / 30.44:.0f} months)")
+        yield env.timeout(tender)
+    deposit = order.price_usd * deposit_fraction(proc.compute)
+    proc.account.pay(env.now, "capex", deposit)
+    log.log(env.now, "procurement", "order", f"{what}, ${order.price_usd / 1e6:,.1f}M (networking, storage and "
+                                             f"facility included; ${deposit / 1e6:,.1f}M deposit)", key=True)
+    wait = proc.available_in_days(order.kind, env.now)
+    if wait > 0:  # a pre-order: nothing ships before the generation's availability date
+        log.log(env.now, "procurement", "pre-order", f"{what} waits {wait:.0f} days for the first shipments")
+        yield env.timeout(wait)
     route = proc.route(env.now, order)
     blocked_since: float | None = None
     while True:
@@ -105,7 +126,7 @@ def purchase(env: Any, proc: Procurement, order: Order) -> Any:
             if patience <= 1e-6:  # (a timeout shorter than float resolution would never advance the clock)
                 order.status = "cancelled"
                 proc.on_blocked(env.now)
-                refund = order.price_usd * export.refund_fraction
+                refund = deposit * export.refund_fraction
                 if refund > 0:
                     proc.account.receive(env.now, refund)
                 event = log.log(env.now, "procurement", "cancel",
@@ -128,6 +149,8 @@ def purchase(env: Any, proc: Procurement, order: Order) -> Any:
             continue
         break
     order.status = "delivered"
+    if order.price_usd > deposit:
+        proc.account.pay(env.now, "capex", order.price_usd - deposit)
     if any(proc.regimes.regime.get(j) == "capped" for j in route.jurisdictions):
         proc.capped.append((env.now, h100_equivalents(order.kind, order.target + order.spares),
                             frozenset(j for j in route.jurisdictions if proc.regimes.regime.get(j) == "capped")))
@@ -154,29 +177,47 @@ def _why_blocked(proc: Procurement, order: Order) -> tuple[str, int | None]:
     return f"over the cap of {proc.export.cap_h100_eq:,.0f} H100-equivalents", min(capped, default=None)
 
 
-def order_size(kind: str, target: int, spare_fraction: float) -> tuple[int, float]:
-    """Spares to add to ``target`` GPUs and the price of the whole order."""
+def order_size(kind: str, target: int, spare_fraction: float, price_usd: float | None = None,
+               capex_factor: float = 1.0) -> tuple[int, float]:
+    """Spares to add to ``target`` GPUs and the price of the whole order.
+
+    GPUs are priced at ``price_usd`` each if given (else the kind's list price), times the facility's capex factor
+    (networking, storage and facility on top of the GPUs).
+    """
     spares = math.ceil(target * spare_fraction)
-    return spares, (target + spares) * GPUS[kind].price_usd
+    return spares, (target + spares) * (GPUS[kind].price_usd if price_usd is None else price_usd) * capex_factor
 
 
-def place_order(env: Any, proc: Procurement, kind: str, target: int) -> Order:
+def place_order(env: Any, proc: Procurement, kind: str, target: int, price_usd: float | None = None) -> Order:
     """Draw the order's market state and start its purchase process."""
-    spares, price = order_size(kind, target, proc.compute.spare_fraction)
+    spares, price = order_size(kind, target, proc.compute.spare_fraction, price_usd,
+                               facility_capex_factor(proc.compute))
     order = Order(len(proc.orders) + 1, kind, target, spares, env.now, float(proc.rng.random()), price)
     env.process(purchase(env, proc, order))
     return order
 
 
 def refresh(env: Any, proc: Procurement, batch: Batch) -> Any:
-    """A year before a batch retires, order its replacement, as many GPUs as the treasury can afford."""
+    """A year before a batch retires, order its replacement, as many GPUs as the treasury can afford.
+
+    The replacement is the generation of the batch's maker with the most FLOP/s per dollar on the order
+    date, at its price then (the batch's own kind without a calendar), in the number that replaces the
+    retiring FLOP/s.
+    """
     lifetime = proc.compute.lifetime_years * DAYS_PER_YEAR
     yield env.timeout(max(0.0, batch.delivered_days + lifetime - DAYS_PER_YEAR - env.now))
-    spares, price = order_size(batch.kind, batch.target, proc.compute.spare_fraction)
-    per_gpu = price / batch.target
-    target = min(batch.target, int(max(0.0, proc.affordable_usd()) // per_gpu))
+    kind, unit_usd = batch.kind, None
+    if proc.start_date is not None:
+        today = date_of(proc.start_date, env.now)
+        kind = best_generation(proc.lineup.get(batch.kind, (batch.kind,)), today) or batch.kind
+        unit_usd = price_at(kind, today)
+    wanted = max(1, math.ceil(batch.target * GPUS[batch.kind].peak_flops / GPUS[kind].peak_flops - 1e-9))
+    spares, price = order_size(kind, wanted, proc.compute.spare_fraction, unit_usd,
+                               facility_capex_factor(proc.compute))
+    per_gpu = price / wanted
+    target = min(wanted, int(max(0.0, proc.affordable_usd()) // per_gpu))
     if target <= 0:
         proc.log.log(env.now, "procurement", "no-refresh",
                      f"no cash to refresh the {batch.target:,} {batch.kind.upper()} retiring next year", key=True)
         return
-    place_order(env, proc, batch.kind, target)
+    place_order(env, proc, kind, target, unit_usd)

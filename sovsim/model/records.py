@@ -10,7 +10,7 @@ import datetime as dt
 from typing import NamedTuple
 
 __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow", "EVENT_FIELDS",
-           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "VERDICT_DOCS", "date_of"]
+           "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "VERDICT_DOCS", "date_of", "CAPABILITY_UNITS"]
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -49,7 +49,7 @@ class Event(NamedTuple):
 EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
-    "process": "The process that logged it: treasury, workforce, knowhow, frontier, lifecycle, governance, compute, "
+    "process": "The process that logged it: treasury, workforce, knowhow, frontier, openweights, lifecycle, governance, "
                "procurement, export, energy, deployment, coroner",
     "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
     "details": "A readable sentence with the numbers",
@@ -95,8 +95,13 @@ class TimelineRow(NamedTuple):
     rented_gpus: int
     sovereign: bool
     national_log10: float
+    national_local_log10: float
     open_log10: float
+    open_local_log10: float
+    best_base_log10: float
     frontier_log10: float
+    frontier_compute_log10: float
+    strategy: str
     stage: str
     releases: int
     deployment: str
@@ -110,6 +115,9 @@ class TimelineRow(NamedTuple):
     residency_served_tokens: float
     trust: float
     consultant_knowhow_share: float
+    paid_facility_usd: float
+    requested_usd: float
+    granted_usd: float
 
 
 TIMELINE_FIELDS = {
@@ -124,9 +132,19 @@ TIMELINE_FIELDS = {
     "gpus": "Working GPUs of the owned fleet",
     "rented_gpus": "GPUs rented under an active cloud contract",
     "sovereign": "True when the country controls compute on its own soil (owned GPUs or a domestic cloud)",
-    "national_log10": "Capability of the national model, log10 effective compute (NaN before the first release)",
-    "open_log10": "Capability of the best open weights, log10 effective compute",
-    "frontier_log10": "Capability of the frontier, log10 effective compute",
+    "national_log10": "General capability of the national model's latest release, log10 effective FLOP (NaN before "
+                      "the first release)",
+    "national_local_log10": "Its capability in the country's languages: general minus its local deficit, log10 "
+                            "effective FLOP",
+    "open_log10": "General capability of the free alternative in the national model's size class (the open-weights "
+                  "tier, or a closed API at its price), log10 effective FLOP",
+    "open_local_log10": "The alternative's capability in the country's languages (the stale test compares it with "
+                        "national_local_log10)",
+    "best_base_log10": "General capability of the best open release the programme may build on (NaN if none)",
+    "frontier_log10": "Capability of the frontier, log10 effective FLOP (training compute × algorithms since the "
+                      "start)",
+    "frontier_compute_log10": "Training compute of the frontier model, log10 FLOP (bounded by feasibility)",
+    "strategy": "Strategy of the programme this month: scratch, continue or finetune (after pivots)",
     "stage": "Stage of the release cycle: data, training, evaluation, approval (governance review), waiting",
     "releases": "Releases so far",
     "deployment": "Stage of the public service: none (no model released yet), pilot or production",
@@ -141,8 +159,22 @@ TIMELINE_FIELDS = {
     "residency_served_tokens": "Residency-bound demand served on domestic soil so far, tokens (cumulative)",
     "trust": "Public trust in the model's outputs (1 unless outputs are steered; deployment.output_steering)",
     "consultant_knowhow_share": "Share of the pipeline know-how held by consultants",
+    "paid_facility_usd": "Colocation of the owned servers paid so far (cumulative)",
+    "requested_usd": "Money requested in the budget rounds so far, all kinds (cumulative)",
+    "granted_usd": "Money granted in the budget rounds so far, all kinds (cumulative)",
 }
 # Staff by role come as extra columns ``staff_<role>`` (headcount of that role).
+
+#: How to read the capability columns (printed at the top of the records reference).
+CAPABILITY_UNITS = (
+    "**Capability units.** *General capability* is log10 of a model's effective training compute in FLOP at the "
+    "start date's algorithms: the compute with which a compute-optimal model (Hoffmann et al. 2022) reaches the "
+    "same loss, times the algorithmic efficiency gained since the start. 25.0 is a model worth 1e25 FLOP; one "
+    "unit more is ten times the compute. *Local capability* is the same model's worth in the country's "
+    "languages: general capability minus its *local deficit* (the decades a model loses in a language it saw "
+    "little of), so it never exceeds general capability. Differences are also shown as *months of frontier "
+    "progress*: a difference divided by the frontier's trend (about 0.1 decade a month at 4.6× compute and "
+    "3× algorithms a year). The stale test compares `national_local_log10` with `open_local_log10`.")
 
 ROW_FIELDS = {
     "scenario": "Scenario name",
@@ -160,14 +192,17 @@ ROW_FIELDS = {
     "second_release_years": "Years to the second release; null if none",
     "mean_gap_months": "Mean months the national model trails the frontier, over the months with a model",
     "max_gap_months": "Largest such gap",
-    "mean_open_gap_months": "Mean months the national model (with its local edge) trails open weights; "
-                            "negative when ahead",
-    "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud",
-    "capex_usd": "GPU purchases (orders are prepaid; refunds of cancelled orders come back as receipts)",
-    "staff_usd": "Salaries of own staff",
+    "mean_open_gap_months": "Mean months of frontier progress by which the national model trails the free "
+                            "alternative in the country's languages; negative when ahead",
+    "total_cost_usd": "All spending: capex + staff + consultants + energy + cloud + facility",
+    "capex_usd": "Cluster purchases: GPU servers, networking and storage (a deposit at the order, the rest on "
+                 "delivery; refunds of cancelled orders come back as receipts)",
+    "staff_usd": "Salaries of own staff with employer on-costs",
     "consultants_usd": "Consultant fees",
     "energy_cost_usd": "Electricity of the owned fleet, as billed monthly against the hourly price",
-    "cloud_usd": "Rent of cloud GPUs",
+    "cloud_usd": "Rent of cloud GPUs: every contracted hour of a reserved contract, the hours used on demand, and "
+                 "inference hosting",
+    "facility_usd": "Colocation of the owned servers (per kW of IT power a month)",
     "appropriations_usd": "Money received: appropriations (year 1 on day 0 included) and order refunds",
     "initial_cash_usd": "Launch capital on day 0",
     "final_cash_usd": "Cash at the end of the future",
@@ -183,10 +218,24 @@ ROW_FIELDS = {
     "interruptions": "Interruptions of training runs by failures",
     "goodput": "Useful share of the training runs' wall-clock time; null without a run",
     "gpu_failures": "Hardware failures of owned GPUs",
-    "orders": "GPU purchase orders placed",
+    "orders": "GPU purchase orders, counted from the start of their public tender",
     "orders_blocked": "Orders blocked at least once by an embargo or a cap",
     "sovereign_months": "Months in which the country could run a training run on compute it controls on its own "
                         "soil",
+    "requested_usd": "Money requested over all budget years (the plan's needs), all kinds",
+    "granted_usd": "Money granted over all budget years (the appropriation shared among the requests, never above "
+                   "them)",
+    "requested_people_usd": "Requested for the team at its target size, pay with on-costs",
+    "granted_people_usd": "Granted for people",
+    "requested_compute_usd": "Requested for training compute of the year's releases (frontier-relative) and "
+                             "standing contract rent",
+    "granted_compute_usd": "Granted for compute",
+    "requested_refresh_usd": "Requested for the owned fleet's replacement spread over its life",
+    "granted_refresh_usd": "Granted for refresh",
+    "requested_data_usd": "Requested for post-training and evaluation data",
+    "granted_data_usd": "Granted for data",
+    "requested_safety_usd": "Requested for safety and conformity work",
+    "granted_safety_usd": "Granted for safety",
     "energy_mwh": "Electricity of the owned fleet, MWh",
     "co2_t": "Carbon of that electricity, tonnes CO2e",
     "update_capable_months": "Months in which the country could update its own weights on its own soil "
@@ -208,6 +257,9 @@ ROW_FIELDS = {
     "final_trust": "Public trust at the end of the future",
     "max_consultant_knowhow_share": "Largest share of the pipeline know-how held by consultants",
     "governance_months": "Months releases waited for governance reviews",
+    "pivots": "Changes of strategy (model.pivot_on triggers)",
+    "final_strategy": "Strategy at the end of the future: scratch, continue or finetune",
+    "base_supply_stopped": "1 if the open-weights family the programme built on stopped and no newer base existed",
 }
 
 #: Storage type of each result-row field ("float" and "string" fields may be null).
@@ -222,10 +274,18 @@ ROW_TYPES = {
     "mean_effective_fte": "float", "poaching_waves": "int", "frontier_jumps": "int",
     "gpu_hours": "float", "training_gpu_hours": "float", "interruptions": "int", "goodput": "float",
     "gpu_failures": "int", "orders": "int", "orders_blocked": "int", "sovereign_months": "int",
-    "cloud_usd": "float", "energy_mwh": "float", "co2_t": "float",
+    "cloud_usd": "float", "facility_usd": "float", "requested_usd": "float", "granted_usd": "float",
+    "requested_people_usd": "float", "granted_people_usd": "float",
+    "requested_compute_usd": "float", "granted_compute_usd": "float",
+    "requested_refresh_usd": "float", "granted_refresh_usd": "float",
+    "requested_data_usd": "float", "granted_data_usd": "float",
+    "requested_safety_usd": "float", "granted_safety_usd": "float",
+    "energy_mwh": "float", "co2_t": "float",
     "update_capable_months": "int", "years_in_production": "float", "tokens_served": "float",
     "cost_per_mtok_usd": "float", "p95_latency_s": "float",
     "residency_demand_offered_tokens": "float", "residency_demand_served_tokens": "float", "allocation_lost": "int",
     "allocation_awards": "int", "trust_incidents": "int", "final_trust": "float",
     "max_consultant_knowhow_share": "float", "governance_months": "float",
+    "cost_per_mtok_usd": "float", "p95_latency_s": "float", "pivots": "int", "final_strategy": "string",
+    "base_supply_stopped": "int",
 }

@@ -27,6 +27,7 @@ STREAMS = {
     "allocation": 10,
     "governance": 11,
     "trust": 12,
+    "openweights": 13,
 }
 
 

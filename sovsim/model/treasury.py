@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Account", "Meter", "CATEGORIES", "appropriations", "elections", "payday", "headroom_usd_per_year"]
 
-CATEGORIES = ("capex", "staff", "consultants", "energy", "cloud")
+CATEGORIES = ("capex", "staff", "consultants", "energy", "cloud", "facility")
 UNFREEZE_HEADROOM_SHARE = 0.1  #: share of the appropriation that must be free before a freeze lifts
 
 

@@ -30,7 +30,7 @@ class Team:
         self.names = list(params.roles)
         self.targets = [r.target_fte for r in roles]
         self.public_usd = [r.public_salary_usd_per_year for r in roles]
-        self.market_usd = [r.market_salary_usd_per_year for r in roles]
+        self.market_usd = [r.market_salary_usd_per_year * params.local_market_pay_factor for r in roles]
         self.n = [min(r.initial_fte, r.target_fte) for r in roles]  #: staff in post per role
         self.ramped = list(self.n)  #: of which fully ramped (counted when next looked at)
         self.ramped_total = sum(self.ramped)  #: Σ ramped, a lower bound of the effective FTE
@@ -72,7 +72,7 @@ class Team:
         self.hazard_per_day = [p.attrition_per_year / DAYS_PER_YEAR * (1.0 + p.attrition_gap_slope * g)
                                for g in self.gaps]
         self.hire_chance = [max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * g)) for g in self.gaps]
-        self.pay_usd_per_day = [w / DAYS_PER_YEAR for w in pay]
+        self.pay_usd_per_day = [w * (1.0 + p.on_cost_fraction) / DAYS_PER_YEAR for w in pay]  # with on-costs
         self._staff_rate = sum(k * w for k, w in zip(self.n, self.pay_usd_per_day))
 
     # -- state -----------------------------------------------------------------------------------------

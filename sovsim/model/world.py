@@ -8,10 +8,24 @@ from typing import Any
 import simpy
 
 from sovsim.kernels.accounting import OUTPUTS
-from sovsim.model import billing, coroner, deployment, energy, frontier, lifecycle, treasury, workforce
+from sovsim.model import (
+    billing,
+    budget,
+    contracts,
+    coroner,
+    deployment,
+    energy,
+    frontier,
+    lifecycle,
+    people,
+    treasury,
+    workforce,
+)
+from sovsim.model.builder import Builder
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
 from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
+from sovsim.model.openweights import Supply
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, EventLog, TimelineRow
 from sovsim.model.rng import stream
 from sovsim.model.sovereignty import Mechanisms
@@ -44,13 +58,24 @@ class World:
         self.hardware = Hardware(env, scenario, self.ledger, self.account, self.log, self._rngs)
         self.fleet = self.hardware.fleet
         profiles = energy.profiles_for(scenario.energy, scenario.calendar.start_date, scenario.calendar.horizon_years)
+        on_demand = scenario.compute.contract == "on_demand"  # reserved contracts are billed by Standing
         self.meter = billing.Meter(self.ledger, self.fleet.power_w, scenario.compute, scenario.energy, profiles,
-                                   self.hardware.rent_usd_per_gpu_hour)
-        self.curve = frontier.Curve(scenario.frontier)
+                                   self.hardware.rent_usd_per_gpu_hour if on_demand else 0.0)
+        self.standing = contracts.Standing(self.fleet, scenario.compute)
+        self.meter.standing = self.standing
+        self.budget = budget.Ledger()
+        self._hiring_plan_days = people.hiring_plan_days(scenario.staff) if scenario.staff.hiring_plan_grace else 0.0
+        supply_rng = stream(seed, future, "openweights")  # drawn once, here: the future's frontier and supply
+        self.curve = frontier.Curve(scenario.frontier, scenario.calendar.start_date, supply_rng)
+        self.supply = Supply(scenario.open_weights, scenario.data, self.curve, scenario.calendar.start_date,
+                             scenario.calendar.horizon_years * DAYS_PER_YEAR, scenario.export.tier,
+                             scenario.model.parameter_count, supply_rng)
+        self.builder = Builder(scenario.model, scenario.data, scenario.open_weights, self.supply, self.curve)
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)
         self.service = deployment.Service(scenario, self.fleet, self.ledger, self.account, self.team, self.programme,
                                           self.curve, self._model_is_stale, self._rngs["deployment"], self.log)
+        self.service.alternative_lead_log10 = self._alternative_lead_log10
         self._first_release = env.event()
         self.timeline: list[TimelineRow] = []
         self.staff_by_role: list[tuple[int, ...]] = []
@@ -77,13 +102,17 @@ class World:
                                    self._model_is_stale, self._why_stale))
         self.coroner.add(Condition("starved", "starved", s.compute.starved_grace_days, self.hardware.starved,
                                    self.hardware.why_starved))
-        self.hardware.on_change = lambda now: self.coroner.check("starved", now)
+        self.hardware.on_change = self._compute_changed
         self.coroner.add(Condition("vanity_pilot", "vanity_pilot", s.deployment.max_pilot_years * DAYS_PER_YEAR,
                                    lambda now: self.service.stage != "production", self.service.why_vanity))
         self.service.on_change = lambda now: self.coroner.check("vanity_pilot", now)
         self.sovereign.add_conditions()
         self.hardware.proc.affordable_usd = self._affordable_usd
         self.fleet.on_capacity_lost = self._capacity_lost
+
+    def _compute_changed(self, now: float) -> None:
+        self.standing.accrue(now)  # contracts and racks change: standing charges accrue to the day
+        self.coroner.check("starved", now)
 
     def _open_search(self, r: int) -> None:
         team = self.team
@@ -113,7 +142,9 @@ class World:
     def _start(self) -> None:
         env, s, log, rngs = self.env, self.scenario, self.log, self._rngs
         env.process(treasury.appropriations(env, self.account, log))
+        env.process(budget.budget_rounds(env, self))
         self.hardware.start()
+        self.standing.accrue(0.0)
         env.process(treasury.elections(env, self.account, s.treasury, rngs["treasury"], log))
         env.process(energy.energy_market(env, self.ledger, s.energy, rngs["energy"], log))
         env.process(treasury.payday(env, self.account, self.team, self.meter, s.treasury, log, self._month_end))
@@ -124,9 +155,11 @@ class World:
         env.process(workforce.poaching(env, self.team, rngs["workforce"], log))
         env.process(workforce.pay_review(env, self.team, log))
         env.process(frontier.frontier(env, self.curve, rngs["frontier"], log))
-        self._lifecycle = env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.curve,
+        self._lifecycle = env.process(lifecycle.lifecycle(env, self.programme, self.team, self.fleet, self.builder,
                                                           s.model, s.compute, rngs["lifecycle"], log, self._released,
-                                                          s.calendar.horizon_years * DAYS_PER_YEAR))
+                                                          s.calendar.horizon_years * DAYS_PER_YEAR,
+                                                          lambda: len(self.account.cuts)))
+        self.supply.schedule_events(env, log, s.calendar.horizon_years * DAYS_PER_YEAR)
         env.process(deployment.deployment(env, self.service, self._first_release))
         self.sovereign.start()
         horizon = env.timeout(s.calendar.horizon_years * DAYS_PER_YEAR)
@@ -170,24 +203,37 @@ class World:
             now, account.cash_usd, account.appropriation_usd_per_year, sum(team.n), team.effective_fte(now),
             team.consultants_fte, team.frozen, sum(fleet.owned_up(now).values()),
             contract.gpus if contract is not None and contract.active else 0, fleet.on_own_soil(now),
-            programme.national_log10, curve.open_log10(now), curve.frontier_log10(now), programme.stage,
+            programme.national_log10, programme.national_local_log10, self.builder.alternative_general(now),
+            self.builder.alternative_local(now), self._best_base_log10(now), curve.frontier_log10(now),
+            curve.compute_log10(now), self.builder.strategy, programme.stage,
             len(programme.releases), self.service.stage, self.service.requests_per_day, paid["capex"] / 100.0,
             paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0,
-            *self.sovereign.timeline(now)))
+            *self.sovereign.timeline(now), paid["facility"] / 100.0, self.budget.requested_usd,
+            self.budget.granted_usd))
         self.staff_by_role.append(tuple(team.n))
 
     # -- death conditions ------------------------------------------------------------------------------
     def _crew_short(self, now: float) -> bool:
+        if now < self._hiring_plan_days:
+            return False  # a new team is still being hired: it has not lost know-how it never had
         team = self.team
         if team.ramped_total >= self._minimum_crew_fte and not team.ramp_due(now):
             return False  # the ramped staff alone make a crew (and nobody's ramp-up ends now)
         return team.effective_fte(now) < self._minimum_crew_fte
 
+    def _best_base_log10(self, now: float) -> float:
+        best = self.supply.advance(now)
+        return math.nan if best is None else best.general
+
+    def _alternative_lead_log10(self, now: float) -> float:
+        """Decades by which the free alternative beats the national model in the country's languages."""
+        return self.builder.alternative_local(now) - self.programme.national_local_log10
+
     def _model_is_stale(self, now: float) -> bool:
         m = self.scenario.model
         if not self.programme.releases:
             return now >= m.first_release_deadline_months * DAYS_PER_MONTH
-        return self.programme.national_log10 + m.local_edge_log10 < self.curve.open_log10(now)
+        return self._alternative_lead_log10(now) > 0
 
     def _event_cause(self, index: int) -> Diagnosis:
         event = self.log.events[index]
@@ -234,8 +280,14 @@ class World:
             cause, when = self._why_hollowed(since)
             return f"data preparation at {programme.prep_capacity:.0%} of the full team: {cause}", when
         n = len(programme.releases)
-        return (f"open weights overtook release {n} ({log.date(programme.releases[-1][0])}); a "
-                f"{m.release_interval_months:g}-month cadence outlasts the local edge", since)
+        builder = self.builder
+        if builder.base_supply_stopped:
+            stop = self.log.last("supply-stop", since)
+            if stop is not None:
+                return f"no new open base to build on: {stop.details}", stop.time_days
+        return (f"the alternative overtook release {n} ({log.date(programme.releases[-1][0])}) in the country's "
+                f"languages; a {m.release_interval_months:g}-month {builder.strategy} cadence outlasts its local "
+                "edge", since)
 
     # -- the result row --------------------------------------------------------------------------------
     def row(self) -> dict[str, Any]:
@@ -248,11 +300,11 @@ class World:
         gaps: list[float] = []
         open_gaps: list[float] = []
         if per_month > 0:
-            edge = s.model.local_edge_log10
-            for frontier, open_, national in zip(col["frontier_log10"], col["open_log10"], col["national_log10"]):
+            for frontier, open_, national, local in zip(col["frontier_log10"], col["open_local_log10"],
+                                                        col["national_log10"], col["national_local_log10"]):
                 if not math.isnan(national):
                     gaps.append((frontier - national) / per_month)
-                    open_gaps.append((open_ - national - edge) / per_month)
+                    open_gaps.append((open_ - local) / per_month)
         lived = sum(1 for t in col["time_days"] if t < end)  # the months begun before the end (a prefix)
         part = slice(0, lived) if lived else slice(-1, None)  # or the last row, if none was
         headcounts, effective = col["headcount"][part], col["effective_fte"][part]
@@ -300,6 +352,11 @@ class World:
             "orders_blocked": self.hardware.proc.blocked_orders,
             "sovereign_months": sum(sovereign),
             "cloud_usd": paid["cloud"],
+            "facility_usd": paid["facility"],
+            "requested_usd": self.budget.requested_usd,
+            "granted_usd": self.budget.granted_usd,
+            **{f"requested_{k}_usd": v for k, v in self.budget.requested.items()},
+            **{f"granted_{k}_usd": v for k, v in self.budget.granted.items()},
             "energy_mwh": totals["kwh"] / 1e3,
             "co2_t": totals["kg_co2"] / 1e3,
             "update_capable_months": sum(1 for on_soil, fte in zip(sovereign, col["effective_fte"])
@@ -309,5 +366,8 @@ class World:
             "cost_per_mtok_usd": self.service.cost_per_mtok_usd,
             "p95_latency_s": None if self.service.last is None else self.service.last.p95_s,
             **self.sovereign.row(end),
+            "pivots": len(self.builder.pivots),
+            "final_strategy": self.builder.strategy,
+            "base_supply_stopped": int(self.builder.base_supply_stopped),
         }
         return {key: row[key] for key in ROW_FIELDS}

@@ -40,9 +40,10 @@ CEILINGS: tuple[tuple[re.Pattern[str], float], ...] = (
     (re.compile(r"_flops?(_|$)"), 1e40),  # training compute: the largest runs are near 1e27 FLOP
     (re.compile(r""), 1e15),
 )
-#: Dates a scenario may hold. assumption: far outside any programme's life, and inside Python's calendar
-#: after the longest horizon (50 years) and any schedule offset are added.
-DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2200, 12, 31))
+#: Dates a scenario may hold; 9999-12-31 serves as "never". A start date (``*start_date``) has the horizon
+#: (at most 50 years) added to it, so it ends at START_DATE_MAX. assumption: far outside any programme's life.
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(9999, 12, 31))
+START_DATE_MAX = dt.date(2200, 12, 31)
 
 
 def ceiling(name: str, meta: Mapping[str, Any]) -> float | None:
@@ -128,7 +129,8 @@ def allowed_text(hint: Any, meta: Mapping[str, Any], name: str | None = None) ->
     if hint is bool:
         return "true or false"
     if hint is dt.date:
-        return f"a date (YYYY-MM-DD) from {DATE_RANGE[0]} to {DATE_RANGE[1]}"
+        last = START_DATE_MAX if name is not None and name.endswith("start_date") else DATE_RANGE[1]
+        return f"a date (YYYY-MM-DD) from {DATE_RANGE[0]} to {last}"
     if hint is str:
         return "a string"
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
@@ -264,7 +266,7 @@ def _check_stored(hint: Any, value: Any, name: str, meta: Mapping[str, Any]) -> 
     elif hint is dt.date:
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             raise _bad(hint, meta, name, value, "expected a date, got")
-        if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+        if not DATE_RANGE[0] <= value <= (START_DATE_MAX if name.endswith("start_date") else DATE_RANGE[1]):
             raise _bad(hint, meta, name, value, "out of range:")
     elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, hint):

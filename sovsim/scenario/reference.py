@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sovsim.model.gpus import GPUS
-from sovsim.model.records import EVENT_FIELDS, ROW_FIELDS, TIMELINE_FIELDS, VERDICT_DOCS
+from sovsim.model.records import CAPABILITY_UNITS, EVENT_FIELDS, ROW_FIELDS, TIMELINE_FIELDS, VERDICT_DOCS
 from sovsim.scenario.fields import allowed_text, section_fields
 from sovsim.scenario.schema import Scenario
 
@@ -63,7 +63,8 @@ def scenario_reference() -> str:
              "line with `--set PATH=VALUE` (repeatable), e.g. `--set staff.salary_premium=1.2`. Sources "
              "point to `docs/calibration.md` (section and row); *assumption* marks a modelling choice.", "",
              "GPU generations (`compute.gpu`): " + "; ".join(f"`{g.name}` {g.peak_flops / 1e12:,.0f} TFLOP/s, "
-                                                            f"{g.power_w:g} W, ${g.price_usd:,.0f} ({g.source})"
+                                                            f"{g.power_w:g} W, ${g.price_usd:,.0f}, from "
+                                                            f"{g.available.isoformat()} ({g.source})"
                                                             for g in GPUS.values()), ""]
     _section(Scenario, "", lines)
     return "\n".join(lines).rstrip() + "\n"
@@ -72,7 +73,8 @@ def scenario_reference() -> str:
 def records_reference() -> str:
     """Markdown reference of the event log, the monthly timeline and the result row."""
     lines = ["# Records reference", "",
-             "Generated from `sovsim/model/records.py` by `sovsim reference records`; do not edit by hand.", ""]
+             "Generated from `sovsim/model/records.py` by `sovsim reference records`; do not edit by hand.", "",
+             CAPABILITY_UNITS, ""]
     for title, fields in (("Event log (`FutureResult.events`)", EVENT_FIELDS),
                           ("Monthly timeline (`FutureResult.timeline`, `sovsim run --timeline`)", TIMELINE_FIELDS),
                           ("Result row (`FutureResult.row`, `sovsim run --json`)", ROW_FIELDS)):

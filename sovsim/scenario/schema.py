@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sovsim.scenario.budget import Budget
+from sovsim.scenario.capability import PIVOT_TRIGGERS, Data, OpenWeights
 from sovsim.scenario.fields import ScenarioError, Section, param
 from sovsim.scenario.sovereignty import Allocation, Governance, Trust
 from sovsim.scenario.supply_graph import HOME, check_supply
@@ -18,7 +20,7 @@ __all__ = ["Calendar", "Treasury", "Role", "Staff", "Frontier", "ModelPlan", "Co
            "Supply", "Jurisdiction", "ScheduledChange", "Export", "Deployment", "Scenario"]
 
 STRATEGIES = ("scratch", "continue", "finetune")
-GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic")
+GPU_KINDS = ("a100", "h100", "h200", "b200", "gh200", "domestic", "b300", "rubin")
 COMPUTE_STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid", "allocation")
 NODE_KINDS = ("chip_designer", "foundry", "hbm", "packaging", "integrator", "cloud_provider", "domestic_chip_maker",
               "country")
@@ -42,9 +44,9 @@ class Treasury(Section):
         25e6, "Launch capital available on day 0 (pays the first cluster)", ge=0,
         source="calibration.md §5: launch funds of EU national programmes, GPT-NL €13.5M to OpenEuroLLM €37.4M")
     appropriation_usd_per_year: float = param(
-        6e6, "Public appropriation paid at the start of every programme year", ge=0,
-        source="calibration.md §5: CHF 20M grant over ~4 years (Apertus); GPT-NL €13.5M; assumption: mid-size "
-               "running budget")
+        10e6, "Public appropriation paid at the start of every programme year", ge=0,
+        source="calibration.md §5: CHF 20M grant over ~4 years (Apertus); GPT-NL €13.5M; assumption: what a mid-size "
+               "plan costs to run with §11 on-costs and colocation")
     election_interval_years: float = param(
         4.0, "Years between elections", gt=0, le=20,
         source="assumption: a four-year parliamentary term")
@@ -112,9 +114,16 @@ class Staff(Section):
     """The team: pay against the market, hiring, attrition, ramp-up, poaching, consultants."""
 
     roles: Mapping[str, Role] = param(_default_roles(), "Roles of the team, by name")
+    local_market_pay_factor: float = param(
+        1.0, "What the country's private market pays ML staff, as a share of the roles' (US) market salaries", gt=0,
+        le=5, source="calibration.md §11 ML pay by country: Switzerland 1.04, Germany 0.80, UK 0.66, France 0.64, "
+                     "Japan 0.62, South Korea 0.51 of the US (1.0 keeps the US market, as frontier labs poach)")
     salary_premium: float = param(
         1.0, "Pay as a multiple of the public pay scale (a policy lever)", gt=0, le=20,
         source="calibration.md §6 UK government: packages of ≈£650k would be needed for some roles")
+    on_cost_fraction: float = param(
+        0.33, "Employer on-costs (social contributions, pensions) as a share of gross pay", ge=0, le=2,
+        source="calibration.md §11 staff on-costs: Eurostat non-wage costs 24.7% of EU labour costs (0.33 of pay)")
     public_pay_growth_per_year: float = param(
         0.02, "Yearly rise of the public pay scale", ge=-0.5, le=1,
         source="assumption: public pay tracks inflation")
@@ -122,8 +131,9 @@ class Staff(Section):
         0.05, "Yearly rise of market pay", ge=-0.5, le=1,
         source="assumption: AI pay outgrows inflation (calibration.md §6 frontier-lab pay)")
     attrition_per_year: float = param(
-        0.10, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
-        source="calibration.md §6 tech attrition ≈13.2%/yr; public sector ≈6%/yr")
+        0.05, "Yearly quit hazard per person at pay parity with the market", ge=0, le=5,
+        source="calibration.md §6 public sector ≈6%/yr; calibrated so simulated turnover falls in §11 turnover "
+               "ranges (6–13.2%/yr)")
     attrition_gap_slope: float = param(
         2.0, "Quit hazard = attrition_per_year × (1 + slope × salary gap), gap = 1 − pay/market", ge=0, le=50,
         source="calibration.md §6: startups ≈26%/yr, frontier-lab two-year retention 64–80% (≈11–20%/yr)")
@@ -148,6 +158,10 @@ class Staff(Section):
     hollowed_grace_days: float = param(
         180.0, "Days below the minimum crew before the programme is hollowed", ge=0,
         source="assumption: half a year without a crew loses the know-how")
+    hiring_plan_grace: bool = param(
+        True, "A team that starts below its target cannot be hollowed before its hiring plan could fill it "
+              "(searches until one succeeds at the day-0 pay gap, then the ramp-up)",
+        source="assumption: a budget office judges a new team against its hiring plan, not against day 0")
     poaching_waves_per_year: float = param(
         0.25, "Rate of poaching waves by private labs", ge=0, le=52,
         source="assumption; calibration.md §6 frontier-lab pay (Meta offers up to $10M/yr, 2025)")
@@ -210,11 +224,30 @@ class Frontier(Section):
     jump_mean_log10: float = param(
         0.25, "Mean size of a jump (exponential), in decades of effective compute", ge=0, le=5,
         source="assumption: a jump worth about three months of trend")
+    compute_ceiling_log10_2030_min: float = param(
+        28.5, "Lowest feasible frontier training compute on 2030-01-01, log10 FLOP (drawn per future)", ge=20,
+        le=40, source="calibration.md §8 feasibility: one campus of 1–5 GW supports 1e28–3e29 FLOP by 2030")
+    compute_ceiling_log10_2030_max: float = param(
+        29.5, "Highest feasible frontier training compute on 2030-01-01, log10 FLOP", ge=20, le=40,
+        source="calibration.md §8 feasibility: 2e29 FLOP likely feasible by 2030")
+    ceiling_growth_per_year: float = param(
+        2.0, "Yearly growth of the feasible compute after the ceiling date (power build-out)", ge=1, le=100,
+        source="calibration.md §8 power growth: power of frontier training runs grows ≈2×/yr")
+    algorithmic_uncertainty: float = param(
+        1.6, "Algorithmic gain per year drawn per future log-uniformly within ÷/× this factor of the central "
+             "value (1: no uncertainty)", ge=1, le=10,
+        source="calibration.md §8 algorithmic progress: halving time ≈8 months, 95% CI 5–14 months")
+
+    def check(self) -> None:
+        if self.compute_ceiling_log10_2030_min > self.compute_ceiling_log10_2030_max:
+            raise ScenarioError("compute_ceiling_log10_2030_min", self.compute_ceiling_log10_2030_min,
+                                f"a number ≤ compute_ceiling_log10_2030_max ({self.compute_ceiling_log10_2030_max:g})",
+                                "larger than the maximum:")
 
 
 @dataclass(frozen=True)
 class ModelPlan(Section):
-    """The national model and its release cycles: strategy, size, cadence, local edge, staleness."""
+    """The national model and its release cycles: strategy, size, cadence, pivots, staleness."""
 
     strategy: str = param(
         "continue", "scratch: pre-train from nothing; continue: continued pre-training of the best open "
@@ -224,7 +257,7 @@ class ModelPlan(Section):
         8e9, "Parameters of the national model", gt=0, le=1e14,
         source="calibration.md §5: Apertus 8B/70B, GPT-SW3 up to 40B, ALIA 40B")
     scratch_tokens: float = param(
-        2e12, "Training tokens of a from-scratch run", gt=0,
+        15e12, "Training tokens of a from-scratch run (at most: see max_run_days)", gt=0,
         source="calibration.md §5: Apertus 15T, ALIA 9.37T, Minerva 2.48T, GPT-SW3 320B")
     continue_tokens: float = param(
         2e11, "Tokens of continued pre-training per cycle", gt=0,
@@ -244,15 +277,26 @@ class ModelPlan(Section):
     data_prep_days: float = param(
         90.0, "Days of data preparation per cycle with the full team", ge=0, le=3650, source="assumption")
     eval_days: float = param(30.0, "Days of evaluation before a release", ge=0, le=3650, source="assumption")
-    local_edge_log10: float = param(
-        1.1, "Local language and culture bonus, in decades of effective compute", ge=0, le=10,
-        source="assumption: calibration.md gaps (no direct capability-decay metric found)")
+    max_run_days: float = param(
+        90.0, "Longest training run a team plans: a run's tokens are capped by what the fleet processes in it",
+        gt=0, le=1e6, source="calibration.md §8 training windows: Llama 3.1 405B ≈54 days, BLOOM ≈3.5 months")
+    pivot_on: tuple[str, ...] = param(
+        ("behind", "supply_stop"), "Triggers on which the programme changes strategy: behind (scratch → "
+        "continue), supply_stop (back to scratch), budget_cut (one step cheaper)",
+        source="calibration.md §9 pivots: GPT-SW3 to fine-tuning, Poro/Viking to continued Llama, SEA-LION to "
+               "Llama/Gemma bases")
     stale_grace_months: float = param(
         6.0, "Months the model may trail the free alternative before it is stale", ge=0, le=120,
         source="assumption")
     first_release_deadline_months: float = param(
         24.0, "Months allowed to the first release before the programme counts as stale", gt=0, le=240,
         source="assumption")
+
+    def check(self) -> None:
+        for trigger in self.pivot_on:
+            if trigger not in PIVOT_TRIGGERS:
+                allowed = "an array of " + ", ".join(repr(t) for t in PIVOT_TRIGGERS)
+                raise ScenarioError("pivot_on", self.pivot_on, allowed, "unknown trigger in")
 
 
 @dataclass(frozen=True)
@@ -283,14 +327,17 @@ class Compute(Section):
     repair_days: float = param(30.0, "Days a failed GPU is out for repair", gt=0, le=3650,
                                source="assumption: a month for RMA or replacement")
     checkpoint_hours: float = param(
-        1.0, "Hours of training between checkpoints", gt=0, le=1000,
-        source="calibration.md §4 restart overhead: lost work of half a checkpoint interval (assumption: hourly)")
-    restart_minutes: float = param(15.0, "Minutes to restart a run after an interruption", ge=0, le=10_000,
-                                   source="calibration.md §4 restart overhead: 5–30 min per restart")
+        0.0, "Hours of training between checkpoints (0: Young/Daly's √(2·write·MTBF) for the run's GPUs)", ge=0,
+        le=1000, source="calibration.md §11 checkpoint interval: Young/Daly optimum")
+    restart_minutes: float = param(10.0, "Minutes to restart a run after an interruption", ge=0, le=10_000,
+                                   source="calibration.md §11 restart time: minutes with automated recovery")
     checkpoint_write_minutes: float = param(
-        1.0, "Minutes a checkpoint stalls training", ge=0, le=10_000,
-        source="calibration.md §4: checkpoints of 1 MB–4 GB per GPU; overlapped checkpointing cuts stalls 87% "
-               "(assumption: one minute)")
+        0.0, "Minutes a checkpoint stalls training (0: 14 bytes per parameter written by every GPU at "
+             "storage_bytes_per_s_per_gpu)", ge=0, le=10_000,
+        source="calibration.md §11 checkpoint size and storage bandwidth (Llama 3: Tectonic 2 TB/s sustained)")
+    storage_bytes_per_s_per_gpu: float = param(
+        122e6, "Checkpoint write bandwidth of the storage, per GPU of the run", gt=0,
+        source="calibration.md §11 storage bandwidth: Llama 3's 2 TB/s sustained for 16,384 GPUs")
     rented_gpus: int = param(0, "GPUs rented under contract (rent, sovereign_cloud and hybrid)", ge=0, le=10_000_000,
                              source="calibration.md §5: Falcon-180B on up to 4,096 A100 at AWS")
     cloud_provider: str = param("hyperscaler_us", "Supply-graph node of the foreign cloud (rent and hybrid)")
@@ -301,6 +348,32 @@ class Compute(Section):
     sovereign_rent_usd_per_gpu_hour: float = param(
         3.5, "Price of a GPU-hour at the domestic sovereign cloud", ge=0, le=1000,
         source="calibration.md §1: hyperscalers $3–7/GPU-h (assumption: a sovereign premium over the index)")
+    contract: str = param(
+        "reserved_1y", "Cloud contract: reserved_1y / reserved_3y billed for every contracted GPU round the clock; "
+                       "on_demand billed for the GPU-hours used, dearer", choices=("reserved_1y", "reserved_3y",
+                                                                                   "on_demand"),
+        source="calibration.md §11 cloud contracts: reserved vs on-demand")
+    reserved_3y_price_factor: float = param(
+        0.60, "Price of a 3-year reserved GPU-hour as a share of the 1-year price", gt=0, le=10,
+        source="calibration.md §11 cloud contracts: AWS p4d $2.40 (1 y) vs $1.45 (3 y)")
+    on_demand_price_factor: float = param(
+        1.71, "Price of an on-demand GPU-hour as a multiple of the 1-year price", gt=0, le=20,
+        source="calibration.md §11 cloud contracts: AWS p4d $4.10 on demand vs $2.40 (1 y)")
+    networking_capex_share: float = param(
+        0.12, "Share of an owned cluster's capital cost that is networking", ge=0, lt=0.9,
+        source="calibration.md §11 capex split: networking ≈10–15% of an AI cluster")
+    storage_capex_share: float = param(
+        0.05, "Share of an owned cluster's capital cost that is storage", ge=0, lt=0.9,
+        source="calibration.md §11 capex split: storage ≈5%")
+    colocation_usd_per_kw_month: float = param(
+        184.0, "Colocation rent per kW of IT power a month for the owned servers (electricity apart)", ge=0,
+        le=10_000, source="calibration.md §11 colocation: CBRE $184.06 per kW-month (H2 2024)")
+    tender_months: float = param(
+        4.0, "Months of public tender before an order is placed", ge=0, le=60,
+        source="calibration.md §11 public tender durations")
+    deposit_fraction: float = param(
+        0.3, "Share of an order's price paid when it is placed (the rest on delivery)", ge=0, le=1,
+        source="calibration.md §11 payment milestones")
     recontract_days: float = param(
         90.0, "Days to sign a new cloud contract once an embargo is lifted", ge=0, le=3650, source="assumption")
     starved_grace_days: float = param(
@@ -388,7 +461,8 @@ def _default_graph() -> dict[str, SupplyNode]:
     # Lead times: calibration.md §1 (8–52 weeks by market state); domestic chips: assumption, longer.
     integrators = ("dell", "hpe", "supermicro")
     return {
-        "nvidia": _node("chip_designer", "US", 0.9, ("cowos",), products=("a100", "h100", "h200", "b200", "gh200")),
+        "nvidia": _node("chip_designer", "US", 0.9, ("cowos",), products=("a100", "h100", "h200", "b200", "gh200",
+                                                                           "b300", "rubin")),
         "tsmc": _node("foundry", "TW", 0.9, ("nvidia",)),
         "sk_hynix": _node("hbm", "KR", 0.5, ("cowos",)),
         "samsung_hbm": _node("hbm", "KR", 0.35, ("cowos",)),
@@ -498,12 +572,20 @@ class Deployment(Section):
              "utilisation and billed monthly)", ge=0, le=1,
         source="assumption: the fifth of the cluster that training leaves free (model.training_share = 0.8)")
     gpus_per_replica: int = param(
-        1, "GPUs that together serve one replica of the model", ge=1, le=1024,
-        source="calibration.md §1: an 8B model in BF16 (16 GB) fits one 80 GB H100")
-    serving_efficiency: float = param(
-        0.1, "Fraction of peak FLOP/s a replica achieves while serving (≈ 2·N FLOPs per token)", gt=0, le=1,
-        source="assumption: batched decoding is memory-bound, below the training MFU of calibration.md §4 "
-               "(0.2–0.35)")
+        0, "GPUs that together serve one replica (tensor parallel; 0: the fewest whose memory holds the weights "
+           "and the KV cache)", ge=0, le=1024,
+        source="calibration.md §10 GPU memory: an 8B model in BF16 (16 GB) fits one 80 GB H100")
+    output_token_share: float = param(
+        0.25, "Share of a request's tokens that are the answer (the rest is prompt and retrieved context)", gt=0,
+        lt=1, source="calibration.md §10 blended prices: 3:1 input to output tokens")
+    tokens_per_request_growth_per_year: float = param(
+        0.1, "Yearly growth of the tokens per request (longer contexts, agents)", ge=0, le=10,
+        source="calibration.md §10 demand growth: tokens per request grow with context and agentic use")
+    tpot_target_s: float = param(
+        0.05, "Time per output token a stream must get (sets the batch a replica runs)", gt=0, le=10,
+        source="calibration.md §10 latency: 20 tokens a second per stream, faster than reading")
+    max_batch: int = param(256, "Most streams a replica batches at once", ge=1, le=100_000,
+                           source="calibration.md §10: vLLM max_num_seqs default 256")
     busy_hour_factor: float = param(
         2.5, "Arrival rate in the busiest hour as a multiple of the daily mean rate", ge=1, le=24,
         source="assumption: public-sector demand concentrated in office hours (24 h / ≈10 h)")
@@ -516,15 +598,19 @@ class Deployment(Section):
         0.0, "How far outputs are steered toward the state's preferred narrative (0 none, 1 fully; a lever); "
              "see [trust]", ge=0, le=1, source="assumption: a policy lever, no default steering")
     p95_latency_target_s: float = param(
-        2.5, "p95 of the response time (wait + service) that production must meet at the busy hour", gt=0,
-        source="calibration.md §7 latency targets: p95 total 2–3 s")
-    serving_staff_share: float = param(
-        0.1, "Share of the team's cost (staff and consultants) charged to serving", ge=0, le=1,
-        source="assumption: a few engineers and operators run the service")
+        2.5, "p95 time to first token (wait for a batch slot + prefill) that production must meet at the busy hour",
+        gt=0, source="calibration.md §7 latency targets: p95 total 2–3 s")
+    serving_gpus_per_fte: float = param(
+        100.0, "Serving GPUs one operator runs: the serving team's marginal size, counted at the team's mean pay",
+        gt=0, source="assumption: a budget office counts the operators a service adds, not a share of the "
+                     "research payroll (calibration.md §10)")
     alternative_usd_per_mtok: float = param(
-        1.0, "Price per million tokens of a foreign API as capable as the best open weights of the day", gt=0,
-        source="calibration.md §7 inference price: GPT-3-level fell $60 → $0.06 per M tokens 2021–24 (a16z); "
-               "assumption: the price of the current open-weights tier stays about $1")
+        0.0, "Price per million tokens of a foreign API as capable as the national model at the start of its "
+             "release (0: the listed price of an open-weights model of the same size at the date)", ge=0,
+        source="calibration.md §10 API prices by model size")
+    alternative_size_decline_per_year: float = param(
+        1.1, "Yearly fall of the listed API price of a model of a given size", ge=1, le=100,
+        source="calibration.md §10 API prices by model size, 2024 → 2025")
     alternative_decline_per_year: float = param(
         10.0, "Yearly fall of the alternative price at fixed capability: the national model competes with an API "
               "priced this much lower for every year its capability has been open", ge=1, le=1000,
@@ -561,6 +647,9 @@ class Scenario(Section):
     allocation: Allocation = param(Allocation(), "Awards on a shared supercomputer (compute.strategy = allocation)")
     governance: Governance = param(Governance(), "Approval and conformity work before releases and launch")
     trust: Trust = param(Trust(), "Public trust and the response to output steering")
+    budget: Budget = param(Budget(), "The yearly budget request beyond running costs")
+    data: Data = param(Data(), "The local-language corpus")
+    open_weights: OpenWeights = param(OpenWeights(), "The foreign open-weights supply")
 
     def check(self) -> None:
         check_supply(self)

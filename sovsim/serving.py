@@ -1,0 +1,246 @@
+"""Serving a dense transformer from first principles: memory, batching, time to first token, time per token.
+
+The model of one replica (``gpus`` GPUs in tensor parallel) serving ``concurrency`` streams by continuous
+batching, each stream with ``input_tokens`` of prompt and ``output_tokens`` of answer:
+
+- **weights** take ``params × bytes_per_param`` bytes; the replica needs the fewest GPUs (a power of two)
+  whose memory holds them with room for the KV cache (:func:`gpus_for`);
+- **KV cache**: every token in context keeps ``2 × layers × kv_heads × head_dim × 2`` bytes; the layer and
+  KV-head counts of the Llama 3 family are interpolated in size (:func:`kv_bytes_per_token`); the streams a
+  replica can batch are what fits in the memory the weights leave (:func:`max_concurrency`);
+- **prefill** is compute-bound: ``2·N·input_tokens`` FLOPs at ``prefill_efficiency`` of peak (but never faster
+  than one read of the weights); it sets the time to first token;
+- **decode** is memory-bandwidth-bound: each step reads the weights once and the KV cache of every stream,
+  ``(weights + KV bytes × streams) / (HBM bandwidth × hbm_efficiency)`` (but never faster than its FLOPs);
+  one step gives every stream one token, so it is the time per output token;
+- in steady state (chunked prefill, as vLLM schedules it) every step carries the batch's decode tokens and
+  its share of arriving prompts, ``B × (1 + input/output)`` tokens; a generation of ``B`` requests takes
+  ``output_tokens × max(step, compute of those tokens)``, which gives the replica's throughput.
+
+The simulation's service (:mod:`sovsim.model.deployment`) and ``sovsim estimate --serve`` both call
+:func:`performance`. Figures: ``calibration.md`` §10.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["Accelerator", "ACCELERATORS", "Performance", "ServeError", "kv_bytes_per_token", "gpus_for",
+           "max_concurrency", "performance", "operating_concurrency", "api_price_usd_per_mtok", "DEFAULTS"]
+
+GB = 1e9
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """What serving needs to know of a GPU: memory, its bandwidth, and dense BF16 peak."""
+
+    name: str
+    memory_bytes: float
+    bandwidth_bytes_per_s: float
+    peak_flops: float
+    source: str
+
+
+ACCELERATORS: dict[str, Accelerator] = {
+    "a100-40gb": Accelerator("a100-40gb", 40 * GB, 1.555e12, 312e12,
+                             "calibration.md §10: A100 40 GB SXM, 1,555 GB/s HBM2 (NVIDIA A100 datasheet)"),
+    "a100": Accelerator("a100", 80 * GB, 2.039e12, 312e12,
+                        "calibration.md §10: A100 80 GB SXM, 2,039 GB/s HBM2e (NVIDIA A100 datasheet)"),
+    "h100": Accelerator("h100", 80 * GB, 3.35e12, 989e12,
+                        "calibration.md §10: H100 SXM 80 GB, 3.35 TB/s HBM3 (NVIDIA H100 datasheet)"),
+    "h200": Accelerator("h200", 141 * GB, 4.8e12, 989e12,
+                        "calibration.md §10: H200 SXM 141 GB, 4.8 TB/s HBM3e (NVIDIA H200 page)"),
+    "b200": Accelerator("b200", 192 * GB, 8.0e12, 2.25e15,
+                        "calibration.md §10: B200 192 GB, 8 TB/s HBM3e (NVIDIA DGX B200)"),
+    "gh200": Accelerator("gh200", 96 * GB, 4.0e12, 989e12,
+                         "calibration.md §10: GH200 96 GB HBM3, 4 TB/s (NVIDIA GH200 datasheet)"),
+    "domestic": Accelerator("domestic", 64 * GB, 1.6e12, 320e12,
+                            "assumption: an A100-class domestic accelerator (calibration.md §1) with 64 GB at "
+                            "1.6 TB/s (Ascend 910B-class HBM2e)"),
+}
+
+#: Defaults, each with its source (the scenario's deployment fields use the same values).
+DEFAULTS: dict[str, tuple[float, str]] = {
+    "bytes_per_param": (2.0, "calibration.md §10: BF16 weights, 2 bytes per parameter"),
+    "hbm_efficiency": (0.75, "calibration.md §10 decode bandwidth: measured decode reaches 70–80% of HBM bandwidth"),
+    "prefill_efficiency": (0.5, "calibration.md §10 prefill: compute-bound at about half of dense peak"),
+    "memory_fraction": (0.9, "calibration.md §10: vLLM gpu_memory_utilization default 0.9"),
+    "max_concurrency": (256.0, "calibration.md §10: vLLM max_num_seqs default 256"),
+    "tensor_parallel_efficiency": (0.9, "assumption: each doubling of tensor parallelism keeps 90% of the "
+                                        "bandwidth (all-reduce per layer; calibration.md §10)"),
+}
+
+# Llama 3 family (calibration.md §10 Llama 3 architectures): parameters, layers, KV heads, head dimension.
+_ARCH = ((1.24e9, 16, 8, 64), (3.21e9, 28, 8, 128), (8.03e9, 32, 8, 128), (70.6e9, 80, 8, 128),
+         (405.9e9, 126, 8, 128))
+
+
+class ServeError(ValueError):
+    """Arguments of a serving estimate that are missing or out of range."""
+
+    def __init__(self, field: str, value: Any = None, allowed: str = "") -> None:
+        self.field, self.value, self.allowed = field, value, allowed
+        super().__init__(f"{field}: got {value!r}; allowed: {allowed}" if allowed else field)
+
+
+def kv_bytes_per_token(params: float, bytes_per_value: float = 2.0) -> float:
+    """KV-cache bytes per token in context: 2 (K and V) × layers × KV heads × head dim × bytes, log-interpolated."""
+    sizes = [a[0] for a in _ARCH]
+    per = [2.0 * layers * heads * dim * bytes_per_value for _, layers, heads, dim in _ARCH]
+    if params <= sizes[0]:
+        return per[0] * (params / sizes[0]) ** 0.5
+    if params >= sizes[-1]:
+        return per[-1] * (params / sizes[-1]) ** 0.5
+    for k in range(len(sizes) - 1):
+        if params <= sizes[k + 1]:
+            t = math.log(params / sizes[k]) / math.log(sizes[k + 1] / sizes[k])
+            return math.exp(math.log(per[k]) + t * math.log(per[k + 1] / per[k]))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _accelerator(gpu: str) -> Accelerator:
+    if gpu not in ACCELERATORS:
+        raise ServeError("gpu", gpu, "one of " + ", ".join(ACCELERATORS))
+    return ACCELERATORS[gpu]
+
+
+def gpus_for(params: float, gpu: str, bytes_per_param: float = 2.0, memory_fraction: float = 0.9,
+             context_tokens: float = 4096.0, streams: int = 8) -> int:
+    """Fewest GPUs (a power of two) whose usable memory holds the weights and ``streams`` full contexts."""
+    acc = _accelerator(gpu)
+    need = params * bytes_per_param + kv_bytes_per_token(params) * context_tokens * streams
+    n = 1
+    while n * acc.memory_bytes * memory_fraction < need:
+        n *= 2
+        if n > 1024:
+            raise ServeError("params", params, f"a model whose weights fit 1,024 {gpu} GPUs")
+    return n
+
+
+def max_concurrency(params: float, gpu: str, gpus: int, context_tokens: float, bytes_per_param: float = 2.0,
+                    memory_fraction: float = 0.9) -> int:
+    """Streams whose KV cache fits in the memory the weights leave (0: the weights alone do not fit)."""
+    acc = _accelerator(gpu)
+    free = gpus * acc.memory_bytes * memory_fraction - params * bytes_per_param
+    return max(0, int(free // (kv_bytes_per_token(params) * context_tokens)))
+
+
+@dataclass(frozen=True)
+class Performance:
+    """One replica serving ``concurrency`` streams: latency per stream and throughput of the replica."""
+
+    params: float
+    gpu: str
+    gpus_per_replica: int
+    concurrency: int
+    input_tokens: float
+    output_tokens: float
+    max_concurrency: int  #: streams whose KV cache fits
+    weight_bytes: float
+    kv_bytes_per_token: float
+    ttft_s: float  #: time to first token (the prompt's prefill, alone)
+    tpot_s: float  #: time per output token (one decode step of the whole batch)
+    tokens_per_s_per_stream: float  #: 1 / tpot
+    throughput_tokens_per_s: float  #: output tokens per second of the replica, prefills included
+    requests_per_s: float  #: requests a second the replica completes at this concurrency
+    request_s: float  #: time a request holds its slot (ttft + decode)
+
+    @property
+    def total_tokens_per_s(self) -> float:
+        """Prompt and output tokens per second of the replica."""
+        return self.requests_per_s * (self.input_tokens + self.output_tokens)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "total_tokens_per_s": self.total_tokens_per_s}
+
+
+def _step_s(params: float, acc: Accelerator, gpus: int, streams: int, context: float, hbm_eff: float,
+            prefill_eff: float, bytes_per_param: float, tp_eff: float) -> float:
+    bandwidth = gpus * acc.bandwidth_bytes_per_s * hbm_eff * tp_eff
+    memory_s = (params * bytes_per_param + kv_bytes_per_token(params) * context * streams) / bandwidth
+    compute_s = 2.0 * params * streams / (gpus * acc.peak_flops * prefill_eff)
+    return max(memory_s, compute_s)
+
+
+def performance(params: float, gpu: str, concurrency: int = 1, input_tokens: float = 1000.0,
+                output_tokens: float = 1000.0, gpus: int | None = None, *, hbm_efficiency: float | None = None,
+                prefill_efficiency: float | None = None, bytes_per_param: float | None = None,
+                memory_fraction: float | None = None) -> Performance:
+    """Latency and throughput of one replica of a ``params`` model on ``gpu`` at ``concurrency`` streams."""
+    d = {k: v[0] for k, v in DEFAULTS.items()}
+    hbm = d["hbm_efficiency"] if hbm_efficiency is None else hbm_efficiency
+    pre = d["prefill_efficiency"] if prefill_efficiency is None else prefill_efficiency
+    bpp = d["bytes_per_param"] if bytes_per_param is None else bytes_per_param
+    mem = d["memory_fraction"] if memory_fraction is None else memory_fraction
+    for name, value in (("params", params), ("hbm_efficiency", hbm), ("prefill_efficiency", pre),
+                        ("bytes_per_param", bpp), ("memory_fraction", mem), ("output_tokens", output_tokens)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ServeError(name, value, "a number > 0")
+    for name, value in (("hbm_efficiency", hbm), ("prefill_efficiency", pre), ("memory_fraction", mem)):
+        if value > 1:
+            raise ServeError(name, value, "a number > 0 and ≤ 1")
+    if not (math.isfinite(input_tokens) and input_tokens >= 0):
+        raise ServeError("input_tokens", input_tokens, "a number ≥ 0")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ServeError("concurrency", concurrency, "an integer ≥ 1")
+    acc = _accelerator(gpu)
+    context = input_tokens + output_tokens
+    if gpus is None:
+        gpus = gpus_for(params, gpu, bpp, mem, context, 1)
+    elif isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
+        raise ServeError("gpus", gpus, "an integer ≥ 1")
+    fits = max_concurrency(params, gpu, gpus, context, bpp, mem)
+    if fits < 1:
+        raise ServeError("gpus", gpus, f"enough {gpu} GPUs to hold {params * bpp / GB:,.0f} GB of weights and "
+                                       "one context")
+    tp_eff = d["tensor_parallel_efficiency"] ** math.log2(gpus) if gpus > 1 else 1.0
+    weight_bytes = params * bpp
+    read_s = weight_bytes / (gpus * acc.bandwidth_bytes_per_s * hbm * tp_eff)
+    prefill_s = max(2.0 * params * input_tokens / (gpus * acc.peak_flops * pre), read_s)
+    # the cache holds on average the prompt and half the answer
+    step_s = _step_s(params, acc, gpus, concurrency, input_tokens + 0.5 * output_tokens, hbm, pre, bpp, tp_eff)
+    # Chunked prefill: the prompts of arriving requests ride in the decode steps, whose compute is idle while
+    # they wait on memory; a step does the decode tokens and its share of prompt tokens, whichever bound binds.
+    mixed_s = 2.0 * params * concurrency * (1.0 + input_tokens / output_tokens) / (gpus * acc.peak_flops * pre)
+    cycle_s = output_tokens * max(step_s, mixed_s)  # one generation of `concurrency` requests
+    requests_per_s = concurrency / cycle_s
+    return Performance(params, gpu, gpus, concurrency, input_tokens, output_tokens, fits, weight_bytes,
+                       kv_bytes_per_token(params), prefill_s, step_s, 1.0 / step_s,
+                       requests_per_s * output_tokens, requests_per_s, prefill_s + output_tokens * step_s)
+
+
+def operating_concurrency(params: float, gpu: str, gpus: int, input_tokens: float, output_tokens: float,
+                          tpot_target_s: float, cap: int | None = None, **kw: Any) -> Performance:
+    """The largest batch whose time per output token stays within ``tpot_target_s`` (at least one stream)."""
+    cap = int(DEFAULTS["max_concurrency"][0]) if cap is None else cap
+    best = performance(params, gpu, 1, input_tokens, output_tokens, gpus, **kw)
+    hi = min(cap, best.max_concurrency)
+    if best.tpot_s > tpot_target_s or hi <= 1:
+        return best
+    lo = 1
+    while lo < hi:  # tpot grows with the batch: bisect for the last batch within the target
+        mid = (lo + hi + 1) // 2
+        if performance(params, gpu, mid, input_tokens, output_tokens, gpus, **kw).tpot_s <= tpot_target_s:
+            lo = mid
+        else:
+            hi = mid - 1
+    return performance(params, gpu, lo, input_tokens, output_tokens, gpus, **kw)
+
+
+# Open-weights API prices by model size (USD per million tokens, blended 3:1 input:output), calibration.md §10
+# API prices by size: ≈8B class $0.10, ≈70B $0.70, ≈405B $3.00 (2024–25 price tables).
+_API_PRICES = ((8e9, 0.10), (70e9, 0.70), (405e9, 3.0))
+API_PRICE_YEAR = 2025.0  #: the year the price table describes
+
+
+def api_price_usd_per_mtok(params: float, year: float, decline_per_year: float = 1.0) -> float:
+    """Blended API price of an open-weights model of ``params`` in ``year`` (log-log in size, falling yearly)."""
+    sizes = [p for p, _ in _API_PRICES]
+    prices = [c for _, c in _API_PRICES]
+    k = 0 if params <= sizes[1] else 1
+    slope = math.log(prices[k + 1] / prices[k]) / math.log(sizes[k + 1] / sizes[k])
+    price = prices[k] * (params / sizes[k]) ** slope
+    return price / decline_per_year ** (year - API_PRICE_YEAR)
