@@ -31,7 +31,7 @@ from scipy.stats import qmc
 
 from sovsim.hindcast.cases import BINARY_OUTCOMES, Case
 from sovsim.hindcast.run import case_record, resolve_cases, simulate_case
-from sovsim.hindcast.skill import months_to_first_release, second_within_window, skill
+from sovsim.hindcast.skill import months_to_first_release, pivoted_to_open_weights, second_within_window, skill
 
 __all__ = ["Prior", "DEFAULT_PRIORS", "calibrate", "parse_prior", "ranges_toml", "CUTOFF"]
 
@@ -91,7 +91,7 @@ def _indicators(case: Case, rows: pd.DataFrame) -> dict[str, tuple[np.ndarray, n
                                      (pd.to_numeric(rows["years_in_production"]).fillna(0) > 0).to_numpy(float)),
               "ended": (np.ones(n, bool), dead.astype(float))}
     if "pivots" in rows:
-        values["pivoted"] = (np.ones(n, bool), (pd.to_numeric(rows["pivots"]).fillna(0) > 0).to_numpy(float))
+        values["pivoted"] = (np.ones(n, bool), pivoted_to_open_weights(rows).astype(float))
     for outcome in BINARY_OUTCOMES:
         if observed[outcome] is not None and outcome in values:
             out[outcome] = values[outcome]
