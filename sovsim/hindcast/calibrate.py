@@ -54,7 +54,11 @@ DEFAULT_PRIORS = (
     Prior("model.data_prep_days", 30.0, 360.0, "assumption in the defaults: no published duration"),
     Prior("data.open_local_deficit_log10", 0.3, 3.5, "assumption in the defaults: no measured conversion of a "
           "language gap into effective compute"),
+    Prior("data.open_deficit_halving_years", 2.0, 20.0, "calibration.md §12 multilingual share; assumption in "
+          "the defaults: how fast open models close their local gap"),
     Prior("model.stale_grace_months", 3.0, 36.0, "assumption in the defaults: how long a lagging model is kept"),
+    Prior("allocation.renewal_probability", 0.5, 0.95, "assumption in the defaults: no published renewal rate of "
+          "an access call (calibration.md §13)"),
 )
 
 
