@@ -138,3 +138,16 @@ def test_reliability_bins_pool_all_outcomes(tmp_path):
     result = {"cases": [dict(records[0], name="x", country="y", start_date="2020-01-01",
                              cutoff_date="2021-01-01")], "skill": skill(records), "futures_per_case": 1, "seed": 0}
     assert write_hindcast_report(result, tmp_path).is_file()
+
+
+def test_pivoted_counts_a_move_onto_open_weights_only():
+    from sovsim.hindcast.skill import pivoted_to_open_weights
+
+    rows = pd.DataFrame({"pivots": [0, 1, 1, 2, 1], "final_strategy": ["scratch", "continue", "scratch", "finetune",
+                                                                          "finetune"]})
+    # a pivot back to scratch (supply_stop) leaves the programme on its own base: not a pivot to open weights
+    assert pivoted_to_open_weights(rows).tolist() == [False, True, False, True, True]
+    assert pivoted_to_open_weights(rows.drop(columns="final_strategy")).tolist() == [False, True, True, True, True]
+    assert pivoted_to_open_weights(rows.drop(columns=["pivots", "final_strategy"])).tolist() == [False] * 5
+    with_rows = _rows([1.0] * 5, [None] * 5, ["alive"] * 5).join(rows)
+    assert forecast(with_rows)["pivoted"] == pytest.approx(3 / 5)

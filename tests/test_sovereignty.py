@@ -155,7 +155,12 @@ def _assert_no_release_in_window(result, museum_months: float) -> None:
     assert not ((releases > death - window + 1e-6) & (releases <= death)).any()
 
 
-CHEAP_CONSULTANTS = {"staff.consultant_premium": 1.0, "staff.salary_premium": 0.8, "staff.consultant_max_fte": 12.0}
+#: Cheap consultants, low pay, frequent poaching and a slow take-back of know-how; open models kept far behind in
+#: the country's languages so that staleness does not end the futures first
+CHEAP_CONSULTANTS = {"staff.consultant_premium": 0.8, "staff.salary_premium": 0.6, "staff.consultant_max_fte": 20.0,
+                     "staff.knowhow_transfer_per_year": 0.2, "staff.poaching_waves_per_year": 1.0,
+                     "staff.museum_knowhow_share": 0.4, "data.open_local_deficit_log10": 5.0,
+                     "data.open_deficit_halving_years": 100.0}
 
 
 @given(seed=seeds, future=futures, months=st.floats(3.0, 24.0), threshold=st.floats(0.2, 0.8))
@@ -177,8 +182,8 @@ def test_no_consultants_no_museum(seed, future):
 
 def test_museum_verdicts_appear_with_cheap_consultants_and_low_pay():
     rows = [sovsim.run(load_scenario("midsize-nation", overrides=CHEAP_CONSULTANTS), seed=SEED, future=i).row
-            for i in range(150)]
-    assert sum(r["verdict"] == "museum" for r in rows) >= 1
+            for i in range(60)]
+    assert sum(r["verdict"] == "museum" for r in rows) >= 3
 
 
 def test_knowhow_settles_where_learning_and_take_back_balance():

@@ -31,7 +31,7 @@ from scipy.stats import qmc
 
 from sovsim.hindcast.cases import BINARY_OUTCOMES, Case
 from sovsim.hindcast.run import case_record, resolve_cases, simulate_case
-from sovsim.hindcast.skill import months_to_first_release, second_within_window, skill
+from sovsim.hindcast.skill import months_to_first_release, pivoted_to_open_weights, second_within_window, skill
 
 __all__ = ["Prior", "DEFAULT_PRIORS", "calibrate", "parse_prior", "ranges_toml", "CUTOFF"]
 
@@ -54,7 +54,11 @@ DEFAULT_PRIORS = (
     Prior("model.data_prep_days", 30.0, 360.0, "assumption in the defaults: no published duration"),
     Prior("data.open_local_deficit_log10", 0.3, 3.5, "assumption in the defaults: no measured conversion of a "
           "language gap into effective compute"),
+    Prior("data.open_deficit_halving_years", 2.0, 20.0, "calibration.md §12 multilingual share; assumption in "
+          "the defaults: how fast open models close their local gap"),
     Prior("model.stale_grace_months", 3.0, 36.0, "assumption in the defaults: how long a lagging model is kept"),
+    Prior("allocation.renewal_probability", 0.5, 0.95, "assumption in the defaults: no published renewal rate of "
+          "an access call (calibration.md §13)"),
 )
 
 
@@ -91,7 +95,7 @@ def _indicators(case: Case, rows: pd.DataFrame) -> dict[str, tuple[np.ndarray, n
                                      (pd.to_numeric(rows["years_in_production"]).fillna(0) > 0).to_numpy(float)),
               "ended": (np.ones(n, bool), dead.astype(float))}
     if "pivots" in rows:
-        values["pivoted"] = (np.ones(n, bool), (pd.to_numeric(rows["pivots"]).fillna(0) > 0).to_numpy(float))
+        values["pivoted"] = (np.ones(n, bool), pivoted_to_open_weights(rows).astype(float))
     for outcome in BINARY_OUTCOMES:
         if observed[outcome] is not None and outcome in values:
             out[outcome] = values[outcome]

@@ -189,7 +189,7 @@ def case_from_row(case: Case, row: Mapping[str, Any], new_id: str) -> Case:
         when = date_after(row.get(column))
         if when is not None:
             facts[key] = when
-    if "pivots" in row and row["pivots"] is not None:
-        facts["pivoted"] = int(row["pivots"]) > 0
+    if "pivots" in row and row["pivots"] is not None:  # as the forecast counts it (skill.pivoted_to_open_weights)
+        facts["pivoted"] = int(row["pivots"]) > 0 and row.get("final_strategy", "continue") in ("continue", "finetune")
     return Case(new_id, f"{case.name} (synthetic {new_id})", case.country, case.languages, case.start_date,
                 case.cutoff_date, case.tables, case.sources, case.unknown, facts, {})

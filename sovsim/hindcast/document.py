@@ -27,7 +27,8 @@ The record of what happened is kept as dated facts. From them:
   programme published) within 24 months of the first. *Censored* (unknown) while the 24 months had not passed at
   the cutoff; not a "no".
 - **pivoted**: the programme moved from its own base model to foreign open weights. *Not applicable* (unknown)
-  for programmes that built on open weights from the start.
+  for programmes that built on open weights from the start. Simulated: a pivot on one of the case's
+  `model.pivot_on` triggers that leaves the programme on open weights (row fields `pivots`, `final_strategy`).
 - **production_service**: a production service for the public sector or citizens ran by the cutoff (pilots and
   research releases are not production).
 - **ended**: the programme ended or stalled by the cutoff.

@@ -19,7 +19,11 @@ import pandas as pd
 
 from sovsim.hindcast.cases import BINARY_OUTCOMES, WINDOW_MONTHS
 
-__all__ = ["forecast", "skill", "months_to_first_release", "brier", "loo_base_rates", "second_within_window"]
+__all__ = ["forecast", "skill", "months_to_first_release", "brier", "loo_base_rates", "second_within_window",
+           "pivoted_to_open_weights", "OPEN_WEIGHT_STRATEGIES"]
+
+#: Strategies that build on someone else's open weights (a pivot that ends in one left the own base)
+OPEN_WEIGHT_STRATEGIES = ("continue", "finetune")
 
 _QUANTILES = {"p10": 0.10, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p90": 0.90}
 
@@ -44,6 +48,21 @@ def second_within_window(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return yes, yes | closed
 
 
+def pivoted_to_open_weights(rows: pd.DataFrame) -> np.ndarray:
+    """Per future: the programme pivoted (row field ``pivots``) and ended on open weights (``final_strategy``).
+
+    The observed outcome is a move from the programme's own base to foreign open weights, so a pivot back to
+    scratch (``supply_stop``) is not one; without a ``final_strategy`` column any pivot counts.
+    """
+    n = len(rows)
+    if "pivots" not in rows:
+        return np.zeros(n, bool)
+    pivoted = pd.to_numeric(rows["pivots"], errors="coerce").fillna(0).to_numpy() > 0
+    if "final_strategy" in rows:
+        pivoted &= rows["final_strategy"].isin(OPEN_WEIGHT_STRATEGIES).to_numpy()
+    return np.asarray(pivoted, bool)
+
+
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The smallest value whose cumulative weight reaches q (NumPy's inverted_cdf, with weights)."""
     order = np.argsort(values, kind="stable")
@@ -63,7 +82,6 @@ def forecast(rows: pd.DataFrame, weights: Any = None) -> dict[str, Any]:
     months = months_to_first_release(rows)
     quantiles = {k: _weighted_quantile(months, w, q) for k, q in _QUANTILES.items()}
     yes, decided = second_within_window(rows)
-    pivots = pd.to_numeric(rows["pivots"], errors="coerce").fillna(0) if "pivots" in rows else pd.Series([0] * n)
     production = pd.to_numeric(rows["years_in_production"], errors="coerce").fillna(0.0)
 
     def share(mask: Any) -> float:
@@ -76,7 +94,7 @@ def forecast(rows: pd.DataFrame, weights: Any = None) -> dict[str, Any]:
         "first_release_months": {k: (round(v, 2) if math.isfinite(v) else None) for k, v in quantiles.items()},
         "first_release_by_cutoff": share(np.isfinite(months)),
         "second_release_within_24m": float(np.sum(w * yes)) / decided_weight if decided_weight > 0 else None,
-        "pivoted": share(pivots.to_numpy() > 0),
+        "pivoted": share(pivoted_to_open_weights(rows)),
         "production_service": share(production.to_numpy() > 0),
         "ended": share(verdicts != "alive"),
         "verdicts": {str(v): int(c) for v, c in zip(*np.unique(verdicts, return_counts=True))},

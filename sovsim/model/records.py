@@ -49,8 +49,8 @@ class Event(NamedTuple):
 EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
-    "process": "The process that logged it: treasury, workforce, knowhow, frontier, openweights, lifecycle, governance, "
-               "procurement, export, energy, deployment, coroner",
+    "process": "The process that logged it: treasury, workforce, knowhow, frontier, openweights, lifecycle, "
+               "governance, procurement, export, energy, deployment, coroner",
     "kind": "What happened (appropriation, election, cut, hire, quit, release, death, …)",
     "details": "A readable sentence with the numbers",
     "key": "True for the events the narrative of `sovsim run` shows",
@@ -286,6 +286,5 @@ ROW_TYPES = {
     "residency_demand_offered_tokens": "float", "residency_demand_served_tokens": "float", "allocation_lost": "int",
     "allocation_awards": "int", "trust_incidents": "int", "final_trust": "float",
     "max_consultant_knowhow_share": "float", "governance_months": "float",
-    "cost_per_mtok_usd": "float", "p95_latency_s": "float", "pivots": "int", "final_strategy": "string",
-    "base_supply_stopped": "int",
+    "pivots": "int", "final_strategy": "string", "base_supply_stopped": "int",
 }
