@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -20,16 +21,36 @@ def _glob(root: Path, table: str) -> str | None:
     return None
 
 
+def futures_source(root: Path) -> str | None:
+    """The ``read_parquet(...)`` call over a store's futures parts, each future once; None when there are none.
+
+    Every futures part has the sweep's one schema (shard parts are written with it, compacted parts cast to
+    it), so the scan needs no ``union_by_name``.
+    """
+    from sovsim.sweep.compact import compacted_parts, futures_files
+
+    if not compacted_parts(json.loads((root / MANIFEST).read_text(encoding="utf-8"))):
+        pattern = _glob(root, "futures")
+        return None if pattern is None else f"read_parquet('{pattern}')"
+    files = futures_files(root)
+    if not files:
+        return None
+    listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+    return f"read_parquet([{listed}])"
+
+
 def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with views ``futures`` and (when written) ``timelines``."""
     root = Path(root)
     if not (root / MANIFEST).is_file():
         raise SpecError("DIR", str(root), "a sweep results directory (with manifest.json)", "not a results directory:")
     con = duckdb.connect()
-    for table in ("futures", "timelines"):
-        pattern = _glob(root, table)
-        if pattern is not None:
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)")
+    source = futures_source(root)
+    if source is not None:
+        con.execute(f"CREATE VIEW futures AS SELECT * FROM {source}")
+    pattern = _glob(root, "timelines")
+    if pattern is not None:
+        con.execute(f"CREATE VIEW timelines AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)")
     return con
 
 

@@ -26,6 +26,7 @@ from sovsim.kernels import warm as warm_kernels
 from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.scenario.schema import Scenario
+from sovsim.sweep.compact import compact, should_compact
 from sovsim.sweep.design import make_design
 from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
@@ -67,6 +68,7 @@ class SweepReport:
     verdicts: collections.Counter[str] = field(default_factory=collections.Counter)
     debris_removed: int = 0
     wall_s: float = 0.0
+    compacted_parts: int = 0  #: compacted parts the store holds after the sweep (0: not compacted)
 
 
 class ShardRunner:
@@ -337,5 +339,7 @@ def _run(spec: SweepSpec, store: Store, futures: int, engine: Engine, progress: 
             progress(summary, report)
     # a worker killed mid-write (a lost Dask worker) leaves a temporary file; every shard is written now
     report.debris_removed += len(store.clean_debris())
+    if not set(range(shards)) - store.finished() and should_compact(store.root):
+        report.compacted_parts = compact(store.root).parts_total  # a finished sweep: few large parts
     report.wall_s = time.perf_counter() - began
     return report

@@ -128,10 +128,13 @@ class Store:
         return (self.timelines_dir if timelines else self.futures_dir) / f"part-{shard:08d}.parquet"
 
     def finished(self) -> set[int]:
-        """Shards whose futures part exists."""
+        """Shards whose futures part exists, or whose futures are in a compacted part (see ``compact``)."""
         if not self.futures_dir.is_dir():
             return set()
-        return {int(m.group(1)) for p in self.futures_dir.iterdir() if (m := _PART.match(p.name))}
+        from sovsim.sweep.compact import covered_shards
+
+        own = {int(m.group(1)) for p in self.futures_dir.iterdir() if (m := _PART.match(p.name))}
+        return own | covered_shards(self.manifest(), self.futures_dir)
 
     def clean_debris(self) -> list[Path]:
         """Delete temporary files left by killed writers; return what was removed."""

@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from sovsim.sweep.compact import check_compacted, covered_shards
+from sovsim.sweep.query import futures_source
 from sovsim.sweep.store import Store
 
 __all__ = ["Verification", "verify", "shard_ranges"]
@@ -64,18 +66,18 @@ def verify(out: str | Path) -> Verification:
     futures, shard_size = int(manifest["futures"]), int(manifest["shard_size"])
     shards = -(-futures // shard_size)
     present = store.finished()
-    damaged = []
-    for shard in sorted(present):
+    damaged, _ = check_compacted(out)  # compacted parts: row count and sha256 against the manifest
+    covered = covered_shards(manifest, store.futures_dir)
+    for shard in sorted(present - covered):
         expected = max(0, min(shard_size, futures - shard * shard_size))
         if shard >= shards or pq.read_metadata(store.part_path(shard)).num_rows != expected:
             damaged.append(shard)
     errors = 0
-    if present:
-        pattern = str(store.futures_dir / "part-*.parquet").replace("'", "''")
+    source = futures_source(store.root) if present else None
+    if source is not None:
         con = duckdb.connect()
         try:
-            found = con.execute(f"SELECT count(*) FROM read_parquet('{pattern}', union_by_name=true) "
-                                "WHERE status = 'error'").fetchone()
+            found = con.execute(f"SELECT count(*) FROM {source} WHERE status = 'error'").fetchone()
         finally:
             con.close()
         errors = int(found[0]) if found else 0
