@@ -73,11 +73,12 @@ def cart(x: pd.DataFrame, y: np.ndarray | pd.Series, max_depth: int = 3, min_lea
     target = np.asarray(y, dtype=int)
     tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(1, int(min_leaf_share * len(target))),
                                   random_state=seed)
-    tree.fit(matrix.to_numpy(), target)
+    features = np.ascontiguousarray(matrix.to_numpy(dtype=np.float32))  # the dtype sklearn's trees work in
+    tree.fit(features, target)
     t = tree.tree_
     names = list(matrix.columns)
     total_cases = max(int(target.sum()), 1)
-    leaf_of = tree.apply(matrix.to_numpy())
+    leaf_of = tree.apply(features)
     rows = []
 
     def walk(node: int, bounds: dict[str, list[float]], equal: dict[str, object],
@@ -104,4 +105,5 @@ def cart(x: pd.DataFrame, y: np.ndarray | pd.Series, max_depth: int = 3, min_lea
     leaves = pd.DataFrame(rows, columns=["rule", "futures", "cases", "density", "coverage"])
     leaves = leaves.sort_values(["density", "coverage"], ascending=False).reset_index(drop=True)
     text = export_text(tree, feature_names=[str(n) for n in names], decimals=3)
-    return CartResult(leaves, text, float(tree.score(matrix.to_numpy(), target)), int(tree.get_depth()))
+    predicted = tree.classes_[np.argmax(t.value[leaf_of, 0, :], axis=1)]  # what tree.predict gives, from the leaves
+    return CartResult(leaves, text, float(np.mean(predicted == target)), int(tree.get_depth()))

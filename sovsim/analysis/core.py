@@ -10,7 +10,15 @@ import pandas as pd
 
 from sovsim.analysis.cart import CartResult, cart
 from sovsim.analysis.causes import CausesResult, causes
-from sovsim.analysis.data import DEFAULT_OUTCOME, AnalysisError, SweepResults, evaluate_outcome, load
+from sovsim.analysis.data import (
+    DEFAULT_OUTCOME,
+    AnalysisError,
+    SweepResults,
+    analysis_columns,
+    columns_named,
+    evaluate_outcome,
+    load,
+)
 from sovsim.analysis.prim import Prim, PrimBox, PrimError
 from sovsim.analysis.sensitivity import SensitivityResult, sensitivity
 from sovsim.analysis.survival import SurvivalResult, survival_by_policy
@@ -70,12 +78,17 @@ def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path
     ``outcome`` is a boolean expression over the futures columns (default: died before year 5,
     ``verdict != 'alive' and death_time_years < 5``); futures that raised (status ``error``) are left out.
     """
-    results = load(results_dir)
+    try:
+        columns = analysis_columns(results_dir, outcome)
+    except Exception:  # noqa: BLE001 - an unreadable directory is reported by load, in its words
+        columns = None
+    results = load(results_dir, columns=columns or None)
     futures = results.futures
     if futures.empty:
         raise AnalysisError(f"DIR: every future in {str(results.root)!r} is an error row; nothing to analyse")
     expression = DEFAULT_OUTCOME if outcome is None else outcome
-    y = evaluate_outcome(futures, expression)
+    named = columns_named(expression, list(futures.columns))  # the outcome reads only the columns it names
+    y = evaluate_outcome(futures[named] if named else futures, expression)
     notes = []
     if results.errors:
         notes.append(f"{results.errors} futures raised an error and are left out")

@@ -11,7 +11,7 @@ import pandas as pd
 from sovsim.sweep.spec import SpecError
 from sovsim.sweep.store import MANIFEST
 
-__all__ = ["connect", "query", "load_results"]
+__all__ = ["connect", "query", "load_results", "columns_of", "futures_source"]
 
 
 def _glob(root: Path, table: str) -> str | None:
@@ -63,10 +63,25 @@ def query(root: str | Path, sql: str) -> pd.DataFrame:
         con.close()
 
 
-def load_results(root: str | Path, table: str = "futures") -> pd.DataFrame:
-    """All rows of ``futures`` (or ``timelines``) as a DataFrame, sorted by future index."""
+def columns_of(root: str | Path, table: str = "futures") -> list[str]:
+    """The column names of ``futures`` (or ``timelines``); empty when nothing is written yet."""
+    con = connect(root)
+    try:
+        if table not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
+            return []
+        return [str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    finally:
+        con.close()
+
+
+def load_results(root: str | Path, table: str = "futures", columns: list[str] | None = None) -> pd.DataFrame:
+    """All rows of ``futures`` (or ``timelines``) as a DataFrame, sorted by future index.
+
+    ``columns`` reads only those columns (Parquet is columnar: the others are never read).
+    """
     if table not in ("futures", "timelines"):
         raise SpecError("table", table, "'futures' or 'timelines'", "unknown table")
     order = "future, time_days" if table == "timelines" else "future"
-    frame = query(root, f"SELECT * FROM {table} ORDER BY {order}")
+    chosen = "*" if columns is None else ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    frame = query(root, f"SELECT {chosen} FROM {table} ORDER BY {order}")
     return frame.reset_index(drop=True)
