@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sovsim.analysis.cart import CartResult, cart
+from sovsim.analysis.cart import FIT_ROWS, CartResult, cart
 from sovsim.analysis.causes import CausesResult, causes
 from sovsim.analysis.data import (
     DEFAULT_OUTCOME,
@@ -97,6 +97,8 @@ def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path
     if note:
         notes.append(note)
     tree = cart(x, y) if x.shape[1] else None
+    if tree is not None and len(y) > FIT_ROWS:
+        notes.append(f"CART fitted on a random {FIT_ROWS:,} of the {len(y):,} futures; leaves counted over all")
     seed = int(results.manifest.get("seed", 0) or 0)
     scores = sensitivity(results, y, x, seed) if x.shape[1] else None
     result = AnalysisResult(results, expression, y, survival_by_policy(futures), causes(futures), box, tree,
