@@ -2,7 +2,7 @@
 
     python experiments/caveats.py [--quick] [--out DIR] [--workers N] [--engine local|dask|slurm] [--only q1 q5 ...]
 
-For each question, the calibrated value with the weakest support (an assumption in calibration.md, or a
+For each question, the calibrated value with the weakest support (an assumption in docs/calibration.md, or a
 range derived from other figures) is fixed at its low end, at the value the experiment uses by default,
 and at its high end, and the experiment's key number is computed three times on the same sampled scenarios
 and seed (common random numbers; each run drops that field's uncertainty, if the experiment samples it, and

@@ -184,7 +184,7 @@ def build(results: Path, readme: Path) -> str:
         *intro(s),
         "",
         "Every number below comes from the scripts in this folder, run with the public Python API (`import "
-        "sovsim`) on sweep specs beside them (`qN_*.toml`, each range citing `calibration.md`). Policies compared "
+        "sovsim`) on sweep specs beside them (`qN_*.toml`, each range citing `docs/calibration.md`). Policies compared "
         "inside one experiment run on the same sampled futures with the same random streams (common random "
         "numbers), so their differences are paired; every probability carries a 95% interval (Wilson for "
         "shares, percentile bootstrap otherwise). Each section states its futures and seed and the command "

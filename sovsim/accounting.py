@@ -23,7 +23,7 @@ from sovsim.queueing import erlang_c
 
 __all__ = ["estimate", "EstimateError", "ValidationRow", "validation_report", "DEFAULTS"]
 
-#: Defaults of :func:`estimate`, each with its source in calibration.md.
+#: Defaults of :func:`estimate`, each with its source in docs/calibration.md.
 DEFAULTS = {
     "pue": (1.0, "none: report the IT energy; pass --pue for a facility (calibration.md §3: 1.1–1.6)"),
     "server_overhead": (1.0, "none: GPU board power only; DGX H100 is 1.82× (calibration.md §1)"),

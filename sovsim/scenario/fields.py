@@ -1,7 +1,7 @@
 """Declared scenario fields and the one validator that turns TOML tables into frozen objects.
 
 A field is a dataclass field made with :func:`param`: its default, a one-line description, its unit (also
-in its name), its allowed range or choices, and the ``calibration.md`` line it comes from. :func:`build`
+in its name), its allowed range or choices, and the ``docs/calibration.md`` line it comes from. :func:`build`
 checks a table against the declaration once, at the boundary, and raises :class:`ScenarioError` naming
 the full field path, the bad value and what is allowed.
 """

@@ -61,7 +61,7 @@ def scenario_reference() -> str:
              "scenario`; do not edit by hand. A scenario is a TOML file with these tables; every field is "
              "optional and defaults to the `midsize-nation` value shown. Override any field on the command "
              "line with `--set PATH=VALUE` (repeatable), e.g. `--set staff.salary_premium=1.2`. Sources "
-             "point to `calibration.md` (section and row); *assumption* marks a modelling choice.", "",
+             "point to `docs/calibration.md` (section and row); *assumption* marks a modelling choice.", "",
              "GPU generations (`compute.gpu`): " + "; ".join(f"`{g.name}` {g.peak_flops / 1e12:,.0f} TFLOP/s, "
                                                             f"{g.power_w:g} W, ${g.price_usd:,.0f} ({g.source})"
                                                             for g in GPUS.values()), ""]

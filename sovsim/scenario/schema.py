@@ -1,6 +1,6 @@
 """The scenario: every input of one programme, as frozen sections with units in every name.
 
-Defaults are the ``midsize-nation`` preset. ``source`` names the ``calibration.md`` line a value comes
+Defaults are the ``midsize-nation`` preset. ``source`` names the ``docs/calibration.md`` line a value comes
 from; "assumption" marks a modelling choice with no published figure, and says why.
 """
 
