@@ -35,6 +35,8 @@ def _scenario(source: str, sets: tuple[str, ...]) -> sovsim.Scenario:
         raise  # unreachable
 
 
+allow_damaged_option = click.option("--allow-damaged", is_flag=True,
+                                    help="Read a results directory that fails `sovsim sweep --verify` anyway.")
 set_option = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
                           help="Override a scenario field, e.g. staff.salary_premium=1.2 (repeatable).")
 
@@ -75,8 +77,8 @@ def reference_command(page: str) -> None:
 
 @main.command("run")
 @click.argument("source", default=DEFAULT_PRESET, metavar="[PRESET|FILE]")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed.")
-@click.option("--future", type=click.IntRange(min=0), default=0, show_default=True, help="Future index.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Base seed.")
+@click.option("--future", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Future index.")
 @set_option
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the result row).")
 @click.option("--timeline", "timeline_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -177,11 +179,14 @@ def _narrate(result: sovsim.FutureResult, seed: int, future: int, timeline_path:
                    "of --workers processes].")
 @click.option("--cluster", "cluster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --engine dask: a TOML file with a [cluster] table; workers run as Slurm or PBS jobs.")
+@click.option("--allow-large", is_flag=True,
+              help="Run a sweep above 2,000,000 futures or 2 GiB of estimated design memory (refused otherwise).")
 @click.option("--verify", "verify_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Report the missing shards of this results directory (exit 1 if any); runs nothing.")
+              help="Check every part of this results directory against its record and the manifest; report "
+                   "each problem (exit 1 if any); runs nothing.")
 def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | None, workers: int | None,
                   scenarios: int | None, quiet: bool, engine: str, scheduler: str | None, cluster: Path | None,
-                  verify_dir: Path | None) -> None:
+                  allow_large: bool, verify_dir: Path | None) -> None:
     """Run thousands of futures from a sweep spec into a results directory (resumable)."""
     from sovsim.sweep import resume, sweep
     from sovsim.sweep.progress import SweepProgress
@@ -198,18 +203,30 @@ def sweep_command(spec_path: Path | None, out: Path | None, resume_dir: Path | N
     if engine != "dask" and (scheduler is not None or cluster is not None):
         _fail(f"{'--scheduler' if scheduler is not None else '--cluster'}: given with --engine {engine}; "
               "allowed: only with --engine dask")
+    from sovsim.sweep.hygiene import Interrupted, stop_on_signals
+
     console = Console(stderr=True)
     options: dict[str, Any] = {"workers": workers, "engine": engine, "scheduler": scheduler, "cluster": cluster}
     try:
-        with SweepProgress(console, enabled=not quiet) as bar:
+        with stop_on_signals(), SweepProgress(console, enabled=not quiet) as bar:
             if resume_dir is not None:
                 report = resume(resume_dir, progress=bar.update, start=bar.start, **options)
             else:
                 assert spec_path is not None and out is not None
-                report = sweep(spec_path, out, scenarios=scenarios, progress=bar.update, start=bar.start, **options)
+                report = sweep(spec_path, out, scenarios=scenarios, progress=bar.update, start=bar.start,
+                               allow_large=allow_large, **options)
     except ScenarioError as exc:
         _fail(str(exc))
         return
+    except (Interrupted, KeyboardInterrupt) as exc:
+        import shlex
+
+        status = exc.exit_status if isinstance(exc, Interrupted) else 130
+        where = resume_dir if resume_dir is not None else out
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            f"interrupted ({exc if isinstance(exc, Interrupted) else 'SIGINT'}): the workers are stopped and the "
+            f"finished shards kept; resume with:\n  sovsim sweep --resume {shlex.quote(str(where))}", markup=False)
+        raise SystemExit(status) from None
     _sweep_summary(Console(), report)
 
 
@@ -228,8 +245,17 @@ def _verify(root: Path) -> None:
     if found.missing:
         console.print(f"missing {len(found.missing):,} shards: {shard_ranges(found.missing)}")
     if found.damaged:
-        console.print(f"damaged {len(found.damaged):,} shards (wrong row count; delete their parts): "
+        console.print(f"damaged {len(found.damaged):,} shards (a resume deletes and runs them again): "
                       f"{shard_ranges(found.damaged)}")
+    shown = [p for p in found.problems if p.kind != "missing"]
+    for problem in shown[:200]:
+        console.print(f"  {problem}", markup=False)
+    if len(shown) > 200:
+        console.print(f"  … and {len(shown) - 200:,} more problems")
+    if any(p.kind == "stale" for p in found.problems):
+        console.print("the manifest does not match its own spec: these parts cannot be trusted; run the sweep again "
+                      "into a new --out directory")
+        raise SystemExit(1)
     if not found.ok:
         console.print(f"run them: sovsim slurm --resume {found.root} --submit   or   "
                       f"sovsim sweep --resume {found.root}")
@@ -316,7 +342,9 @@ def _sweep_summary(console: Console, report: Any) -> None:
     console.print(f"[bold]{report.root}[/]: {report.futures:,} futures in {report.shards:,} shards; "
                   f"ran {report.shards_run:,} shards ({done:,} futures) in {report.wall_s:.1f} s"
                   + (f", {report.shards_skipped:,} already done" if report.shards_skipped else "")
-                  + (f", removed {report.debris_removed} temporary files" if report.debris_removed else ""))
+                  + (f", removed {report.debris_removed} temporary files" if report.debris_removed else "")
+                  + (f", deleted {report.rejected_removed} files the store check rejected (run again)"
+                     if getattr(report, "rejected_removed", 0) else ""))
     if done:
         table = Table(title="verdicts of the futures run now")
         table.add_column("verdict")
@@ -334,14 +362,15 @@ def _sweep_summary(console: Console, report: Any) -> None:
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of row objects.")
-def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
-    """Run SQL (DuckDB) over a sweep's results: views `futures` and `timelines`."""
+@allow_damaged_option
+def query_command(results: Path, sql: str, as_csv: bool, as_json: bool, allow_damaged: bool) -> None:
+    """Run one read-only SQL statement (DuckDB) over a sweep's results: views `futures` and `timelines`."""
     import duckdb
 
     from sovsim.sweep import query
 
     try:
-        frame = query(results, sql)
+        frame = query(results, sql, allow_damaged=allow_damaged)
     except ScenarioError as exc:
         _fail(str(exc))
         return
@@ -380,7 +409,7 @@ def query_command(results: Path, sql: str, as_csv: bool, as_json: bool) -> None:
 @click.option("--restart-minutes", type=float, help="Minutes to restart after a failure [default: 15].")
 @click.option("--checkpoint-write-minutes", type=float, help="Minutes each checkpoint stalls the run [default: 1].")
 @click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True, help="Monte Carlo runs.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 def estimate_command(as_json: bool, **kwargs: Any) -> None:
     """Energy, carbon and cost of a training run (GPU-hours and power, or a model on a cluster)."""
@@ -428,13 +457,15 @@ def validate_command() -> None:
 @click.option("--outcome", "outcome", default=None, metavar="EXPR",
               help="The outcome of interest: a boolean expression over the futures columns "
                    "[default: \"verdict != 'alive' and death_time_years < 5\"].")
-def analyze_command(results: Path, out: Path | None, outcome: str | None) -> None:
+@allow_damaged_option
+def analyze_command(results: Path, out: Path | None, outcome: str | None, allow_damaged: bool) -> None:
     """Analyse a sweep: survival, causes of death, scenario discovery (PRIM, CART), sensitivity, HTML report."""
     from sovsim.analysis import AnalysisError
     from sovsim.analysis.tables import render
 
     try:
-        result = sovsim.analyze(results, outcome=outcome, out=out if out is not None else results / "report")
+        result = sovsim.analyze(results, outcome=outcome, out=out if out is not None else results / "report",
+                                allow_damaged=allow_damaged)
     except AnalysisError as exc:
         _fail(str(exc))
         return
@@ -446,7 +477,7 @@ def analyze_command(results: Path, out: Path | None, outcome: str | None) -> Non
 @click.argument("b", metavar="B")
 @click.option("--futures", type=click.IntRange(min=1), default=200, show_default=True,
               help="Futures of each scenario (the same indices for both).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Base seed of both.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Base seed of both.")
 @click.option("--set-a", "set_a", multiple=True, metavar="PATH=VALUE", help="Override a field of A (repeatable).")
 @click.option("--set-b", "set_b", multiple=True, metavar="PATH=VALUE", help="Override a field of B (repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes [default: cores].")

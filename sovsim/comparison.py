@@ -154,14 +154,19 @@ def _run_pairs(a: Scenario, b: Scenario, futures: int, seed: int, workers: int |
         warm_kernels()  # compile once here, so forked workers inherit the machine code
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            # map keeps the order of the chunks, so the rows line up by future index on any worker count
-            for chunk, rows in zip(chunks, pool.map(_run_chunk, repeat(plain_a), repeat(plain_b), repeat(seed),
-                                                    chunks)):
-                pairs.extend(rows)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, futures)
+        from sovsim.sweep.hygiene import die_with_parent, stop_workers
+
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
+            try:  # map keeps the order of the chunks, so the rows line up by future index on any worker count
+                for chunk, rows in zip(chunks, pool.map(_run_chunk, repeat(plain_a), repeat(plain_b), repeat(seed),
+                                                        chunks)):
+                    pairs.extend(rows)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, futures)
+            except BaseException:  # Ctrl-C or an error: the workers stop now, not after every chunk
+                stop_workers(pool)
+                raise
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 

@@ -217,15 +217,18 @@ def test_a_directory_that_is_no_sweep_exits_2(tmp_path: Path) -> None:
 
 
 # -- outcomes ---------------------------------------------------------------------------------------------
-def test_outcome_expressions_in_sql_or_pandas_style(analysed: AnalysisResult, results_dir: Path) -> None:
+def test_outcome_expressions_in_sql_syntax(analysed: AnalysisResult, results_dir: Path) -> None:
     from sovsim.analysis.data import evaluate_outcome
 
     futures = analysed.futures
     expected = (futures["staff.attrition_per_year"] > 0.2) & (futures["verdict"] == "hollowed")
-    for expression in ("staff.attrition_per_year > 0.2 and verdict = 'hollowed'",
-                       "\"staff.attrition_per_year\" > 0.2 AND verdict == 'hollowed'",
-                       "`staff.attrition_per_year` > 0.2 & (verdict == 'hollowed')"):
+    for expression in ("\"staff.attrition_per_year\" > 0.2 and verdict = 'hollowed'",
+                       "\"staff.attrition_per_year\" > 0.2 AND (verdict == 'hollowed')"):
         assert evaluate_outcome(futures, expression).tolist() == expected.tolist()
+    for expression, quoted in (("staff.attrition_per_year > 0.2", '"staff.attrition_per_year"'),
+                               ("`staff.attrition_per_year` > 0.2", "double quotes")):
+        with pytest.raises(OutcomeError, match=quoted):  # one rule for dotted names: quote them as in SQL
+            evaluate_outcome(futures, expression)
     strategy = evaluate_outcome(futures, "\"model.strategy\" in ('scratch', 'finetune')")
     assert strategy.tolist() == futures["model.strategy"].isin(["scratch", "finetune"]).tolist()
     missing = evaluate_outcome(futures, "death_time_years < 3")  # alive futures have no death time: false

@@ -25,7 +25,8 @@ _LAZY = {"AnalysisResult": "core", "AnalysisError": "data", "OutcomeError": "dat
          "Prim": "prim", "PrimBox": "prim"}
 
 
-def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path | None = None) -> AnalysisResult:
+def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path | None = None, *,
+            allow_damaged: bool = False) -> AnalysisResult:
     """Analyse a sweep's results directory; with ``out``, write ``report.html`` and the plots there.
 
     ``outcome`` is a boolean expression over the futures columns (default: died before year 5,
@@ -34,7 +35,7 @@ def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path
     """
     from sovsim.analysis.core import analyze as run
 
-    return run(results_dir, outcome, out)
+    return run(results_dir, outcome, out, allow_damaged=allow_damaged)
 
 
 def __getattr__(name: str) -> Any:

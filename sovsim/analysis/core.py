@@ -72,17 +72,19 @@ def _discover(x: pd.DataFrame, y: pd.Series) -> tuple[PrimBox | None, str | None
     return box, None
 
 
-def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path | None = None) -> AnalysisResult:
+def analyze(results_dir: str | Path, outcome: str | None = None, out: str | Path | None = None, *,
+            allow_damaged: bool = False) -> AnalysisResult:
     """Analyse a sweep's results directory; with ``out``, write ``report.html`` and the plots there.
 
     ``outcome`` is a boolean expression over the futures columns (default: died before year 5,
     ``verdict != 'alive' and death_time_years < 5``); futures that raised (status ``error``) are left out.
+    A directory that fails the store check is refused unless ``allow_damaged``.
     """
     try:
         columns = analysis_columns(results_dir, outcome)
     except Exception:  # noqa: BLE001 - an unreadable directory is reported by load, in its words
         columns = None
-    results = load(results_dir, columns=columns or None)
+    results = load(results_dir, columns=columns or None, allow_damaged=allow_damaged)
     futures = results.futures
     if futures.empty:
         raise AnalysisError(f"DIR: every future in {str(results.root)!r} is an error row; nothing to analyse")

@@ -1,21 +1,19 @@
 """The results of a sweep as the analysis sees them: the futures table, the manifest, and the outcome.
 
-The outcome of interest is a boolean expression over the columns of the futures table, in DuckDB's SQL or
-pandas' ``query`` syntax: ``verdict != 'alive' and death_time_years < 5`` (the default: died before year
-5). Columns named by a scenario field path may be written as they are (``staff.attrition_per_year > 0.2``),
-in double quotes (SQL) or in backticks (pandas). A missing value counts as false.
+The outcome of interest is a boolean expression over the columns of the futures table in a small part of
+SQL (:mod:`sovsim.analysis.expr`): ``verdict != 'alive' and death_time_years < 5`` (the default: died
+before year 5). Columns named by a scenario field path are written in double quotes, as in SQL
+(``"staff.attrition_per_year" > 0.2``). A missing value counts as false.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["SweepResults", "load", "OutcomeError", "evaluate_outcome", "DEFAULT_OUTCOME", "AnalysisError"]
@@ -95,14 +93,15 @@ def analysis_columns(root: str | Path, outcome: str | None = None) -> list[str]:
 
     The ids, verdict and times, the uncertainties, and the columns the outcome expression names.
     """
-    from sovsim.sweep.query import columns_of
+    import pyarrow.parquet as pq
 
-    available = columns_of(root)
+    from sovsim.sweep.compact import futures_files
+    from sovsim.sweep.store import read_manifest
+
+    files = futures_files(root)
+    available = pq.read_schema(files[0]).names if files else []
     wanted = set(ANALYSIS_COLUMNS) | set(columns_named(DEFAULT_OUTCOME if outcome is None else outcome, available))
-    try:
-        spec = json.loads((Path(root) / "manifest.json").read_text(encoding="utf-8")).get("spec", {}) or {}
-    except (OSError, json.JSONDecodeError):
-        spec = {}
+    spec = read_manifest(Path(root) / "manifest.json").get("spec", {}) or {}
     wanted |= {u.path for u in _uncertainties(spec)}
     return [c for c in available if c in wanted]
 
@@ -130,9 +129,13 @@ def read_futures(root: str | Path, columns: list[str] | None = None) -> pd.DataF
     return table.to_pandas(deduplicate_objects=True, split_blocks=True, self_destruct=True)
 
 
-def load(root: str | Path, columns: list[str] | None = None) -> SweepResults:
-    """Read a results directory (``manifest.json`` and ``futures/part-*.parquet``); ``columns``: only those."""
+def load(root: str | Path, columns: list[str] | None = None, *, allow_damaged: bool = False) -> SweepResults:
+    """Read a results directory (``manifest.json`` and its futures parts); ``columns``: only those.
+
+    A directory that fails the integrity check (``sovsim sweep --verify``) is refused unless ``allow_damaged``.
+    """
     from sovsim.sweep.spec import SpecError
+    from sovsim.sweep.store import read_manifest
 
     root = Path(root)
     manifest_path = root / "manifest.json"
@@ -140,10 +143,11 @@ def load(root: str | Path, columns: list[str] | None = None) -> SweepResults:
         raise AnalysisError(f"DIR: not a results directory: {str(root)!r} has no manifest.json; "
                             "allowed: a directory written by `sovsim sweep`")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AnalysisError(f"DIR: cannot read {str(manifest_path)!r}: {exc}") from None
-    try:
+        manifest = read_manifest(manifest_path)
+        if not allow_damaged:
+            from sovsim.sweep.verify import require_intact
+
+            require_intact(root)
         frame = read_futures(root, columns)
     except SpecError as exc:
         raise AnalysisError(str(exc)) from None
@@ -164,79 +168,23 @@ def load(root: str | Path, columns: list[str] | None = None) -> SweepResults:
                         bool(sweep.get("second_order", False)), int(sweep.get("scenarios", 0) or 0), ok)
 
 
-def _split_quoted(text: str) -> list[tuple[str, bool]]:
-    """Pieces of ``text`` with a flag: True for a quoted piece ('…', "…" or `…`), kept verbatim."""
-    pieces, i, start = [], 0, 0
-    while i < len(text):
-        if text[i] in "'\"`":
-            quote = text[i]
-            end = text.find(quote, i + 1)
-            end = len(text) - 1 if end < 0 else end
-            pieces.append((text[start:i], False))
-            pieces.append((text[i:end + 1], True))
-            start = i = end + 1
-        else:
-            i += 1
-    pieces.append((text[start:], False))
-    return pieces
-
-
-def _sql(expression: str, columns: list[str]) -> str:
-    """The expression for DuckDB: backticked and bare dotted column names become double-quoted."""
-    dotted = sorted((c for c in columns if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", c)), key=len, reverse=True)
-    out = []
-    for piece, quoted in _split_quoted(expression):
-        if quoted:
-            out.append('"' + piece[1:-1].replace('"', '""') + '"' if piece.startswith("`") else piece)
-            continue
-        for name in dotted:
-            piece = re.sub(r"(?<![\w.])" + re.escape(name) + r"(?![\w.])", '"' + name.replace("\\", "\\\\") + '"',
-                           piece)
-        out.append(piece)
-    return "".join(out)
-
-
 def evaluate_outcome(futures: pd.DataFrame, expression: str | None = None) -> pd.Series:
-    """True/False per future for ``expression`` (default :data:`DEFAULT_OUTCOME`); missing values are False."""
-    import duckdb
+    """True/False per future for ``expression`` (default :data:`DEFAULT_OUTCOME`); missing values are False.
+
+    The expression is parsed by :mod:`sovsim.analysis.expr` (columns, literals, comparisons, AND/OR/NOT,
+    arithmetic, IN, BETWEEN, IS NULL and a few functions) and evaluated with NumPy; nothing else runs.
+    """
+    from sovsim.analysis.expr import ExpressionError, evaluate_mask
 
     expression = DEFAULT_OUTCOME if expression is None else expression
     if not expression.strip():
         raise OutcomeError("--outcome: empty expression; allowed: a boolean expression over the futures columns, "
                            f"e.g. {DEFAULT_OUTCOME!r}")
-    frame = futures.copy()
-    for name in frame.columns:  # DuckDB reads categories as enums; plain values compare more freely
-        if isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = frame[name].astype(object)
-    frame["__row__"] = np.arange(len(frame))
-    con = duckdb.connect()
     try:
-        con.register("futures", frame)
-        sql = f"SELECT ({_sql(expression, list(futures.columns))}) AS outcome FROM futures ORDER BY __row__"
-        try:
-            relation = con.execute(sql)
-            kind = str(relation.description[0][1]) if relation.description else ""
-            values = relation.fetchnumpy()["outcome"]
-        except duckdb.Error as exc:
-            sql_error = str(exc).splitlines()[0]
-            try:
-                return _pandas_outcome(futures, expression)
-            except Exception:  # noqa: BLE001 - report the SQL reading of the expression, the primary syntax
-                raise OutcomeError(f"--outcome: cannot evaluate {expression!r}: {sql_error}; allowed: a boolean "
-                                   f"expression over the futures columns, e.g. {DEFAULT_OUTCOME!r}") from None
-    finally:
-        con.close()
-    if kind.upper() not in ("BOOLEAN", "BOOL"):
-        raise OutcomeError(f"--outcome: {expression!r} gives {kind or 'no'} values, not true/false; allowed: a "
-                           f"boolean expression such as {DEFAULT_OUTCOME!r}")
-    mask = np.ma.getmaskarray(values) if isinstance(values, np.ma.MaskedArray) else np.zeros(len(values), bool)
-    filled = np.ma.filled(values, False) if isinstance(values, np.ma.MaskedArray) else np.asarray(values)
-    return pd.Series(np.asarray(filled, dtype=bool) & ~mask, index=futures.index, name="outcome")
-
-
-def _pandas_outcome(futures: pd.DataFrame, expression: str) -> pd.Series:
-    result = futures.eval(expression, engine="python")
-    if not isinstance(result, pd.Series) or not (pd.api.types.is_bool_dtype(result.dtype) or (
-            result.dtype == object and result.map(lambda v: isinstance(v, (bool, np.bool_))).all())):
-        raise TypeError("not a boolean expression")
-    return result.fillna(False).astype(bool).rename("outcome")
+        mask = evaluate_mask(expression, futures)
+    except ExpressionError as exc:
+        shown = expression if len(expression) <= 200 else expression[:200] + "…"
+        raise OutcomeError(f"--outcome: cannot evaluate {shown!r}: {exc}; allowed: a boolean expression over the "
+                           f"futures columns (SQL syntax; quote dotted names: \"staff.attrition_per_year\"), "
+                           f"e.g. {DEFAULT_OUTCOME!r}") from None
+    return pd.Series(mask, index=futures.index, name="outcome")

@@ -19,9 +19,36 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ScenarioError", "Section", "param", "build", "allowed_text", "to_plain", "section_fields"]
+__all__ = ["ScenarioError", "Section", "param", "build", "allowed_text", "to_plain", "section_fields", "ceiling",
+           "DATE_RANGE"]
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+#: Upper bounds of numeric fields that declare none, by the unit in their name (first match wins). Every
+#: number a scenario holds is finite and bounded, so nothing overflows where it is converted (dollars to
+#: integer cents, days to dates, counts to int64). assumption: each ceiling is far above any real programme
+#: (1e13 USD is above any government's yearly budget and keeps 50 years of cents inside int64).
+CEILINGS: tuple[tuple[re.Pattern[str], float], ...] = (
+    (re.compile(r"_usd(_|$)"), 1e13),
+    (re.compile(r"_days$"), 36_500.0),
+    (re.compile(r"_weeks(_|$)"), 5_200.0),
+    (re.compile(r"_months$"), 1_200.0),
+    (re.compile(r"_years$"), 1_000.0),
+    (re.compile(r"_fte$"), 1e7),
+    (re.compile(r"_s$"), 1e7),
+    (re.compile(r"_tokens$"), 1e18),
+    (re.compile(r""), 1e15),
+)
+#: Dates a scenario may hold. assumption: far outside any programme's life, and inside Python's calendar
+#: after the longest horizon (50 years) and any schedule offset are added.
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2200, 12, 31))
+
+
+def ceiling(name: str, meta: Mapping[str, Any]) -> float | None:
+    """The implicit upper bound of numeric field ``name`` (None when it declares ``le`` or ``lt``)."""
+    if meta.get("le") is not None or meta.get("lt") is not None:
+        return None
+    return next(limit for pattern, limit in CEILINGS if pattern.search(name))
 
 
 class ScenarioError(ValueError):
@@ -90,14 +117,17 @@ def section_fields(cls: Any) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
     return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
 
 
-def allowed_text(hint: Any, meta: Mapping[str, Any]) -> str:
-    """A phrase saying which values a field accepts, used in errors and the reference page."""
+def allowed_text(hint: Any, meta: Mapping[str, Any], name: str | None = None) -> str:
+    """A phrase saying which values a field accepts, used in errors and the reference page.
+
+    With the field's ``name``, the implicit ceiling of a number without a declared upper bound is shown.
+    """
     if meta.get("choices"):
         return "one of " + ", ".join(repr(c) for c in meta["choices"])
     if hint is bool:
         return "true or false"
     if hint is dt.date:
-        return "a date (YYYY-MM-DD)"
+        return f"a date (YYYY-MM-DD) from {DATE_RANGE[0]} to {DATE_RANGE[1]}"
     if hint is str:
         return "a string"
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
@@ -112,6 +142,9 @@ def allowed_text(hint: Any, meta: Mapping[str, Any]) -> str:
           f"> {_num(meta['gt'])}" if meta.get("gt") is not None else None]
     hi = [f"≤ {_num(meta['le'])}" if meta.get("le") is not None else None,
           f"< {_num(meta['lt'])}" if meta.get("lt") is not None else None]
+    top = ceiling(name, meta) if name is not None else None
+    if top is not None:
+        hi.append(f"≤ {_num(top)}")
     bounds = [b for b in lo + hi if b]
     return kind + (" " + " and ".join(bounds) if bounds else "")
 
@@ -154,7 +187,10 @@ def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _bad(hint, meta, path, value, "expected a number, got")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float
+            raise _bad(hint, meta, path, value, "out of range:") from None
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(hint, meta, path, value, "expected an integer, got")
@@ -199,7 +235,7 @@ def convert(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
 
 
 def _bad(hint: Any, meta: Mapping[str, Any], path: str, value: Any, problem: str) -> ScenarioError:
-    return ScenarioError(path, value, allowed_text(hint, meta), problem)
+    return ScenarioError(path, value, allowed_text(hint, meta, path.rsplit(".", 1)[-1]), problem)
 
 
 def _check_stored(hint: Any, value: Any, name: str, meta: Mapping[str, Any]) -> None:
@@ -208,9 +244,11 @@ def _check_stored(hint: Any, value: Any, name: str, meta: Mapping[str, Any]) -> 
         if isinstance(value, bool) or not isinstance(value, (int, float) if hint is float else int):
             raise _bad(hint, meta, name, value, "expected a number, got" if hint is float else
                        "expected an integer, got")
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise _bad(hint, meta, name, value, "expected a finite number, got")
         ge, le, gt, lt = meta["ge"], meta["le"], meta["gt"], meta["lt"]
+        top = ceiling(name, meta)
+        le = top if top is not None else le
         if ((ge is not None and value < ge) or (le is not None and value > le) or (gt is not None and value <= gt)
                 or (lt is not None and value >= lt)):
             raise _bad(hint, meta, name, value, "out of range:")
@@ -225,6 +263,8 @@ def _check_stored(hint: Any, value: Any, name: str, meta: Mapping[str, Any]) -> 
     elif hint is dt.date:
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             raise _bad(hint, meta, name, value, "expected a date, got")
+        if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+            raise _bad(hint, meta, name, value, "out of range:")
     elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, hint):
             raise _bad(hint, meta, name, value, "expected a table, got")

@@ -15,7 +15,7 @@ from sovsim.scenario.fields import ScenarioError, build, section_fields, to_plai
 from sovsim.scenario.schema import Scenario
 
 __all__ = ["load_scenario", "scenario_from_dict", "presets", "parse_override", "check_override_path",
-           "read_scenario_source", "to_dict", "DEFAULT_PRESET"]
+           "read_scenario_source", "read_toml_file", "to_dict", "DEFAULT_PRESET"]
 
 DEFAULT_PRESET = "midsize-nation"
 
@@ -45,10 +45,32 @@ def read_scenario_source(name_or_path: str | Path) -> tuple[dict[str, Any], str]
     if not path.is_file():
         raise ScenarioError("scenario", text_name, "a preset (" + ", ".join(presets()) + ") or a TOML file path",
                             "no such preset or file:")
+    return read_toml_file(path, "scenario", ScenarioError), path.stem
+
+
+#: Largest TOML file read (a scenario or spec is a few kilobytes).
+MAX_TOML_BYTES = 8 * 2**20
+
+
+def read_toml_file(path: Path, option: str, error: type[ScenarioError]) -> dict[str, Any]:
+    """The tables of TOML file ``path``; an unreadable, oversized, non-UTF-8 or unparsable file is ``error``."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), path.stem
+        size = path.stat().st_size
+        if size > MAX_TOML_BYTES:
+            raise error(option, str(path), f"a TOML file of at most {MAX_TOML_BYTES // 2**20} MiB", "too large:")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_TOML_BYTES + 1)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(option, str(path), "a UTF-8 text file (TOML)", f"not UTF-8 text (byte {exc.start}):") from None
+    except OSError as exc:
+        raise error(option, str(path), "a readable TOML file", f"cannot read ({exc.strerror}):") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError("scenario", str(path), f"valid TOML ({exc})", "cannot parse") from None
+        raise error(option, str(path), f"valid TOML ({exc})", "cannot parse") from None
+    except RecursionError:
+        raise error(option, str(path), "TOML nested less deeply", "cannot parse") from None
 
 
 def load_scenario(
@@ -93,7 +115,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw
     return path, value
 

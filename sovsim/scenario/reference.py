@@ -43,12 +43,12 @@ def _section(cls: type, path: str, lines: list[str]) -> None:
         if typing.get_origin(hint) in (dict, Mapping):
             inner = typing.get_args(hint)[1]
             names = ", ".join(getattr(defaults, f.name))
-            lines.append(f"| `{full}` | {names} | {allowed_text(hint, meta)} | {meta['doc']} | |")
+            lines.append(f"| `{full}` | {names} | {allowed_text(hint, meta, f.name)} | {meta['doc']} | |")
             nested.append((f"{full}.<name>", inner))
             continue
         default = _default_text(getattr(defaults, f.name))
         source = (meta.get("source") or "").replace("|", "/")
-        lines.append(f"| `{full}` | {default} | {allowed_text(hint, meta)} | {meta['doc']} | {source} |")
+        lines.append(f"| `{full}` | {default} | {allowed_text(hint, meta, f.name)} | {meta['doc']} | {source} |")
     lines.append("")
     for sub_path, sub in nested:
         _section(sub, sub_path, lines)

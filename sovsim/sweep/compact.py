@@ -24,7 +24,6 @@ parts they do not cover.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -40,7 +39,7 @@ from sovsim.sweep.spec import SpecError
 from sovsim.sweep.store import MANIFEST, Store, row_schema, write_atomic
 
 __all__ = ["compact", "CompactionReport", "futures_files", "compacted_parts", "covered_shards", "plan",
-           "ROWS_PER_PART", "ROW_GROUP_ROWS", "MIN_PARTS", "should_compact", "check_compacted"]
+           "ROWS_PER_PART", "ROW_GROUP_ROWS", "MIN_PARTS", "should_compact", "check_compacted", "part_name"]
 
 #: Target futures per compacted part (a part closes at the first shard boundary past it).
 ROWS_PER_PART = 200_000
@@ -146,11 +145,9 @@ def should_compact(root: str | Path, min_parts: int = MIN_PARTS) -> bool:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    from sovsim.sweep.store import file_sha256
+
+    return file_sha256(path)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -218,6 +215,9 @@ def _record(store: Store, part: dict[str, Any] | None, rows_per_part: int, row_g
     section.update({"rows_per_part": rows_per_part, "row_group_rows": row_group_rows,
                     "parts": parts + ([part] if part is not None else [])})
     manifest[KEY] = section
+    if part is not None and isinstance(manifest.get("parts"), dict):  # the shard records it replaces
+        for shard in range(int(part["first_shard"]), int(part["last_shard"]) + 1):
+            manifest["parts"].pop(f"{shard:08d}", None)
     text = json.dumps(manifest, indent=2, default=str)
     write_atomic(store.root / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return manifest
@@ -234,9 +234,17 @@ def _sweep_orphans(store: Store, manifest: dict[str, Any]) -> tuple[int, int]:
                 orphans += 1
     removed = 0
     for shard in sorted(_shard_parts(store) & covered_shards(manifest)):
-        store.part_path(shard).unlink()
+        _drop_shard_part(store, shard)
         removed += 1
     return orphans, removed
+
+
+def _drop_shard_part(store: Store, shard: int) -> None:
+    """Delete a compacted shard's own futures part and its record (its timeline part stays)."""
+    store.part_path(shard).unlink(missing_ok=True)
+    record = getattr(store, "record_path", None)
+    if record is not None:
+        record(shard).unlink(missing_ok=True)
 
 
 def compact(root: str | Path, rows_per_part: int = ROWS_PER_PART, row_group_rows: int = ROW_GROUP_ROWS) -> \
@@ -269,32 +277,57 @@ def compact(root: str | Path, rows_per_part: int = ROWS_PER_PART, row_group_rows
         part = _write_part(store, first, last, schema, manifest, row_group_rows)
         manifest = _record(store, part, rows_per_part, row_group_rows)
         for shard in range(first, last + 1):
-            store.part_path(shard).unlink(missing_ok=True)
+            _drop_shard_part(store, shard)
             removed += 1
     parts = compacted_parts(manifest)
     return CompactionReport(store.root, len(todo), len(parts), removed, sum(int(p["rows"]) for p in parts), orphans)
 
 
-def check_compacted(root: str | Path) -> tuple[list[int], list[str]]:
-    """Shards of recorded compacted parts that are absent or wrong, and why (row count, futures, sha256).
+def check_compacted(store: Store, manifest: dict[str, Any], parts: list[dict[str, Any]]) -> \
+        tuple[list[int], int, list[Any]]:
+    """Check each recorded compacted part: readable, its sha256, rows, and exactly its shards' futures, once.
 
-    A part that fails any check is reported with all its shards: deleting it and resuming runs them again
-    (a deleted part no longer counts as covering them).
+    Returns the shards of the parts that fail (deleting such a part and resuming runs them again), the
+    error rows of the parts that pass, and the problems found (:class:`sovsim.sweep.verify.Problem`).
     """
-    store = Store(root)
-    manifest = store.manifest()
+    import numpy as np
+    import pyarrow as pa
+
+    from sovsim.sweep.store import file_sha256
+    from sovsim.sweep.verify import Problem
+
+    futures, size = int(manifest["futures"]), int(manifest["shard_size"])
     bad: list[int] = []
-    reasons: list[str] = []
-    for p in compacted_parts(manifest, store.futures_dir):
+    problems: list[Any] = []
+    errors = 0
+    for p in parts:
         path = store.futures_dir / p["name"]
         first, last = int(p["first_shard"]), int(p["last_shard"])
-        expected = sum(_expected_rows(manifest, s) for s in range(first, last + 1))
-        problem = None
-        if pq.read_metadata(path).num_rows != expected or int(p["rows"]) != expected:
-            problem = f"{pq.read_metadata(path).num_rows} rows, expected {expected}"
-        elif p.get("sha256") and _sha256(path) != p["sha256"]:
-            problem = "sha256 differs from the manifest"
-        if problem:
+        lo, hi = first * size, min((last + 1) * size, futures)
+        found = []
+        try:
+            table = pq.read_table(path, columns=["future", "status"])
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            found.append(Problem("unreadable", first, path,
+                                 f"not a readable Parquet file ({str(exc).splitlines()[0]})"))
+        else:
+            digest = file_sha256(path)
+            if digest != p.get("sha256"):
+                found.append(Problem("hash", first, path, f"SHA-256 {digest[:12]}… differs from the manifest's "
+                                                          f"{str(p.get('sha256'))[:12]}…"))
+            ids = np.asarray(table.column("future").to_numpy(zero_copy_only=False), dtype=np.int64)
+            if len(ids) != hi - lo or int(p.get("rows", -1)) != hi - lo:
+                found.append(Problem("rows", first, path, f"{len(ids):,} rows (manifest: {p.get('rows')!r}); shards "
+                                                          f"{first}–{last} have {hi - lo:,}"))
+            unique = np.unique(ids)
+            if len(unique) < len(ids):
+                found.append(Problem("duplicate", first, path, f"{len(ids) - len(unique):,} futures appear twice"))
+            elif len(unique) and not (unique[0] == lo and unique[-1] == hi - 1):
+                found.append(Problem("futures", first, path, f"holds futures {unique[0]}–{unique[-1]}; shards "
+                                                             f"{first}–{last} have {lo}–{hi - 1}"))
+            if not found:
+                errors += int(np.sum(table.column("status").to_numpy(zero_copy_only=False) == "error"))
+        if found:
             bad.extend(range(first, last + 1))
-            reasons.append(f"{p['name']}: {problem}")
-    return bad, reasons
+            problems += found
+    return bad, errors, problems

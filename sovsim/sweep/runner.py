@@ -28,7 +28,8 @@ from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.scenario.schema import Scenario
 from sovsim.sweep.compact import compact, should_compact
 from sovsim.sweep.design import make_design
-from sovsim.sweep.spec import SpecError, SweepSpec, load_spec, spec_from_dict
+from sovsim.sweep.hygiene import die_with_parent, stop_workers
+from sovsim.sweep.spec import SpecError, SweepSpec, check_size, load_spec, spec_from_dict
 from sovsim.sweep.store import Store, row_schema
 
 __all__ = ["ShardRunner", "ShardSummary", "Engine", "LocalEngine", "SweepReport", "sweep", "resume", "default_workers",
@@ -67,6 +68,7 @@ class SweepReport:
     errors: int = 0
     verdicts: collections.Counter[str] = field(default_factory=collections.Counter)
     debris_removed: int = 0
+    rejected_removed: int = 0  #: files deleted because the store check rejected them (run again)
     wall_s: float = 0.0
     compacted_parts: int = 0  #: compacted parts the store holds after the sweep (0: not compacted)
 
@@ -145,10 +147,11 @@ class ShardRunner:
                 rows.append(row)
                 if timeline is not None:
                     timelines.append(timeline)
+        timelines_sha256 = None
         if self.spec.timelines:
             frame = pd.concat(timelines, ignore_index=True) if timelines else pd.DataFrame({"future": []})
-            self.store.write_timelines(shard, pa.Table.from_pandas(frame, preserve_index=False))
-        self.store.write_part(shard, rows, self.schema)
+            timelines_sha256 = self.store.write_timelines(shard, pa.Table.from_pandas(frame, preserve_index=False))
+        self.store.write_part(shard, rows, self.schema, timelines_sha256)
         return ShardSummary.of_rows(shard, rows)
 
     def error_shard(self, shard: int, message: str) -> ShardSummary:
@@ -158,9 +161,11 @@ class ShardRunner:
         and resuming tries the shard again.
         """
         rows = [{**self._id_row(future), "status": "error", "error": message} for future in self.shard_futures(shard)]
+        timelines_sha256 = None
         if self.spec.timelines:
-            self.store.write_timelines(shard, pa.Table.from_pandas(pd.DataFrame({"future": []}), preserve_index=False))
-        self.store.write_part(shard, rows, self.schema)
+            timelines_sha256 = self.store.write_timelines(
+                shard, pa.Table.from_pandas(pd.DataFrame({"future": []}), preserve_index=False))
+        self.store.write_part(shard, rows, self.schema, timelines_sha256)
         return ShardSummary(shard, len(rows), {"error": len(rows)}, len(rows))
 
 
@@ -178,6 +183,10 @@ def settled_heap() -> Iterator[None]:
     try:
         yield
     finally:
+        # The block's own cyclic garbage is collected while the old objects are still frozen (a cheap pass):
+        # left for later, it would be frozen by the next block and kept for good (the driver grew by tens
+        # of kB a future with one worker).
+        gc.collect()
         if not frozen_before:
             gc.unfreeze()
 
@@ -187,6 +196,7 @@ _WORKER: ShardRunner | None = None
 
 def _init_worker(spec_raw: dict[str, Any], root: str) -> None:
     global _WORKER
+    die_with_parent()  # a killed driver's workers exit within seconds, writing nothing more
     _WORKER = ShardRunner(spec_from_dict(spec_raw), root)
 
 
@@ -222,17 +232,21 @@ class LocalEngine:
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
                                  initargs=(dict(spec.raw), str(root))) as pool:
             running = set()
-            for shard in pending:  # a bounded window: never more than 2 shards per worker in flight
-                running.add(pool.submit(_run_shard_in_worker, shard))
-                if len(running) >= 2 * self.workers:
-                    break
-            while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
-                    nxt = next(pending, None)
-                    if nxt is not None:
-                        running.add(pool.submit(_run_shard_in_worker, nxt))
+            try:
+                for shard in pending:  # a bounded window: never more than 2 shards per worker in flight
+                    running.add(pool.submit(_run_shard_in_worker, shard))
+                    if len(running) >= 2 * self.workers:
+                        break
+                while running:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+                        nxt = next(pending, None)
+                        if nxt is not None:
+                            running.add(pool.submit(_run_shard_in_worker, nxt))
+            except BaseException:  # a signal, an error, or the consumer gone: stop the workers now
+                stop_workers(pool)
+                raise
 
 
 class Engine(Protocol):
@@ -282,7 +296,7 @@ Start = Callable[[int, int], None]
 def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None = None,
           scenarios: int | None = None, engine: str | Engine | None = None, scheduler: str | None = None,
           cluster: str | Path | Mapping[str, Any] | None = None, progress: Progress | None = None,
-          start: Start | None = None) -> SweepReport:
+          start: Start | None = None, allow_large: bool = False) -> SweepReport:
     """Run every missing shard of a sweep into ``out``; an existing matching sweep there is continued.
 
     ``spec`` is a :class:`SweepSpec` or a spec file; ``scenarios`` overrides the spec's count (for quick
@@ -291,13 +305,16 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, workers: int | None 
     LocalCluster of ``workers`` processes), ``"slurm"`` (a job array on the Slurm cluster this machine
     submits to, waited for) or an engine object; see :func:`make_engine`. The results are
     the same on every engine. ``start(total, already_done)`` is called once the work is known and
-    ``progress`` after each shard. Returns a :class:`SweepReport`.
+    ``progress`` after each shard. A sweep above :data:`sovsim.sweep.spec.LARGE_FUTURES` futures or
+    :data:`~sovsim.sweep.spec.LARGE_BYTES` of estimated memory is refused before anything is written
+    unless ``allow_large``. Returns a :class:`SweepReport`.
     """
     chosen = make_engine(engine, workers=workers, scheduler=scheduler, cluster=cluster)
     if not isinstance(spec, SweepSpec):
         spec = load_spec(spec)
     if scenarios is not None:
         spec = spec.with_scenarios(scenarios)
+    check_size(spec, workers=getattr(chosen, "workers", None) or 1, allow_large=allow_large)
     design = make_design(spec)
     store = Store(out)
     store.open(spec, design.futures, design.scenarios)
@@ -325,6 +342,9 @@ def _run(spec: SweepSpec, store: Store, futures: int, engine: Engine, progress: 
     shards = -(-futures // spec.shard_size)
     report = SweepReport(store.root, futures, shards)
     report.debris_removed = len(store.clean_debris())
+    from sovsim.sweep.verify import discard_rejected, verify
+
+    report.rejected_removed = len(discard_rejected(verify(store.root, check_spec=False)))  # run them again
     done = store.finished()
     missing = [s for s in range(shards) if s not in done]
     report.shards_skipped = shards - len(missing)
@@ -339,6 +359,7 @@ def _run(spec: SweepSpec, store: Store, futures: int, engine: Engine, progress: 
             progress(summary, report)
     # a worker killed mid-write (a lost Dask worker) leaves a temporary file; every shard is written now
     report.debris_removed += len(store.clean_debris())
+    store.gather_records()
     if not set(range(shards)) - store.finished() and should_compact(store.root):
         report.compacted_parts = compact(store.root).parts_total  # a finished sweep: few large parts
     report.wall_s = time.perf_counter() - began

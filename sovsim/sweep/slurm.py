@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 import sovsim
 from sovsim.sweep.design import make_design
 from sovsim.sweep.runner import LocalEngine, ShardSummary
-from sovsim.sweep.spec import SpecError, SweepSpec, load_spec
+from sovsim.sweep.spec import SpecError, SweepSpec, check_size, load_spec
 from sovsim.sweep.store import Store, write_atomic
 
 __all__ = ["ArrayJob", "SlurmEngine", "SlurmError", "check_walltime", "max_array_size", "split", "prepare",
@@ -167,6 +167,7 @@ def prepare(spec: SweepSpec | str | Path, out: str | Path, array: int, *, thrott
     if not isinstance(spec, SweepSpec):
         spec = load_spec(spec)
     _check_folder(Path(out).resolve())
+    check_size(spec, allow_large=True)  # the array's tasks each hold the design: refuse what no machine holds
     design = make_design(spec)
     store = Store(out)
     store.open(spec, design.futures, design.scenarios)
@@ -192,6 +193,9 @@ def prepare_resume(out: str | Path, array: int | None = None, *, throttle: int |
     design = make_design(spec)
     store.open(spec, design.futures, design.scenarios)  # refuses a manifest that does not match
     store.clean_debris()
+    from sovsim.sweep.verify import discard_rejected, verify
+
+    discard_rejected(verify(store.root, check_spec=False))  # what the check rejects runs again
     shards = -(-design.futures // spec.shard_size)
     done = store.finished()
     missing = [s for s in range(shards) if s not in done]
