@@ -96,21 +96,34 @@ def replicate(source: Path, target: Path, rows: int) -> int:
     Written as compacted parts (:mod:`sovsim.sweep.compact`), recorded in a copy of the manifest with
     ``replicated_from`` saying what the rows are. Returns the number of copies.
     """
+    import copy as copying
+
     from sovsim.sweep.compact import ROW_GROUP_ROWS, ROWS_PER_PART, _record, _sha256, futures_files, part_name
+    from sovsim.sweep.design import make_design
+    from sovsim.sweep.spec import spec_from_dict
     from sovsim.sweep.store import MANIFEST, Store, row_schema
 
     manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     base = pa.concat_tables([pq.read_table(p) for p in futures_files(source)]).sort_by("future")
     n = base.num_rows
     copies = math.ceil(rows / n)
+    rows = copies * n
     shard_size = int(manifest["shard_size"])
     scenarios = int(manifest["scenarios"])
     if target.exists():
         shutil.rmtree(target)
     (target / "futures").mkdir(parents=True)
-    manifest.update({"futures": rows, "scenarios": scenarios * copies, "shards": -(-rows // shard_size),
+    # the manifest describes the sweep these rows would be (its spec with copies × the scenarios), so the
+    # store's own checks accept it; the rows themselves are copies, as "replicated_from" says
+    raw = copying.deepcopy(manifest["spec"])
+    raw["sweep"]["scenarios"] = scenarios * copies
+    spec = spec_from_dict(raw)
+    design = make_design(spec)
+    manifest.update({**Store.expected_manifest(spec, design.futures, design.scenarios), "spec": spec.raw,
+                     "shards": -(-rows // shard_size), "parts": {},
                      "replicated_from": {"futures": n, "copies": copies, "note": "rows copied with new future "
                                          "indices for analysis timing; not distinct futures"}})
+    assert manifest["futures"] == rows, "the replicated spec must give as many futures as rows"
     manifest.pop("compaction", None)
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     store = Store(target)
