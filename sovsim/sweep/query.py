@@ -52,7 +52,7 @@ def _dataset(root: Path, table: str, every_part: bool) -> ds.Dataset | None:
                        and (every_part or int(p.name[5:13]) in finished))
     if not files:
         return None
-    if table == "futures":  # every futures part has the sweep's one schema: nothing to unify
+    if table == "futures" and not every_part:  # checked parts all have the sweep's one schema: nothing to unify
         schema = pq.read_schema(files[0])
     else:
         schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
