@@ -69,11 +69,14 @@ def bench_future(quick: bool) -> list[dict[str, Any]]:
             steps.append(count)
     events = int(statistics.median(steps))
     draws = int(statistics.median(draws_per_future(scenario, 0, i) for i in range(min(n, 100))))
-    return [row("future: median ms (midsize-nation, 1 core)", statistics.median(times), "ms", 5.0, "max",
-                f"{n} futures"),
+    median_ms = statistics.median(times)
+    floor_ms = engine_floor_ms(events, draws, 50 if quick else 200)
+    return [row("future: median ms (midsize-nation, 1 core)", median_ms, "ms", 5.0, "max", f"{n} futures"),
             row("future: SimPy events (median)", events, "events", None, "max"),
-            row("future: engine floor ms (no model)", engine_floor_ms(events, draws, 50 if quick else 200), "ms",
-                None, "max", f"random streams, {events} bare SimPy events and {draws} scalar draws")]
+            row("future: engine floor ms (no model)", floor_ms, "ms", None, "max",
+                f"random streams, {events} bare SimPy events and {draws} scalar draws"),
+            row("future: per-future time / engine floor", median_ms / floor_ms, "×", 2.0, "max",
+                "both measured in this run")]
 
 
 def _single_core_ms(n: int) -> float:

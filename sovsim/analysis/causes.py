@@ -69,19 +69,39 @@ def aalen_johansen(time: Sequence[float] | np.ndarray, cause: Sequence[str | Non
                    alpha: float = 0.05) -> CumulativeIncidence:
     """Cumulative incidence of cause ``of``; ``cause`` is None (or "") for a censored subject."""
     time = np.asarray(time, dtype=float)
-    labels = np.asarray([("" if c is None else str(c)) for c in cause], dtype=object)
+    labels = pd.Series(cause, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
     if time.shape != labels.shape or time.ndim != 1 or time.size == 0:
         raise ValueError("time and cause must be non-empty 1-d arrays of the same length")
-    died = labels != ""
-    mine = labels == of
-    observed, inverse = np.unique(time, return_inverse=True)
-    d_all = np.bincount(inverse, weights=died, minlength=observed.size)
-    d_mine = np.bincount(inverse, weights=mine, minlength=observed.size)
-    removed = np.bincount(inverse, minlength=observed.size).astype(float)
+    return _incidence(_Grouped.of(time, labels != ""), labels == of, of, alpha)
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """Futures grouped by their distinct observed times: what every cause's incidence shares."""
+
+    size: int
+    observed: np.ndarray
+    inverse: np.ndarray
+    d_all: np.ndarray
+    removed: np.ndarray
+    follow_up: float
+
+    @classmethod
+    def of(cls, time: np.ndarray, died: np.ndarray) -> _Grouped:
+        observed, inverse = np.unique(time, return_inverse=True)
+        d_all = np.bincount(inverse, weights=died, minlength=observed.size)
+        removed = np.bincount(inverse, minlength=observed.size).astype(float)
+        return cls(time.size, observed, inverse, d_all, removed, float(time.max()))
+
+
+def _incidence(g: _Grouped, mine: np.ndarray, of: str, alpha: float) -> CumulativeIncidence:
+    """The Aalen–Johansen estimate of the futures flagged ``mine``, from grouped counts."""
+    observed, d_all, removed = g.observed, g.d_all, g.removed
+    d_mine = np.bincount(g.inverse, weights=mine, minlength=observed.size)
     if observed[0] > 0:
         observed = np.concatenate([[0.0], observed])
         d_all, d_mine, removed = (np.concatenate([[0.0], a]) for a in (d_all, d_mine, removed))
-    at_risk = time.size - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
+    at_risk = g.size - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
     with np.errstate(divide="ignore", invalid="ignore"):
         survival = np.cumprod(np.where(d_all > 0, 1.0 - d_all / at_risk, 1.0))
         lagged = np.concatenate([[1.0], survival[:-1]])
@@ -102,7 +122,7 @@ def aalen_johansen(time: Sequence[float] | np.ndarray, cause: Sequence[str | Non
     lower = np.where(np.isnan(one) | np.isnan(other), incidence, np.fmin(one, other))
     upper = np.where(np.isnan(one) | np.isnan(other), incidence, np.fmax(one, other))
     return CumulativeIncidence(of, observed, at_risk, d_mine, d_all, incidence, variance, lower, upper,
-                               float(time.max()))
+                               g.follow_up)
 
 
 def verdict_shares(futures: pd.DataFrame) -> pd.DataFrame:
@@ -114,16 +134,32 @@ def verdict_shares(futures: pd.DataFrame) -> pd.DataFrame:
 
 
 def root_causes(futures: pd.DataFrame, top: int = 5) -> pd.DataFrame:
-    """The most common root events per verdict (numbers taken out), with a verbatim example of each."""
-    dead = futures[futures["verdict"] != "alive"]
+    """The most common root events per verdict (numbers taken out), with a verbatim example of each.
+
+    Counted by groups: each distinct (verdict, root event) pair is counted once by a group-by and normalised
+    once, so the cost in Python grows with the distinct events, not with the futures. The example of a cause
+    is the text of its first future.
+    """
+    dead = futures.loc[futures["verdict"] != "alive", ["verdict", "root_cause"]]
+    position = np.arange(len(dead))
+    distinct = (pd.DataFrame({"verdict": dead["verdict"].to_numpy(), "text": dead["root_cause"].to_numpy(),
+                              "position": position})
+                .groupby(["verdict", "text"], sort=False, dropna=False)["position"].agg(["size", "min"]).reset_index())
+    distinct["cause"] = distinct["text"].map(normalise_cause)
     rows = []
-    for verdict, group in dead.groupby("verdict", sort=True):
-        causes_ = group["root_cause"].map(normalise_cause)
-        counts = causes_.value_counts()
-        for cause, n in counts.head(top).items():
-            example = group["root_cause"][causes_ == cause].iloc[0]
-            rows.append({"verdict": verdict, "root_cause": cause or "(none recorded)", "futures": int(n),
-                         "share_of_verdict": n / len(group), "example": example or ""})
+    for verdict, group in distinct.groupby("verdict", sort=True):
+        total = int(group["size"].sum())
+        # per cause: its count, and the first future's text; most common first, ties by first appearance
+        per_cause = group.sort_values("min").groupby("cause", sort=False).agg(futures=("size", "sum"),
+                                                                             first=("min", "min"),
+                                                                             example=("text", "first"))
+        per_cause = per_cause.sort_values(["futures", "first"], ascending=[False, True], kind="stable")
+        for cause, entry in per_cause.head(top).iterrows():
+            example = entry["example"]
+            rows.append({"verdict": verdict, "root_cause": cause or "(none recorded)", "futures": int(entry["futures"]),
+                         "share_of_verdict": entry["futures"] / total,
+                         "example": "" if example is None or (isinstance(example, float) and np.isnan(example))
+                         else example})
     return pd.DataFrame(rows, columns=["verdict", "root_cause", "futures", "share_of_verdict", "example"])
 
 
@@ -144,10 +180,12 @@ def causes(futures: pd.DataFrame, top: int = 5, alpha: float = 0.05) -> CausesRe
     rows = []
     for policy, group in futures.groupby("policy", sort=False):
         time, died = durations(group)
-        labels = np.where(died, group["verdict"].to_numpy(dtype=object), "")
+        grouped = _Grouped.of(time, died)
+        codes, names = pd.factorize(group["verdict"])
         incidence[str(policy)] = {}
         for verdict in verdicts:
-            cif = aalen_johansen(time, labels, verdict, alpha)
+            code = names.get_loc(verdict) if verdict in names else -1
+            cif = _incidence(grouped, died & (codes == code), verdict, alpha)
             incidence[str(policy)][verdict] = cif
             rows.append({"policy": str(policy), "verdict": verdict, "by_years": cif.follow_up,
                          "incidence": float(cif.incidence[-1]), "lower": float(cif.lower[-1]),

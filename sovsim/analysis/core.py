@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from sovsim.analysis.cart import cart
+from sovsim.analysis.cart import FIT_ROWS, cart
 from sovsim.analysis.causes import causes
-from sovsim.analysis.data import DEFAULT_OUTCOME, AnalysisError, SweepResults, evaluate_outcome, load
+from sovsim.analysis.data import (
+    DEFAULT_OUTCOME,
+    AnalysisError,
+    SweepResults,
+    analysis_columns,
+    columns_named,
+    evaluate_outcome,
+    load,
+)
 from sovsim.analysis.prim import Prim, PrimBox, PrimError
 from sovsim.analysis.result import AnalysisResult
 from sovsim.analysis.sensitivity import sensitivity
@@ -49,12 +57,17 @@ def analyze(results_dir: str | Path, outcome: str | None = None, *, allow_damage
     ``verdict != 'alive' and death_time_years < 5``); futures that raised (status ``error``) are left out.
     A directory that fails the store check is refused unless ``allow_damaged``.
     """
-    results = load(results_dir, allow_damaged=allow_damaged)
+    try:
+        columns = analysis_columns(results_dir, outcome)
+    except Exception:  # noqa: BLE001 - an unreadable directory is reported by load, in its words
+        columns = None
+    results = load(results_dir, columns=columns or None, allow_damaged=allow_damaged)
     futures = results.futures
     if futures.empty:
         raise AnalysisError(f"DIR: every future in {str(results.root)!r} is an error row; nothing to analyse")
     expression = DEFAULT_OUTCOME if outcome is None else outcome
-    y = evaluate_outcome(futures, expression)
+    named = columns_named(expression, list(futures.columns))  # the outcome reads only the columns it names
+    y = evaluate_outcome(futures[named] if named else futures, expression)
     notes = []
     if results.errors:
         notes.append(f"{results.errors} futures raised an error and are left out")
@@ -63,6 +76,8 @@ def analyze(results_dir: str | Path, outcome: str | None = None, *, allow_damage
     if note:
         notes.append(note)
     tree = cart(x, y) if x.shape[1] else None
+    if tree is not None and len(y) > FIT_ROWS:
+        notes.append(f"CART fitted on a random {FIT_ROWS:,} of the {len(y):,} futures; leaves counted over all")
     seed = int(results.manifest.get("seed", 0) or 0)
     scores = sensitivity(results, y, x, seed) if x.shape[1] else None
     return AnalysisResult(results, expression, y, survival_by_policy(futures), causes(futures), box, tree,

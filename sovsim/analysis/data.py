@@ -8,6 +8,7 @@ before year 5). Columns named by a scenario field path are written in double quo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +75,65 @@ def _uncertainties(spec: Mapping[str, Any]) -> tuple[Uncertainty, ...]:
     return tuple(out)
 
 
-def load(root: str | Path, *, allow_damaged: bool = False) -> SweepResults:
-    """Read a results directory (``manifest.json`` and ``futures/part-*.parquet``).
+#: The columns every analysis reads besides the uncertainties and the columns an outcome names.
+ANALYSIS_COLUMNS = ("future", "scenario_index", "policy", "status", "verdict", "death_time_years", "horizon_years",
+                    "root_cause")
+
+
+def columns_named(expression: str, columns: list[str]) -> list[str]:
+    """The columns whose name occurs in ``expression`` (bare, quoted or backticked): what evaluating it may read.
+
+    A superset is harmless (a name inside a string literal is read too); a column is never missed.
+    """
+    return [c for c in columns if re.search(r"(?<![\w.])" + re.escape(c) + r"(?![\w.])", expression)]
+
+
+def analysis_columns(root: str | Path, outcome: str | None = None) -> list[str]:
+    """The columns ``analyze`` needs from a results directory (the rest of the row is never read).
+
+    The ids, verdict and times, the uncertainties, and the columns the outcome expression names.
+    """
+    import pyarrow.parquet as pq
+
+    from sovsim.sweep.compact import futures_files
+    from sovsim.sweep.store import read_manifest
+
+    files = futures_files(root)
+    available = pq.read_schema(files[0]).names if files else []
+    wanted = set(ANALYSIS_COLUMNS) | set(columns_named(DEFAULT_OUTCOME if outcome is None else outcome, available))
+    spec = read_manifest(Path(root) / "manifest.json").get("spec", {}) or {}
+    wanted |= {u.path for u in _uncertainties(spec)}
+    return [c for c in available if c in wanted]
+
+
+def read_futures(root: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The futures table (only ``columns``, when given), sorted by future index.
+
+    Read with Arrow straight from the parts the store lists (compacted parts, then the shard parts they do
+    not cover), many columns at once; repeated strings (policy, verdict, status) become one Python object
+    each, which keeps a million rows in a few hundred megabytes.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    from sovsim.sweep.compact import futures_files
+
+    files = [str(p) for p in futures_files(root)]
+    if not files:
+        return pd.DataFrame()
+    table = ds.dataset(files, format="parquet").to_table(columns=columns)
+    if "future" in table.column_names and table.num_rows > 1:
+        future = table.column("future")
+        if not pc.all(pc.greater(future[1:], future[:-1])).as_py():
+            table = table.sort_by("future")
+    return table.to_pandas(deduplicate_objects=True, split_blocks=True, self_destruct=True)
+
+
+def load(root: str | Path, columns: list[str] | None = None, *, allow_damaged: bool = False) -> SweepResults:
+    """Read a results directory (``manifest.json`` and its futures parts); ``columns``: only those.
 
     A directory that fails the integrity check (``sovsim sweep --verify``) is refused unless ``allow_damaged``.
     """
-    from sovsim.sweep import load_results
     from sovsim.sweep.spec import SpecError
     from sovsim.sweep.store import read_manifest
 
@@ -90,17 +144,23 @@ def load(root: str | Path, *, allow_damaged: bool = False) -> SweepResults:
                             "allowed: a directory written by `sovsim sweep`")
     try:
         manifest = read_manifest(manifest_path)
-        frame = load_results(root, allow_damaged=allow_damaged)
+        if not allow_damaged:
+            from sovsim.sweep.verify import require_intact
+
+            require_intact(root)
+        frame = read_futures(root, columns)
     except SpecError as exc:
         raise AnalysisError(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - DuckDB reports a missing or broken part in its own words
+    except Exception as exc:  # noqa: BLE001 - Arrow reports a missing or broken part in its own words
         raise AnalysisError(f"DIR: cannot read the futures of {str(root)!r}: {exc}") from None
     if frame.empty or "verdict" not in frame.columns:
         raise AnalysisError(f"DIR: {str(root)!r} holds no futures yet; run or resume the sweep first")
     spec = manifest.get("spec", {}) or {}
     sweep = spec.get("sweep", {}) or {}
     uncertainties = tuple(u for u in _uncertainties(spec) if u.path in frame.columns)
-    ok = frame[frame["status"] == "ok"].reset_index(drop=True)
+    is_ok = (frame["status"] == "ok").to_numpy()
+    # the usual case, no error rows, needs no copy of the table (only the columns changed below are new)
+    ok = frame.copy(deep=False) if is_ok.all() else frame[is_ok].reset_index(drop=True)
     for u in uncertainties:
         if u.kind == "categorical" and u.values:
             ok[u.path] = pd.Categorical(ok[u.path], categories=list(dict.fromkeys(u.values)))

@@ -105,12 +105,13 @@ def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> np.ndarray:
     if xt.shape[0] == 0:
         return np.zeros((0, rows.shape[0]), dtype=np.int64)
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, xt.shape[0])
+    every = rows.shape[0] == xt.shape[1] and bool(rows[0] == 0) and bool((np.diff(rows) == 1).all())
     if workers == 1 or xt.shape[0] * rows.shape[0] < 200_000:
-        return np.ascontiguousarray(rows[np.argsort(xt[:, rows], axis=1)])
+        return np.ascontiguousarray(np.argsort(xt, axis=1) if every else rows[np.argsort(xt[:, rows], axis=1)])
     out = np.empty((xt.shape[0], rows.shape[0]), dtype=np.int64)
 
-    def sort(j: int) -> None:
-        out[j] = rows[np.argsort(xt[j, rows])]
+    def sort(j: int) -> None:  # all rows (the first box): their positions are the row ids, nothing to gather
+        out[j] = np.argsort(xt[j]) if every else rows[np.argsort(xt[j, rows])]
 
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(sort, range(xt.shape[0])))
@@ -154,7 +155,9 @@ class Prim:
             if unknown:
                 raise PrimError(f"include names unknown columns {unknown}; allowed: {list(x.columns)}")
             x = x[wanted]
-        self.x = x.reset_index(drop=True)
+        index = x.index
+        plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        self.x = x if plain else x.reset_index(drop=True)  # no copy of a table already numbered 0 … n-1
         self.y = outcome.astype(np.float64)
         self.peel_alpha, self.paste_alpha, self.mass_min, self.threshold = peel_alpha, paste_alpha, mass_min, threshold
         self.engine = engine

@@ -42,11 +42,20 @@ def _dataset(root: Path, table: str, every_part: bool) -> ds.Dataset | None:
     if not folder.is_dir():
         return None
     finished = Store(root).finished()
-    files = sorted(str(p) for p in folder.iterdir() if _PART.match(p.name) and p.is_file()
-                   and (every_part or int(p.name[5:13]) in finished))
+    if table == "futures":  # compacted parts, then the shard parts they do not cover (each future once)
+        from sovsim.sweep.compact import futures_files
+
+        files = [str(p) for p in futures_files(root) if not _PART.match(p.name)
+                 or every_part or int(p.name[5:13]) in finished]
+    else:
+        files = sorted(str(p) for p in folder.iterdir() if _PART.match(p.name) and p.is_file()
+                       and (every_part or int(p.name[5:13]) in finished))
     if not files:
         return None
-    schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+    if table == "futures" and not every_part:  # checked parts all have the sweep's one schema: nothing to unify
+        schema = pq.read_schema(files[0])
+    else:
+        schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
     return ds.dataset(files, schema=schema, format="parquet")
 
 

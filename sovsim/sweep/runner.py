@@ -28,6 +28,7 @@ from sovsim.result import run as run_future
 from sovsim.scenario.loader import read_scenario_source, scenario_from_dict
 from sovsim.scenario.schema import Scenario
 from sovsim.sweep import engines
+from sovsim.sweep.compact import compact, should_compact
 from sovsim.sweep.design import make_design
 from sovsim.sweep.engines import ENGINES
 from sovsim.sweep.hygiene import die_with_parent, stop_workers
@@ -71,6 +72,7 @@ class SweepReport:
     debris_removed: int = 0
     rejected_removed: int = 0  #: files deleted because the store check rejected them (run again)
     wall_s: float = 0.0
+    compacted_parts: int = 0  #: compacted parts the store holds after the sweep (0: not compacted)
 
 
 class ShardRunner:
@@ -389,5 +391,7 @@ def _run(spec: SweepSpec, store: Store, futures: int, engine: Engine, progress: 
     # a worker killed mid-write (a lost Dask worker) leaves a temporary file; every shard is written now
     report.debris_removed += len(store.clean_debris())
     store.gather_records()
+    if not set(range(shards)) - store.finished() and should_compact(store.root):
+        report.compacted_parts = compact(store.root).parts_total  # a finished sweep: few large parts
     report.wall_s = time.perf_counter() - began
     return report

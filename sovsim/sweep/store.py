@@ -214,11 +214,17 @@ class Store:
         return out
 
     def finished(self) -> set[int]:
-        """Shards whose futures part and record exist (what :mod:`sovsim.sweep.verify` checks in full)."""
+        """Shards whose futures part and record exist, or whose futures are in a recorded compacted part.
+
+        (:mod:`sovsim.sweep.verify` checks both in full; compacted parts: :mod:`sovsim.sweep.compact`.)
+        """
+        from sovsim.sweep.compact import covered_shards
+
+        covered = covered_shards(self.manifest(), self.futures_dir)
         if not self.records_dir.is_dir():
-            return set()
+            return covered
         recorded = {int(m.group(1)) for p in self.records_dir.iterdir() if (m := _RECORD.match(p.name))}
-        return self.parts() & recorded
+        return (self.parts() & recorded) | covered
 
     def discard(self, shard: int) -> list[Path]:
         """Delete a shard's part, timeline part and record (to run it again); return what was removed."""

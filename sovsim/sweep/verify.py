@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sovsim.sweep.compact import check_compacted, compacted_parts, covered_shards
 from sovsim.sweep.spec import SpecError
 from sovsim.sweep.store import MANIFEST, Store, file_sha256
 
@@ -188,8 +189,8 @@ def _check_part(store: Store, shard: int, lo: int, hi: int, record: Any, copy: A
     return found, errors
 
 
-def _foreign(store: Store, shards: int) -> list[Problem]:
-    """Files in the part folders that no shard of this sweep wrote."""
+def _foreign(store: Store, shards: int, listed: set[str] = frozenset()) -> list[Problem]:  # type: ignore[assignment]
+    """Files in the part folders that no shard of this sweep wrote (``listed``: compacted parts it recorded)."""
     found = []
     for folder in (store.futures_dir, store.timelines_dir, store.records_dir):
         if not folder.is_dir():
@@ -199,6 +200,8 @@ def _foreign(store: Store, shards: int) -> list[Problem]:
             expected_ext = "json" if folder == store.records_dir else "parquet"
             if _DEBRIS.match(p.name):
                 continue
+            if folder == store.futures_dir and p.name in listed and p.is_file():
+                continue  # a compacted part the manifest records (checked on its own)
             if m is None or m.group(2) != expected_ext or not p.is_file():
                 found.append(Problem("foreign", None, p, "not a part of this sweep (unexpected name or kind)"))
             elif int(m.group(1)) >= shards:
@@ -218,13 +221,15 @@ def verify(out: str | Path, *, check_spec: bool = True) -> Verification:
     shards = -(-futures // shard_size)
     timelines = bool(manifest["timelines"])
     problems: list[Problem] = _stale(store, manifest) if check_spec else []
-    problems += _foreign(store, shards)
+    compacted = compacted_parts(manifest, store.futures_dir)
+    problems += _foreign(store, shards, {p["name"] for p in compacted})
     records = store.records()
     copies = manifest.get("parts", {})
-    present = store.parts()
-    damaged: list[int] = []
-    errors = 0
-    for shard in sorted(s for s in present if s < shards):
+    covered = covered_shards(manifest, store.futures_dir)
+    damaged, errors, found_compacted = check_compacted(store, manifest, compacted)
+    problems += found_compacted
+    present = store.parts() | covered
+    for shard in sorted(s for s in present - covered if s < shards):  # a covered shard's part: left to delete
         lo, hi = shard * shard_size, min((shard + 1) * shard_size, futures)
         found, part_errors = _check_part(store, shard, lo, hi, records.get(shard, _ABSENT),
                                          copies.get(f"{shard:08d}"), timelines, shard_size)
@@ -254,7 +259,11 @@ def discard_rejected(found: Verification) -> list[Path]:
     removed: list[Path] = []
     for shard in found.damaged:
         removed += store.discard(shard)
-    for problem in found.problems:
+    for problem in found.problems:  # a damaged compacted part: deleted, so its shards count as missing
+        if problem.path is not None and problem.path.name.startswith("compact-") and problem.kind != "foreign" \
+                and problem.path.is_file():
+            problem.path.unlink()
+            removed.append(problem.path)
         if problem.kind == "foreign" and problem.path is not None and problem.path.is_file():
             problem.path.unlink()
             removed.append(problem.path)

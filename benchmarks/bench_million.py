@@ -1,0 +1,282 @@
+"""Benchmark: many futures on one node — the sweep, its store, compaction, and query/analysis at a million rows.
+
+    python benchmarks/bench_million.py [--n N] [--workers W] [--analysis-rows M] [--out DIR] [--json]
+
+1. **Sweep**: N futures (default 100,000) of the default programme over the fourteen uncertainties of
+   experiment Q7 (Latin hypercube, two policies), on W workers (default: every core this process may use),
+   shards of 25. Reported: wall time, futures per second per core, peak memory (RSS) of the driver and of
+   the largest worker, and the parallel efficiency E(W) = N·t₁ / (W·T(W)), with t₁ the time per future of
+   the same spec on one worker in this process (measured on its first 500 futures). The machine's own
+   ceiling C(W) is measured as in ``bench_scaling.py`` (W forked copies of the same inline work);
+   E(W) / C(W) is the share of the ceiling the engine reaches.
+2. **Store**: the shard parts as written (size, files), a GROUP BY query over them, then compaction (time),
+   the compacted store (size, files) and the same query over it.
+3. **Analysis at M rows** (default 1,000,000): when N < M, a store of M rows is built by **replicating the
+   rows of the real sweep** with new future indices (copy c of future f is future f + c·N), written as
+   compacted parts; the analysis timings then measure reading and analysing M rows, not M distinct
+   futures (PRIM, trees and survival see each point M/N times). ``sovsim query`` (a GROUP BY) and
+   ``sovsim analyze`` run as separate processes; wall time and peak RSS (``wait4``) are reported.
+
+The estimate for a million futures on 16 cores is t₁ · 10⁶ / (16 · E(W)) with the efficiency measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+GROUP_BY = ("SELECT policy, verdict, count(*) AS futures, avg(death_time_years) AS mean_death_years "
+            "FROM futures GROUP BY ALL ORDER BY ALL")
+
+
+def spec_text(futures: int) -> str:
+    """Experiment Q7's uncertainties, sampled by Latin hypercube, with two policies (futures = 2 · scenarios)."""
+    text = (HERE.parent / "experiments" / "q7_where_they_die.toml").read_text(encoding="utf-8")
+    lines = []
+    for line in text.splitlines():
+        key = line.split("=")[0].strip()
+        if key == "scenarios":
+            line = f"scenarios = {max(1, math.ceil(futures / 2))}"
+        elif key == "sampler":
+            line = 'sampler = "lhs"'
+        elif key == "shard_size":
+            line = "shard_size = 25"
+        lines.append(line)
+    return "\n".join(lines) + '\n\n[policies.status-quo]\n\n[policies.pay-premium]\n"staff.salary_premium" = 1.8\n'
+
+
+def _rss_mb(kilobytes: int) -> float:
+    return kilobytes / 1024.0
+
+
+def measured(command: list[str]) -> tuple[float, float, float, str]:
+    """Run ``command`` and wait for it with ``wait4``: (wall s, CPU s (user + system), peak RSS in MB, stdout).
+
+    On a shared machine the CPU time is the steadier figure: it leaves out the time spent waiting for a core.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(command[:4])} … failed ({proc.returncode}): {err.read()[-2000:]}")
+        return wall, usage.ru_utime + usage.ru_stime, _rss_mb(usage.ru_maxrss), out.read()
+
+
+def store_size(root: Path) -> tuple[int, int]:
+    """(bytes, files) of the futures parts."""
+    files = [p for p in (root / "futures").iterdir() if p.suffix == ".parquet"]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def replicate(source: Path, target: Path, rows: int) -> int:
+    """A store of ``rows`` rows made of copies of ``source``'s futures (copy c of future f is f + c·N).
+
+    Written as compacted parts (:mod:`sovsim.sweep.compact`), recorded in a copy of the manifest with
+    ``replicated_from`` saying what the rows are. Returns the number of copies.
+    """
+    import copy as copying
+
+    from sovsim.sweep.compact import ROW_GROUP_ROWS, ROWS_PER_PART, _record, _sha256, futures_files, part_name
+    from sovsim.sweep.design import make_design
+    from sovsim.sweep.spec import spec_from_dict
+    from sovsim.sweep.store import MANIFEST, Store, row_schema
+
+    manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+    base = pa.concat_tables([pq.read_table(p) for p in futures_files(source)]).sort_by("future")
+    n = base.num_rows
+    copies = math.ceil(rows / n)
+    rows = copies * n
+    shard_size = int(manifest["shard_size"])
+    scenarios = int(manifest["scenarios"])
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "futures").mkdir(parents=True)
+    # the manifest describes the sweep these rows would be (its spec with copies × the scenarios), so the
+    # store's own checks accept it; the rows themselves are copies, as "replicated_from" says
+    raw = copying.deepcopy(manifest["spec"])
+    raw["sweep"]["scenarios"] = scenarios * copies
+    spec = spec_from_dict(raw)
+    design = make_design(spec)
+    manifest.update({**Store.expected_manifest(spec, design.futures, design.scenarios), "spec": spec.raw,
+                     "shards": -(-rows // shard_size), "parts": {},
+                     "replicated_from": {"futures": n, "copies": copies, "note": "rows copied with new future "
+                                         "indices for analysis timing; not distinct futures"}})
+    assert manifest["futures"] == rows, "the replicated spec must give as many futures as rows"
+    manifest.pop("compaction", None)
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    store = Store(target)
+    schema = row_schema(store.spec())
+
+    def copy(c: int) -> pa.Table:
+        table = base.set_column(base.schema.get_field_index("future"), "future",
+                                pc.add(base.column("future"), c * n))
+        index = table.schema.get_field_index("scenario_index")
+        return table.set_column(index, "scenario_index", pc.add(table.column("scenario_index"), c * scenarios))
+
+    written, c = 0, 0
+    pending: list[pa.Table] = []
+    while written < rows:
+        held = sum(t.num_rows for t in pending)
+        while held < ROWS_PER_PART and c < copies:
+            pending.append(copy(c))
+            held += n
+            c += 1
+        chunk = pa.concat_tables(pending)
+        size = min(ROWS_PER_PART, rows - written, chunk.num_rows)
+        if size % shard_size and written + size < rows:
+            size -= size % shard_size
+        part, rest = chunk.slice(0, size), chunk.slice(size)
+        pending = [rest] if rest.num_rows else []
+        first, last = written // shard_size, (written + size - 1) // shard_size
+        path = store.futures_dir / part_name(first, last)
+        with pq.ParquetWriter(path, schema, compression="zstd", write_statistics=True) as writer:
+            writer.write_table(part.cast(schema), row_group_size=ROW_GROUP_ROWS)
+        _record(store, {"name": path.name, "first_shard": first, "last_shard": last, "rows": size,
+                        "first_future": written, "last_future": written + size - 1,
+                        "bytes": path.stat().st_size, "sha256": _sha256(path)}, ROWS_PER_PART, ROW_GROUP_ROWS)
+        written += size
+    return copies
+
+
+def run(n: int, workers: int, analysis_rows: int, out: Path, ceiling_futures: int = 100) -> list[dict[str, Any]]:
+    import bench_scaling
+
+    import sovsim.sweep.runner as runner
+    from sovsim.sweep import sweep
+    from sovsim.sweep.compact import compact
+
+    out.mkdir(parents=True, exist_ok=True)
+    spec = out / "million.toml"
+    spec.write_text(spec_text(n), encoding="utf-8")
+    real = out / "real"
+    if real.exists():
+        shutil.rmtree(real)
+    rows: list[dict[str, Any]] = []
+
+    def row(name: str, value: float, unit: str, note: str = "") -> None:
+        rows.append({"benchmark": name, "value": value, "unit": unit, "note": note})
+
+    # 1. the sweep, its shard parts kept as written (compaction is timed on its own below)
+    automatic = runner.should_compact
+    runner.should_compact = lambda root, *a, **k: False  # type: ignore[assignment]
+    try:
+        before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        report = sweep(spec, real, workers=workers)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        runner.should_compact = automatic
+    cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(before, after))
+    futures = report.futures
+    driver_mb = _rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    worker_mb = _rss_mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    row("sweep: futures", futures, "", f"{workers} workers, {report.shards} shards of 25, {report.errors} errors")
+    row("sweep: wall", wall, "s")
+    row("sweep: futures per second per core", futures / wall / workers, "1/s")
+    row("sweep: CPU time per future (driver + workers)", cpu / futures * 1e3, "ms",
+        f"{cpu:,.0f} CPU s in all; wall × cores = {wall * workers:,.0f} s")
+    row("sweep: peak RSS, driver", driver_mb, "MB")
+    row("sweep: peak RSS, largest worker", worker_mb, "MB")
+
+    # single-core time per future of the same spec, and the machine's ceiling
+    sample = min(futures, 500)
+    start = time.perf_counter()
+    sweep(spec, out / "one", workers=1, scenarios=max(1, sample // 2))
+    t1 = (time.perf_counter() - start) / (2 * max(1, sample // 2))
+    shutil.rmtree(out / "one")
+    efficiency = futures * t1 / (workers * wall)
+    single = bench_scaling.ceiling(1, ceiling_futures)
+    many = bench_scaling.ceiling(workers, ceiling_futures)
+    ceiling = single / many
+    row("sweep: single-core time per future (t1)", t1 * 1e3, "ms", f"same spec, first {sample} futures, 1 worker")
+    row(f"sweep: parallel efficiency E({workers})", efficiency, "")
+    row(f"machine ceiling C({workers})", ceiling, "", f"{workers} forked copies of {ceiling_futures} futures")
+    row("sweep: share of the ceiling E/C", efficiency / ceiling, "")
+    row("estimate: 1,000,000 futures on 16 cores", t1 * 1e6 / (16 * efficiency) / 60, "min",
+        f"t1 × 10⁶ / (16 × E({workers})); assumes this efficiency holds at 16 cores")
+
+    # 2. the store before and after compaction
+    size, files = store_size(real)
+    row("store as written: size", size / 1e6, "MB", f"{files} parts")
+    wall_q, cpu_q, rss_q, _ = measured([sys.executable, "-m", "sovsim", "query", str(real), GROUP_BY, "--csv"])
+    row("store as written: GROUP BY query", wall_q, "s", f"CPU {cpu_q:.1f} s, peak RSS {rss_q:.0f} MB")
+    start = time.perf_counter()
+    compacted = compact(real)
+    row("compaction", time.perf_counter() - start, "s", f"{compacted.shard_parts_removed} parts → "
+        f"{compacted.parts_total}")
+    size, files = store_size(real)
+    row("compacted store: size", size / 1e6, "MB", f"{files} parts")
+    wall_q, cpu_q, rss_q, _ = measured([sys.executable, "-m", "sovsim", "query", str(real), GROUP_BY, "--csv"])
+    row("compacted store: GROUP BY query", wall_q, "s", f"CPU {cpu_q:.1f} s, peak RSS {rss_q:.0f} MB")
+
+    # 3. analysis at analysis_rows rows
+    target = real
+    note = f"{futures:,} real futures"
+    if analysis_rows > futures:
+        target = out / "replicated"
+        copies = replicate(real, target, analysis_rows)
+        note = f"REPLICATED: {futures:,} real futures × {copies} copies with new indices"
+        size, files = store_size(target)
+        row(f"store of {analysis_rows:,} rows: size", size / 1e6, "MB", f"{files} parts; {note}")
+    rows_analysed = analysis_rows if target != real else futures
+    wall_q, cpu_q, rss_q, _ = measured([sys.executable, "-m", "sovsim", "query", str(target), GROUP_BY, "--csv"])
+    row(f"query GROUP BY, {rows_analysed:,} rows", wall_q, "s", f"CPU {cpu_q:.1f} s, peak RSS {rss_q:.0f} MB; {note}")
+    wall_a, cpu_a, rss_a, _ = measured([sys.executable, "-m", "sovsim", "analyze", str(target), "--out",
+                                        str(out / "report")])
+    row(f"analyze, {rows_analysed:,} rows", wall_a, "s", f"CPU {cpu_a:.1f} s, peak RSS {rss_a:.0f} MB; {note}")
+    row(f"analyze, {rows_analysed:,} rows: CPU time", cpu_a, "s", "user + system; target ≤ 30 s")
+    row("analyze: peak RSS", rss_a, "MB", "target ≤ 2048")
+    return rows
+
+
+def main() -> None:
+    from sovsim.sweep.runner import default_workers
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="futures to simulate [default: 100,000]")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes [default: every core]")
+    parser.add_argument("--analysis-rows", type=int, default=1_000_000,
+                        help="rows of the store analysed (replicated from the sweep when larger) [default: 10⁶]")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the stores [default: a temporary one]")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args()
+    workers = args.workers or default_workers()
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench-million-"))
+    try:
+        rows = run(args.n, workers, args.analysis_rows, out)
+    finally:
+        if args.out is None:
+            shutil.rmtree(out, ignore_errors=True)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"cores: {workers} of {os.cpu_count()} on this machine")
+    for r in rows:
+        print(f"{r['benchmark']:<48} {r['value']:12,.3f} {r['unit']:<4} {r['note']}")
+
+
+if __name__ == "__main__":
+    main()
