@@ -58,8 +58,8 @@ def differences(result, outcome) -> np.ndarray:
     return d[~np.isnan(d)]
 
 
-def verdict_is(verdict: str):
-    return lambda rows: (rows["verdict"] == verdict).to_numpy(dtype=float)
+def verdict_is(*verdicts: str):
+    return lambda rows: rows["verdict"].isin(verdicts).to_numpy(dtype=float)
 
 
 def standard_error(d: np.ndarray) -> float:
@@ -129,14 +129,20 @@ def test_a_larger_salary_premium_never_raises_a_quit_hazard_nor_lowers_a_hire_ch
         assert high.hire_chance[r] >= low.hire_chance[r]
 
 
+#: Open models kept far behind in the country's languages, so that staleness does not end futures before the team does
+CURRENT = {"data.open_local_deficit_log10": 5.0, "data.open_deficit_halving_years": 100.0}
+
+
 @pytest.mark.parametrize(("preset", "base", "lever"), [
     # pay is what the market outbids: attrition above the tech-sector level, a budget that pays the premium
-    ("midsize-nation", {"staff.attrition_per_year": 0.2, "treasury.appropriation_usd_per_year": 16e6},
+    ("midsize-nation", {"staff.attrition_per_year": 0.2, "treasury.appropriation_usd_per_year": 16e6, **CURRENT},
      {"staff.salary_premium": 1.5}),
-    ("compute-rich", {"staff.attrition_per_year": 0.2}, {"staff.salary_premium": 2.0}),
+    ("compute-rich", {"staff.attrition_per_year": 0.2, **CURRENT}, {"staff.salary_premium": 2.0}),
 ])
-def test_a_funded_salary_premium_makes_hollowed_less_likely(preset, base, lever):
-    d = differences(paired(preset, lever, base, futures=120, horizon_years=6.0), verdict_is("hollowed"))
+def test_a_funded_salary_premium_makes_lost_know_how_less_likely(preset, base, lever):
+    # know-how is lost two ways: the crew falls below the minimum (hollowed), or consultants end up holding it
+    # while nobody releases (museum)
+    d = differences(paired(preset, lever, base, futures=120, horizon_years=6.0), verdict_is("hollowed", "museum"))
     assert clearly_less(d), (d.mean(), standard_error(d))
 
 
