@@ -35,11 +35,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sovsim.sweep.parts import KEY, compacted_parts, covered_shards
 from sovsim.sweep.spec import SpecError
 from sovsim.sweep.store import MANIFEST, Store, row_schema, write_atomic
 
 __all__ = ["compact", "CompactionReport", "futures_files", "compacted_parts", "covered_shards", "plan",
-           "ROWS_PER_PART", "ROW_GROUP_ROWS", "MIN_PARTS", "should_compact", "check_compacted", "part_name"]
+           "ROWS_PER_PART", "ROW_GROUP_ROWS", "MIN_PARTS", "should_compact", "part_name"]
 
 #: Target futures per compacted part (a part closes at the first shard boundary past it).
 ROWS_PER_PART = 200_000
@@ -49,8 +50,6 @@ ROW_GROUP_ROWS = 65_536
 #: A finished sweep is compacted on its own when it has at least this many shard parts; fewer small files
 #: cost a scan little.
 MIN_PARTS = 64
-#: The manifest key holding the compacted parts.
-KEY = "compaction"
 _COMPACT = re.compile(r"^compact-(\d{8})-(\d{8})\.parquet$")
 
 
@@ -68,23 +67,6 @@ class CompactionReport:
 
 def part_name(first: int, last: int) -> str:
     return f"compact-{first:08d}-{last:08d}.parquet"
-
-
-def compacted_parts(manifest: dict[str, Any], folder: Path | None = None) -> list[dict[str, Any]]:
-    """The compacted parts the manifest records, in shard order (with ``folder``: only those whose file is there).
-
-    A recorded part that was deleted (because it was damaged) no longer covers its shards: they count as
-    missing, and resuming runs them again.
-    """
-    section = manifest.get(KEY) or {}
-    parts = sorted((dict(p) for p in section.get("parts", []) or []), key=lambda p: int(p["first_shard"]))
-    return parts if folder is None else [p for p in parts if (folder / p["name"]).is_file()]
-
-
-def covered_shards(manifest: dict[str, Any], folder: Path | None = None) -> set[int]:
-    """Shards whose futures are in a recorded compacted part (with ``folder``: one whose file is there)."""
-    return {s for p in compacted_parts(manifest, folder)
-            for s in range(int(p["first_shard"]), int(p["last_shard"]) + 1)}
 
 
 def futures_files(root: str | Path) -> list[Path]:
@@ -281,53 +263,3 @@ def compact(root: str | Path, rows_per_part: int = ROWS_PER_PART, row_group_rows
             removed += 1
     parts = compacted_parts(manifest)
     return CompactionReport(store.root, len(todo), len(parts), removed, sum(int(p["rows"]) for p in parts), orphans)
-
-
-def check_compacted(store: Store, manifest: dict[str, Any], parts: list[dict[str, Any]]) -> \
-        tuple[list[int], int, list[Any]]:
-    """Check each recorded compacted part: readable, its sha256, rows, and exactly its shards' futures, once.
-
-    Returns the shards of the parts that fail (deleting such a part and resuming runs them again), the
-    error rows of the parts that pass, and the problems found (:class:`sovsim.sweep.verify.Problem`).
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    from sovsim.sweep.store import file_sha256
-    from sovsim.sweep.verify import Problem
-
-    futures, size = int(manifest["futures"]), int(manifest["shard_size"])
-    bad: list[int] = []
-    problems: list[Any] = []
-    errors = 0
-    for p in parts:
-        path = store.futures_dir / p["name"]
-        first, last = int(p["first_shard"]), int(p["last_shard"])
-        lo, hi = first * size, min((last + 1) * size, futures)
-        found = []
-        try:
-            table = pq.read_table(path, columns=["future", "status"])
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            found.append(Problem("unreadable", first, path,
-                                 f"not a readable Parquet file ({str(exc).splitlines()[0]})"))
-        else:
-            digest = file_sha256(path)
-            if digest != p.get("sha256"):
-                found.append(Problem("hash", first, path, f"SHA-256 {digest[:12]}… differs from the manifest's "
-                                                          f"{str(p.get('sha256'))[:12]}…"))
-            ids = np.asarray(table.column("future").to_numpy(zero_copy_only=False), dtype=np.int64)
-            if len(ids) != hi - lo or int(p.get("rows", -1)) != hi - lo:
-                found.append(Problem("rows", first, path, f"{len(ids):,} rows (manifest: {p.get('rows')!r}); shards "
-                                                          f"{first}–{last} have {hi - lo:,}"))
-            unique = np.unique(ids)
-            if len(unique) < len(ids):
-                found.append(Problem("duplicate", first, path, f"{len(ids) - len(unique):,} futures appear twice"))
-            elif len(unique) and not (unique[0] == lo and unique[-1] == hi - 1):
-                found.append(Problem("futures", first, path, f"holds futures {unique[0]}–{unique[-1]}; shards "
-                                                             f"{first}–{last} have {lo}–{hi - 1}"))
-            if not found:
-                errors += int(np.sum(table.column("status").to_numpy(zero_copy_only=False) == "error"))
-        if found:
-            bad.extend(range(first, last + 1))
-            problems += found
-    return bad, errors, problems

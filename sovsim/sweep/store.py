@@ -218,7 +218,7 @@ class Store:
 
         (:mod:`sovsim.sweep.verify` checks both in full; compacted parts: :mod:`sovsim.sweep.compact`.)
         """
-        from sovsim.sweep.compact import covered_shards
+        from sovsim.sweep.parts import covered_shards
 
         covered = covered_shards(self.manifest(), self.futures_dir)
         if not self.records_dir.is_dir():

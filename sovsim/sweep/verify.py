@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sovsim.sweep.compact import check_compacted, compacted_parts, covered_shards
+from sovsim.sweep.parts import compacted_parts, covered_shards
 from sovsim.sweep.spec import SpecError
 from sovsim.sweep.store import MANIFEST, Store, file_sha256
 
@@ -280,3 +280,52 @@ def require_intact(root: str | Path, option: str = "DIR") -> Verification:
                         "repair with `sovsim sweep --resume DIR`), or --allow-damaged to read it anyway",
                         f"damaged store ({listed}):")
     return found
+
+
+def check_compacted(store: Store, manifest: dict[str, Any], parts: list[dict[str, Any]]) -> \
+        tuple[list[int], int, list[Any]]:
+    """Check each recorded compacted part: readable, its sha256, rows, and exactly its shards' futures, once.
+
+    Returns the shards of the parts that fail (deleting such a part and resuming runs them again), the
+    error rows of the parts that pass, and the problems found (:class:`sovsim.sweep.verify.Problem`).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from sovsim.sweep.store import file_sha256
+
+    futures, size = int(manifest["futures"]), int(manifest["shard_size"])
+    bad: list[int] = []
+    problems: list[Any] = []
+    errors = 0
+    for p in parts:
+        path = store.futures_dir / p["name"]
+        first, last = int(p["first_shard"]), int(p["last_shard"])
+        lo, hi = first * size, min((last + 1) * size, futures)
+        found = []
+        try:
+            table = pq.read_table(path, columns=["future", "status"])
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            found.append(Problem("unreadable", first, path,
+                                 f"not a readable Parquet file ({str(exc).splitlines()[0]})"))
+        else:
+            digest = file_sha256(path)
+            if digest != p.get("sha256"):
+                found.append(Problem("hash", first, path, f"SHA-256 {digest[:12]}… differs from the manifest's "
+                                                          f"{str(p.get('sha256'))[:12]}…"))
+            ids = np.asarray(table.column("future").to_numpy(zero_copy_only=False), dtype=np.int64)
+            if len(ids) != hi - lo or int(p.get("rows", -1)) != hi - lo:
+                found.append(Problem("rows", first, path, f"{len(ids):,} rows (manifest: {p.get('rows')!r}); shards "
+                                                          f"{first}–{last} have {hi - lo:,}"))
+            unique = np.unique(ids)
+            if len(unique) < len(ids):
+                found.append(Problem("duplicate", first, path, f"{len(ids) - len(unique):,} futures appear twice"))
+            elif len(unique) and not (unique[0] == lo and unique[-1] == hi - 1):
+                found.append(Problem("futures", first, path, f"holds futures {unique[0]}–{unique[-1]}; shards "
+                                                             f"{first}–{last} have {lo}–{hi - 1}"))
+            if not found:
+                errors += int(np.sum(table.column("status").to_numpy(zero_copy_only=False) == "error"))
+        if found:
+            bad.extend(range(first, last + 1))
+            problems += found
+    return bad, errors, problems
