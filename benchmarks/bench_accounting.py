@@ -143,12 +143,16 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 def failure_kernel_per_run_us(scenario: sovsim.Scenario) -> float:
     """Cost of timing one training run of the preset: drawing its failure gaps and the reliability kernel."""
+    from sovsim import checkpointing
     from sovsim.model.gpus import GPUS
     from sovsim.model.lifecycle import _interrupted, training_flops
 
     rng = np.random.default_rng(0)
-    gpus = int(scenario.compute.gpu_count * scenario.model.training_share)
-    flops_per_hour = gpus * GPUS[scenario.compute.gpu].peak_flops * scenario.model.mfu * 3600.0
-    work_h = training_flops(scenario.model) / flops_per_hour
-    _interrupted(work_h, gpus, scenario.compute, rng)
-    return best_of(lambda: _interrupted(work_h, gpus, scenario.compute, rng), number=2000) * 1e6
+    c, m = scenario.compute, scenario.model
+    gpus = int(c.gpu_count * m.training_share)
+    flops_per_hour = gpus * GPUS[c.gpu].peak_flops * m.mfu * 3600.0
+    work_h = training_flops(m) / flops_per_hour
+    ckpt = checkpointing.plan(m.parameter_count, gpus, c.failures_per_gpu_year, c.storage_bytes_per_s_per_gpu,
+                              c.restart_minutes, c.checkpoint_hours, c.checkpoint_write_minutes)
+    _interrupted(work_h, gpus, c, ckpt, rng)
+    return best_of(lambda: _interrupted(work_h, gpus, c, ckpt, rng), number=2000) * 1e6
