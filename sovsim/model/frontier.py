@@ -107,6 +107,6 @@ def frontier(env: Any, curve: Curve, rng: np.random.Generator, log: EventLog) ->
         yield env.timeout(rng.exponential(DAYS_PER_YEAR / p.jumps_per_year))
         size = rng.exponential(p.jump_mean_log10)
         event = log.log(env.now, "frontier", "jump",
-                        f"frontier jump +{size:.2f} decades (open weights follow in {p.open_lag_months:g} months)",
+                        f"frontier jump +{size:.2f} decades (open weights follow in {p.open_lag_months:.3g} months)",
                         key=True)
         curve.add_jump(env.now, size, event)
