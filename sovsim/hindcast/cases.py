@@ -20,7 +20,7 @@ from typing import Any
 
 from sovsim.model.records import DAYS_PER_MONTH
 from sovsim.scenario.fields import ScenarioError
-from sovsim.scenario.loader import scenario_from_dict
+from sovsim.scenario.loader import flatten_paths, scenario_from_dict
 from sovsim.scenario.schema import Scenario
 
 __all__ = ["Case", "OUTCOMES", "BINARY_OUTCOMES", "WINDOW_MONTHS", "case_from_row", "case_ids", "frontier_log10_at",
@@ -157,20 +157,9 @@ def load_cases(ids: list[str] | tuple[str, ...] | None = None) -> list[Case]:
     return [load_case(i) for i in (ids or case_ids())]
 
 
-def _leaves(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            out.update(_leaves(value, path))
-        else:
-            out[path] = value
-    return out
-
-
 def uncited_values(case: Case) -> list[str]:
     """Scenario values of the case file with neither a source nor an unknown range (empty when all cite)."""
-    leaves = _leaves(case.tables)
+    leaves = flatten_paths(case.tables)
     return [p for p in leaves if p not in ("name", "description") and p not in case.sources
             and p not in case.unknown]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sovsim.hindcast.cases import OUTCOMES, Case, load_cases
+from sovsim.scenario.loader import flatten_paths
 
 __all__ = ["cases_markdown"]
 
@@ -66,20 +67,12 @@ def _source(text: str) -> str:
     return f"<{text}>" if text.startswith("http") else text
 
 
-def _leaves(table: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
-    for key, value in table.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        out += _leaves(value, path) if isinstance(value, dict) else [(path, value)]
-    return out
-
-
 def _case_section(case: Case) -> list[str]:
     years = (case.cutoff_date - case.start_date).days / 365.25
     lines = [f"## {case.name} — {case.country} (`{case.id}`)", "",
              f"Languages: {case.languages}. Start {case.start_date}, cutoff {case.cutoff_date} "
              f"({years:.1f} years simulated).", "", "| input | value | source |", "|---|---|---|"]
-    for path, value in _leaves(case.tables):
+    for path, value in flatten_paths(case.tables).items():
         if path in ("name", "description"):
             continue
         if path in case.unknown:

@@ -155,6 +155,18 @@ def check_override_path(path: str, value: Any) -> None:
             section = None
 
 
+def flatten_paths(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested tables and dotted keys both become {"a.b.c": value}: the field paths of a scenario table."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out.update(flatten_paths(value, path))
+        else:
+            out[path] = value
+    return out
+
+
 def _assign(data: dict[str, Any], path: str, value: Any) -> None:
     """Set ``path`` in the nested dict; a table of named entries missing from it starts from its default."""
     parts = path.split(".")

@@ -45,7 +45,14 @@ from pathlib import Path
 from typing import Any
 
 from sovsim.scenario.fields import ScenarioError
-from sovsim.scenario.loader import check_override_path, load_scenario, read_toml_file, scenario_from_dict, to_dict
+from sovsim.scenario.loader import (
+    check_override_path,
+    flatten_paths,
+    load_scenario,
+    read_toml_file,
+    scenario_from_dict,
+    to_dict,
+)
 from sovsim.scenario.schema import Scenario
 
 __all__ = ["SpecError", "SweepSpec", "Uncertainty", "Policy", "load_spec", "spec_from_dict", "check_size",
@@ -364,7 +371,7 @@ def _policies(data: Mapping[str, Any], base_dict: Mapping[str, Any], uncertain: 
         if not isinstance(overrides, Mapping):
             raise SpecError(f"policies.{pname}", overrides, "a table of scenario field paths and values",
                             "expected a table, got")
-        flat = _flatten(overrides)
+        flat = flatten_paths(overrides)
         for path, value in flat.items():
             if path in uncertain:
                 raise SpecError(f"policies.{pname}.{path}", value, "a field that is not also an uncertainty",
@@ -401,14 +408,3 @@ def _policies(data: Mapping[str, Any], base_dict: Mapping[str, Any], uncertain: 
             policies.append(Policy(name, {**policy.overrides, **dict(combo)}))
     return tuple(policies)
 
-
-def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested policy tables and dotted keys both become {"a.b.c": value}."""
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            out.update(_flatten(value, path))
-        else:
-            out[path] = value
-    return out
