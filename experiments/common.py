@@ -119,9 +119,18 @@ class Run:
 
 
 def load_spec(name: str, args: argparse.Namespace, sizes: dict[str, int]) -> Any:
-    """The spec ``experiments/<name>.toml`` at the size asked for, with ``--seed`` and ``--set`` applied."""
+    """The spec ``experiments/<name>.toml`` at the size asked for, with ``--seed`` and ``--set`` applied.
+
+    ``[sweep] ranges = "calibrated_ranges.toml"`` adds the ranges calibrated on the real programme cases (the
+    hindcast's posterior) as uncertainties, except where the spec samples the same field itself.
+    """
     path = HERE / f"{name}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    ranges = data["sweep"].pop("ranges", None)
+    if ranges is not None:  # the calibrated ranges of the hindcast; the spec's own uncertainties win
+        extra = tomllib.loads((HERE / ranges).read_text(encoding="utf-8")).get("uncertainties", [])
+        own = {u["path"] for u in data.get("uncertainties", [])}
+        data["uncertainties"] = list(data.get("uncertainties", [])) + [u for u in extra if u["path"] not in own]
     data["sweep"].setdefault("name", name)
     data["sweep"]["scenarios"] = args.scenarios if args.scenarios is not None else sizes[args.size]
     if args.seed is not None:

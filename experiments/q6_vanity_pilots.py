@@ -1,14 +1,14 @@
-"""Q4 Vanity pilots: how often does a programme stay stuck in pilot, and is it latency or cost per token?
+"""Q6 Vanity pilots: how often does a programme stay stuck in pilot, and is it latency or cost per token?
 
-    python experiments/q4_vanity_pilots.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
+    python experiments/q6_vanity_pilots.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
-Runs ``q4_vanity_pilots.toml``: every sampled world under five p95 latency targets × six cost tolerances
+Runs ``q6_vanity_pilots.toml``: every sampled world under five p95 latency targets × six cost tolerances
 (the sovereignty premium: how much more than the alternative API per token the country accepts), on common
 random numbers. A future is a vanity pilot when its service never reaches production within the maximum
 pilot years. The bar that binds is the one the coroner names in the root cause ("never in production ...:
 latency — ..." or "cost — ..." or "staleness — ..."): the bar that failed the most monthly reviews.
 
-Writes summary.md, q4_vanity_grid.csv, q4_binding_bar.csv and q4_vanity_pilots.png/.svg to DIR.
+Writes summary.md, q6_vanity_grid.csv, q6_binding_bar.csv and q6_vanity_pilots.png/.svg to DIR.
 """
 
 from __future__ import annotations
@@ -116,12 +116,12 @@ def plot(t: pd.DataFrame, binding: pd.DataFrame, args: object, note: str) -> Non
     ax.set_title("Which bar kept them in pilot")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8)
-    common.save_figure(fig, args.out, "q4_vanity_pilots", note)  # type: ignore[attr-defined]
+    common.save_figure(fig, args.out, "q6_vanity_pilots", note)  # type: ignore[attr-defined]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = common.parse_args(4, __doc__, argv)
-    run = common.run_spec("q4_vanity_pilots", args, SIZES)
+    args = common.parse_args(6, __doc__, argv)
+    run = common.run_spec("q6_vanity_pilots", args, SIZES)
     futures = run.futures.copy()
     futures["target"] = common.policy_values(futures, LATENCY)
     futures["premium"] = common.policy_values(futures, PREMIUM)
@@ -129,8 +129,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     t = grid(futures)
     binding = pd.concat([bars_by(futures, "target"), bars_by(futures, "premium").query("by != 'all'")],
                         ignore_index=True)
-    t.to_csv(args.out / "q4_vanity_grid.csv", index=False)
-    binding.to_csv(args.out / "q4_binding_bar.csv", index=False)
+    t.to_csv(args.out / "q6_vanity_grid.csv", index=False)
+    binding.to_csv(args.out / "q6_binding_bar.csv", index=False)
     plot(t, binding, args, f"{len(futures):,} futures, seed {run.seed}")
 
     cell = t.set_index(["p95_latency_target_s", "sovereignty_premium"])
@@ -177,8 +177,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "so the shares are of all futures, competing risks included.",
     ]
     common.write_summary(
-        args, title="Vanity pilots", answer=answer, runs=[run], details=details, figures=["q4_vanity_pilots"],
-        tables=["q4_vanity_grid.csv", "q4_binding_bar.csv"],
+        args, title="Vanity pilots", answer=answer, runs=[run], details=details, figures=["q6_vanity_pilots"],
+        tables=["q6_vanity_grid.csv", "q6_binding_bar.csv"],
         key={"name": f"P(vanity pilot) at p95 ≤ {default[0]:g} s and +{100 * default[1]:.0f}% cost tolerance",
              "value": float(cell.loc[default, "p_vanity"]), "low": float(cell.loc[default, "p_vanity_low"]),
              "high": float(cell.loc[default, "p_vanity_high"]), "unit": "share"},

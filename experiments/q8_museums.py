@@ -1,15 +1,15 @@
-"""Q5 Skeleton crew: how do the salary gap, attrition and consultants shape death by lost know-how?
+"""Q8 Skeleton crew: how do the salary gap, attrition and consultants shape death by lost know-how?
 
-    python experiments/q5_skeleton_crew.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
+    python experiments/q8_museums.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
-Runs ``q5_skeleton_crew.toml`` (five salary premiums × four consultant ceilings, budget fixed) and
-``q5_funded_premium.toml`` (the same premiums with the appropriation topped up to pay for them), both on
+Runs ``q8_museums.toml`` (five salary premiums × four consultant ceilings, budget fixed) and
+``q8_funded_premium.toml`` (the same premiums with the appropriation topped up to pay for them), both on
 the same sampled scenarios and seed, so every comparison is paired. A future is ``hollowed`` when its
 effective own staff (ramped-up employees; consultants keep no know-how) stays below the minimum crew for
 half a year. The know-how lost is counted as quits (each takes a ramped-up person's know-how) and as the
 mean effective staff over the months lived.
 
-Writes summary.md, q5_skeleton_crew.csv, q5_hollowed_causes.csv and q5_skeleton_crew.png/.svg to DIR.
+Writes summary.md, q8_museums.csv, q8_hollowed_causes.csv and q8_museums.png/.svg to DIR.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def paired(a: pd.Series, b: pd.Series) -> object:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = common.parse_args(5, __doc__, argv)
-    grid_run = common.run_spec("q5_skeleton_crew", args, SIZES)
-    funded_run = common.run_spec("q5_funded_premium", args, SIZES)
+    args = common.parse_args(8, __doc__, argv)
+    grid_run = common.run_spec("q8_museums", args, SIZES)
+    funded_run = common.run_spec("q8_funded_premium", args, SIZES)
     grid = grid_run.futures.copy()
     grid["premium"] = common.policy_values(grid, "staff.salary_premium")
     grid["consultants"] = common.policy_values(grid, "staff.consultant_max_fte")
@@ -82,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                                **common.estimate_row(common.share(g["cause"] == c), "share")})
     causes = pd.DataFrame(cause_rows, columns=["budget", "salary_premium", "cause", "hollowed_futures", "share",
                                                "share_low", "share_high"])
-    t.to_csv(args.out / "q5_skeleton_crew.csv", index=False)
-    causes.to_csv(args.out / "q5_hollowed_causes.csv", index=False)
+    t.to_csv(args.out / "q8_museums.csv", index=False)
+    causes.to_csv(args.out / "q8_hollowed_causes.csv", index=False)
 
     premiums = sorted(grid["premium"].unique())
     ceilings = sorted(grid["consultants"].unique())
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ax.set_ylabel("share of hollowed futures, %")
     ax.set_title("Root cause of the hollowing")
     ax.legend(fontsize=8)
-    common.save_figure(fig, args.out, "q5_skeleton_crew", f"{len(both):,} futures, seed {grid_run.seed}")
+    common.save_figure(fig, args.out, "q8_museums", f"{len(both):,} futures, seed {grid_run.seed}")
 
     at = t.set_index(["budget", "salary_premium", "consultant_max_fte"])
     lo, hi = premiums[0], premiums[-1]
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     common.write_summary(
         args, title="Skeleton crew", answer=answer, runs=[grid_run, funded_run], details=details,
-        figures=["q5_skeleton_crew"], tables=["q5_skeleton_crew.csv", "q5_hollowed_causes.csv"],
+        figures=["q8_museums"], tables=["q8_museums.csv", "q8_hollowed_causes.csv"],
         key={"name": f"P(hollowed) at the public pay scale with ≤{base_c:g} consultants",
              "value": float(parity["p_hollowed"]), "low": float(parity["p_hollowed_low"]),
              "high": float(parity["p_hollowed_high"]), "unit": "share"},

@@ -1,8 +1,8 @@
-"""Q6 Compute-rich luxury: above which budget is P(alive and current at year 5) at least 50%, per strategy?
+"""Q9 Compute-rich luxury: above which budget is P(alive and current at year 5) at least 50%, per strategy?
 
-    python experiments/q6_compute_rich.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
+    python experiments/q9_compute_rich.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
-Runs ``q6_compute_rich.toml``: nine budget levels (money and fleet scaled together, five-year budget
+Runs ``q9_compute_rich.toml``: nine budget levels (money and fleet scaled together, five-year budget
 $13.75M to $3.5B) × three model strategies × two release cadences (6 and 9 months), on common random
 numbers, over five years with monthly timelines. A future is *alive and current* at year 5 when it has
 not died and its model, with its local edge, is not behind the best open weights on the last day (the
@@ -10,11 +10,11 @@ timeline's final row). The threshold is the budget above which the curve stays a
 (interpolated on log budget between levels); its interval bootstraps the sampled scenarios (all budget
 levels of a scenario together, keeping the pairing).
 
-It also runs ``q6_compute_rich_preset.toml``: the compute-rich preset itself (a state fund of $1.93B over
+It also runs ``q9_compute_rich_preset.toml``: the compute-rich preset itself (a state fund of $1.93B over
 five years, 16,384 B200, a team that is hard to hire), drawn on the curve as a star per strategy.
 
-Writes summary.md, q6_curve.csv, q6_threshold.csv, q6_verdicts.csv, q6_compute_rich_preset.csv and
-q6_compute_rich.png/.svg to DIR.
+Writes summary.md, q9_curve.csv, q9_threshold.csv, q9_verdicts.csv, q9_compute_rich_preset.csv and
+q9_compute_rich.png/.svg to DIR.
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def threshold_interval(budgets: np.ndarray, matrix: np.ndarray, resamples: int =
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = common.parse_args(6, __doc__, argv)
-    run = common.run_spec("q6_compute_rich", args, SIZES, timelines=True)
+    args = common.parse_args(9, __doc__, argv)
+    run = common.run_spec("q9_compute_rich", args, SIZES, timelines=True)
     assert run.timelines is not None
     futures = run.futures.copy()
     futures["level"] = common.policy_base(futures).str.removeprefix("budget-x").astype(float)
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     futures["good"] = current_at_end(futures, run.timelines)
     budgets = np.sort(futures["budget_usd"].unique())
 
-    preset_run = common.run_spec("q6_compute_rich_preset", args, SIZES, timelines=True)
+    preset_run = common.run_spec("q9_compute_rich_preset", args, SIZES, timelines=True)
     assert preset_run.timelines is not None
     archetype = preset_run.futures.copy()
     archetype["strategy"] = common.policy_values(archetype, "model.strategy")
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     **{f"share_{v}": float((g["verdict"] == v).mean()) for v in VERDICTS}}
                    for strategy, g in archetype.groupby("strategy", sort=True)]
     archetypes = pd.DataFrame(preset_rows)
-    archetypes.to_csv(args.out / "q6_compute_rich_preset.csv", index=False)
+    archetypes.to_csv(args.out / "q9_compute_rich_preset.csv", index=False)
 
     curve_rows, verdict_rows, threshold_rows = [], [], []
     for (strategy, cadence, budget), g in futures.groupby(["strategy", "cadence", "budget_usd"], sort=True):
@@ -128,9 +128,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                                **common.estimate_row(est, "threshold_five_year_budget_usd"),
                                "max_p_alive_current_5y": float(matrix.mean(axis=0).max()) if len(matrix) else 0.0})
     thresholds = pd.DataFrame(threshold_rows)
-    curve.to_csv(args.out / "q6_curve.csv", index=False)
-    thresholds.to_csv(args.out / "q6_threshold.csv", index=False)
-    pd.DataFrame(verdict_rows).to_csv(args.out / "q6_verdicts.csv", index=False)
+    curve.to_csv(args.out / "q9_curve.csv", index=False)
+    thresholds.to_csv(args.out / "q9_threshold.csv", index=False)
+    pd.DataFrame(verdict_rows).to_csv(args.out / "q9_verdicts.csv", index=False)
 
     fig, axes = common.figure(12.5, 4.6, ncols=2)
     ax = axes[0][0]
@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ax.set_ylabel("share of futures at year 5, %")
     ax.set_title(f"Continued pre-training, {slow:g}-month cadence: how the five years end")
     ax.legend(fontsize=7, ncols=2)
-    common.save_figure(fig, args.out, "q6_compute_rich", f"{len(futures):,} futures, seed {run.seed}")
+    common.save_figure(fig, args.out, "q9_compute_rich", f"{len(futures):,} futures, seed {run.seed}")
 
     th = thresholds.set_index(["strategy", "cadence_months"])
     fast, slow = min(cadences), max(cadences)
@@ -241,13 +241,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "compute a year; a fleet bought once grows only with algorithmic efficiency (≈0.5 decades a year), so "
         "even tens of thousands of GPUs fall behind within a few years.",
         "'Current' is judged on the last day of year 5: a model between releases may be briefly behind, so the "
-        "curve of P(alive at year 5) is in q6_curve.csv beside it.",
+        "curve of P(alive at year 5) is in q9_curve.csv beside it.",
     ]
     key = c.loc[("continue", fast, reference)]
     common.write_summary(
         args, title="Compute-rich luxury", answer=answer, runs=[run, preset_run], details=details,
-        figures=["q6_compute_rich"], tables=["q6_curve.csv", "q6_threshold.csv", "q6_verdicts.csv",
-                                            "q6_compute_rich_preset.csv"],
+        figures=["q9_compute_rich"], tables=["q9_curve.csv", "q9_threshold.csv", "q9_verdicts.csv",
+                                            "q9_compute_rich_preset.csv"],
         key={"name": f"P(alive and current at year 5), continued pre-training every {fast:g} months, "
                      f"{common.money(reference)} over five years",
              "value": float(key["p_alive_current_5y"]), "low": float(key["p_alive_current_5y_low"]),

@@ -1,16 +1,16 @@
-"""Q7 Where they die: which few conditions together make death before year 5 likely?
+"""Q0 Where they die: which few conditions together make death before year 5 likely?
 
-    python experiments/q7_where_they_die.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
+    python experiments/q0_where_they_die.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
-Runs ``q7_where_they_die.toml`` (fourteen uncertainties, Saltelli design) and hands the results to
+Runs ``q0_where_they_die.toml`` (fourteen uncertainties, Saltelli design) and hands the results to
 ``sovsim.analyze`` with the outcome "died before year 5" (``verdict != 'alive' and death_time_years < 5``):
 PRIM finds the first box (selected at its suggested step: the most coverage times lift among steps whose
 limits are significant), then a second box among the futures outside the first; the Sobol indices (first
 order S1 and total ST, with 95% confidence) rank the uncertainties. The full analysis report (survival,
 causes, CART, every plot) goes to DIR/report/.
 
-Writes summary.md, q7_prim_boxes.csv, q7_prim_trajectory.csv, q7_sensitivity.csv and
-q7_where_they_die.png/.svg to DIR.
+Writes summary.md, q0_prim_boxes.csv, q0_prim_trajectory.csv, q0_sensitivity.csv and
+q0_where_they_die.png/.svg to DIR.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def describe_limits(limits: pd.DataFrame) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = common.parse_args(7, __doc__, argv)
-    run = common.run_spec("q7_where_they_die", args, SIZES)
+    args = common.parse_args(0, __doc__, argv)
+    run = common.run_spec("q0_where_they_die", args, SIZES)
     result = sovsim.analyze(run.directory, OUTCOME, out=args.out / "report")
     died = result.outcome.to_numpy(dtype=bool)
     base = common.share(died)
@@ -86,13 +86,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     limits_table = pd.concat(limit_rows, ignore_index=True) if limit_rows else pd.DataFrame()
     if len(limits_table):
         limits_table = limits_table.merge(box_table[["box", "coverage", "density", "mass", "res_dim"]], on="box")
-    limits_table.to_csv(args.out / "q7_prim_boxes.csv", index=False)
-    pd.concat(trajectories, ignore_index=True).to_csv(args.out / "q7_prim_trajectory.csv", index=False)
+    limits_table.to_csv(args.out / "q0_prim_boxes.csv", index=False)
+    pd.concat(trajectories, ignore_index=True).to_csv(args.out / "q0_prim_trajectory.csv", index=False)
     sens = result.sensitivity
     sens_table = sens.table.copy() if sens is not None else pd.DataFrame()
     if sens is not None and sens.method == "sobol":
         sens_table = sens_table.sort_values("ST", ascending=False).reset_index(drop=True)
-    sens_table.to_csv(args.out / "q7_sensitivity.csv", index=False)
+    sens_table.to_csv(args.out / "q0_sensitivity.csv", index=False)
 
     fig, axes = common.figure(13.0, 4.8, ncols=2)
     ax = axes[0][0]
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ax.set_xlabel("extra-trees importance (sums to 1)")
     ax.set_title("Which uncertainties move death before year 5")
     ax.legend(fontsize=8)
-    common.save_figure(fig, args.out, "q7_where_they_die", f"{n:,} futures, seed {run.seed}")
+    common.save_figure(fig, args.out, "q0_where_they_die", f"{n:,} futures, seed {run.seed}")
 
     def box_text(row: pd.Series) -> str:
         return (f"{row['conditions']} — {100 * row['coverage']:.0f}% of the early deaths in {100 * row['mass']:.0f}% "
@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     details = [
         "PRIM peels the uncertainty space towards the futures that died before year 5; the box chosen on each "
         "trajectory is the step with the most coverage × lift whose limits all have quasi-p ≤ 0.05 "
-        "(limits and quasi-p-values in q7_prim_boxes.csv).",
+        "(limits and quasi-p-values in q0_prim_boxes.csv).",
         "Sobol indices come from the Saltelli design; ST − S1 is the part of an uncertainty's effect that "
         "works only together with others. For a yes/no outcome that most futures meet, every uncertainty has a "
         "large ST (death is a threshold crossed by many causes together), so the ranking, and S1, say more than "
@@ -159,8 +159,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "report/report.html next to this summary when the script has been run.",
     ]
     common.write_summary(
-        args, title="Where they die", answer=answer, runs=[run], details=details, figures=["q7_where_they_die"],
-        tables=["q7_prim_boxes.csv", "q7_prim_trajectory.csv", "q7_sensitivity.csv"],
+        args, title="Where they die", answer=answer, runs=[run], details=details, figures=["q0_where_they_die"],
+        tables=["q0_prim_boxes.csv", "q0_prim_trajectory.csv", "q0_sensitivity.csv"],
         key={"name": "P(died before year 5), default programme over the uncertainty space", "value": base.value,
              "low": base.low, "high": base.high, "unit": "share"},
         facts={"box1_coverage": float(box_table["coverage"].iloc[0]) if len(box_table) else None,
