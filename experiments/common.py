@@ -337,3 +337,35 @@ def write_summary(args: argparse.Namespace, *, title: str, answer: str, runs: Se
         print(path.read_text(encoding="utf-8"))
     return path
 
+
+
+# -- outcomes shared by several questions ----------------------------------------------------------------
+
+def alive_at(frame: pd.DataFrame, years: float) -> pd.Series:
+    """Whether each future's programme is still alive ``years`` after its start (museums count as dead)."""
+    death = pd.to_numeric(frame["death_time_years"], errors="coerce")
+    return death.isna() | (death > years)
+
+
+def current_at(frame: pd.DataFrame, years: float, gap_months: float = 6.0) -> pd.Series:
+    """Alive at ``years`` and, on average over its life, at most ``gap_months`` of frontier progress behind the
+    free alternative in the country's languages (``mean_open_gap_months``; a future with no model is not current)."""
+    gap = pd.to_numeric(frame["mean_open_gap_months"], errors="coerce")
+    return alive_at(frame, years) & gap.notna() & (gap <= gap_months)
+
+
+def paired(futures: pd.DataFrame, column: str, a: Any, b: Any, outcome: pd.Series,
+           by: str = "scenario_index") -> Any:
+    """Mean of ``outcome`` where ``column == b`` minus where ``column == a``, paired over the same ``by``."""
+    def side(value: Any) -> pd.Series:
+        mask = futures[column] == value
+        return outcome[mask].astype(float).set_axis(futures.loc[mask, by]).groupby(level=0).mean()
+    left, right = side(a), side(b)
+    index = left.index.intersection(right.index)
+    return sovsim.stats.paired_difference(left[index].to_numpy(), right[index].to_numpy(), seed=2)
+
+
+def points(estimate: Any) -> str:
+    """``+8.8 points (paired 95% CI +5.6 to +12.4)`` of a difference of shares."""
+    return (f"{100 * estimate.value:+.1f} points (paired 95% CI {100 * estimate.low:+.1f} to "
+            f"{100 * estimate.high:+.1f})")
