@@ -8,7 +8,11 @@ hazards (major export-rule changes a year), on common random numbers. Per future
 own soil; months after death count as none) and whether the programme died ``starved`` (no usable training
 compute, and none on its way, for longer than the grace).
 
-Writes summary.md, q2_tenant_or_owner.csv and q2_tenant_or_owner.png/.svg to DIR.
+It also runs ``q2_open_weights.toml``, the other dependency: each model strategy under four what-ifs of the
+foreign open-weights supply (none; US families stop publishing in 2029; the same with Chinese families excluded
+by the programme's licence filter; every family stops), reading P(alive at year 10), P(stale) and the pivots.
+
+Writes summary.md, q2_tenant_or_owner.csv, q2_open_weights.csv and q2_tenant_or_owner.png/.svg to DIR.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 40, "full": 250}
+SIZES = {"tiny": 2, "quick": 16, "full": 150}
 STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid")
 REFERENCE_HAZARD = 3.0  #: calibration.md §2: 3–4 rule changes a year since 2025
 
@@ -49,6 +53,18 @@ def paired_starved(futures: pd.DataFrame, a: str, b: str, hazard: float) -> obje
     left, right = flags(a), flags(b)
     index = left.index.intersection(right.index)
     return sovsim.stats.paired_difference(left[index].to_numpy(), right[index].to_numpy(), seed=2)
+
+
+def weights_table(f: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (supply, strategy), g in f.groupby(["supply", "strategy"], sort=True):
+        rows.append({"supply": supply, "strategy": strategy, "futures": len(g),
+                     **common.estimate_row(common.share(common.alive_at(g, 10.0)), "p_alive_10y"),
+                     **common.estimate_row(common.share(common.current_at(g, 5.0)), "p_current_5y"),
+                     **common.estimate_row(common.share(g["verdict"] == "stale"), "p_stale"),
+                     **common.estimate_row(common.share(g["pivots"].astype(float) > 0), "p_pivoted"),
+                     **common.estimate_row(common.share(g["base_supply_stopped"].astype(bool)), "p_base_stopped")})
+    return pd.DataFrame(rows)
 
 
 def plot(t: pd.DataFrame, args: object, note: str) -> None:
@@ -95,6 +111,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         return common.pct_of(at.loc[(strategy, hazard)], "p_starved")
 
     diff = paired_starved(futures, "own", "rent", ref)
+    weights_run = common.run_spec("q2_open_weights", args, SIZES)
+    w = weights_run.futures.copy()
+    w["supply"] = common.policy_base(w)
+    w["strategy"] = common.policy_values(w, "model.strategy")
+    wt = weights_table(w)
+    wt.to_csv(args.out / "q2_open_weights.csv", index=False)
+    wat = wt.set_index(["supply", "strategy"])
+    w["cell"] = w["supply"] + "|" + w["strategy"]
+    alive10 = common.alive_at(w, 10.0)
+    stop_cost = common.paired(w, "cell", "open|continue", "all_stop|continue", alive10)
+    us_cost = common.paired(w, "cell", "open|continue", "us_stop_no_cn|continue", alive10)
+    scratch_cost = common.paired(w, "cell", "open|scratch", "all_stop|scratch", alive10)
     names = {"own": "an owned cluster", "sovereign_cloud": "a domestic sovereign cloud", "hybrid": "hybrid",
              "rent": "renting abroad"}
     ranked = sorted(STRATEGIES, key=lambda k: -at.loc[(k, ref), "sovereign_months_mean"])
@@ -105,26 +133,40 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"the tenant: P(starved) renting goes from {starved('rent', low)} at {low:g} changes a year to "
         f"{starved('rent', high)} at {high:g}, against {starved('own', low)} → {starved('own', high)} owning "
         f"(rent minus own at {ref:g}/yr on the same futures: {100 * diff.value:+.1f} points, paired 95% CI "
-        f"{100 * diff.low:+.1f} to {100 * diff.high:+.1f}).")
+        f"{100 * diff.low:+.1f} to {100 * diff.high:+.1f}). The weights are the second tenancy: continuing "
+        f"open weights, P(alive at year 10) is {common.pct_of(wat.loc[('open', 'continue')], 'p_alive_10y')} "
+        f"with the supply as it is; if US labs stop publishing in 2029 and the programme may not use Chinese "
+        f"weights it moves {common.points(us_cost)}, and if every family stops {common.points(stop_cost)} "
+        f"(pivots to another base or strategy in {common.pct_of(wat.loc[('all_stop', 'continue')], 'p_pivoted')}); "
+        f"a from-scratch programme, which owns its weights, moves {common.points(scratch_cost)}.")
     details = [
         f"An owned cluster only counts once delivered (lead times of 8–52 weeks through the supplier graph) and "
         f"stops counting when the programme dies: even at {low:g} export-rule changes a year it gives "
         f"{months('own', low)} months, so delivery and death, not embargoes, make most of the gap to 120.",
         "A rented contract with a foreign hyperscaler is revoked overnight when its jurisdiction embargoes the "
         "country; the programme is starved once no compute is usable or on its way for six months.",
+        "Mechanism of the weights: `sovsim/model/openweights.py` releases open generations by family and "
+        "jurisdiction; a cutoff stops a family's releases, a licence filter removes a jurisdiction, and "
+        "`sovsim/model/builder.py` pivots a continued model to another base (or to scratch) when its base "
+        "supply stops (`model.pivot_on`). A stopped supply ages the base the national model is built on.",
         "The domestic sovereign cloud is modelled as immune to export shocks (its own GPU supply is not in the "
         "graph), which flatters it: read its line as an upper bound.",
     ]
     common.write_summary(
-        args, title="Tenant or owner", answer=answer, runs=[run], details=details,
-        figures=["q2_tenant_or_owner"], tables=["q2_tenant_or_owner.csv"],
+        args, title="Tenant or owner", answer=answer, runs=[run, weights_run], details=details,
+        figures=["q2_tenant_or_owner"], tables=["q2_tenant_or_owner.csv", "q2_open_weights.csv"],
         key={"name": f"P(starved) renting abroad at {high:g} export-rule changes a year",
              "value": float(at.loc[("rent", high), "p_starved"]), "low": float(at.loc[("rent", high), "p_starved_low"]),
              "high": float(at.loc[("rent", high), "p_starved_high"]), "unit": "share"},
         facts={"own_sovereign_months_reference_hazard": float(at.loc[("own", ref), "sovereign_months_mean"]),
                "sovereign_cloud_sovereign_months_reference_hazard":
                    float(at.loc[("sovereign_cloud", ref), "sovereign_months_mean"]),
-               "p_starved_own_high_hazard": float(at.loc[("own", high), "p_starved"])})
+               "p_starved_own_high_hazard": float(at.loc[("own", high), "p_starved"]),
+               "weights_all_stop_continue_alive_diff": stop_cost.value,
+               "weights_all_stop_continue_alive_diff_low": stop_cost.low,
+               "weights_all_stop_continue_alive_diff_high": stop_cost.high,
+               "weights_us_stop_continue_alive_diff": us_cost.value,
+               "p_alive_continue_open": float(wat.loc[("open", "continue"), "p_alive_10y"])})
 
 
 if __name__ == "__main__":

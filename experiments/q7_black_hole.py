@@ -1,15 +1,20 @@
-"""Q3 The maintenance tax: what does it cost each year to keep the national model current, and does it grow?
+"""Q7 The budgetary black hole: of the mid-sized programmes that attempt production by 2030, how many find the
+cost of keeping their model current a tax that never stops growing?
 
-    python experiments/q3_maintenance_tax.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
+    python experiments/q7_black_hole.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
-Runs ``q3_maintenance_tax.toml`` (owned cluster and rented GPUs, on common random numbers) with monthly
-timelines. Each year's cost by kind (capex, staff, consultants, energy, cloud) is the difference of the
-timeline's cumulative spending columns a year apart. The cohort is the futures alive at the ten-year
-horizon: programmes that did keep their model current (the dead stop paying, which would fake a falling
-cost). Growth is the slope of log(mean yearly cost) over years 2–10 (year 1 buys the first cluster), with
-a bootstrap interval over the cohort's futures.
+Runs ``q7_black_hole.toml`` (continued pre-training, fine-tuning and training from scratch on an owned
+cluster, on common random numbers) with monthly timelines. The cohort is every future whose first release
+(the start of its rollout) comes by the start of 2030, three years in, whatever happens to it afterwards:
+requested and granted money are read over all of them, dead or alive, up to their end. Each year's request
+is what the budget round asked for (people, compute to keep the same distance behind the frontier, the
+fleet's refresh, data and safety; ``sovsim/model/budget.py``) and each year's grant what it got.
 
-Writes summary.md, q3_yearly_cost.csv, q3_growth.csv and q3_maintenance_tax.png/.svg to DIR.
+A future of the cohort is a *black hole* when its yearly request at least doubled between its second year and
+its last full year while the grant of that last year covered less than half of the request: a tax that keeps
+growing and is no longer paid.
+
+Writes summary.md, q7_cohort.csv, q7_yearly_request.csv and q7_black_hole.png/.svg to DIR.
 """
 
 from __future__ import annotations
@@ -22,164 +27,154 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 20, "quick": 120, "full": 1500}
-KINDS = {"capex": "paid_capex_usd", "staff": "paid_staff_usd", "consultants": "paid_consultants_usd",
-         "energy": "paid_energy_usd", "cloud": "paid_cloud_usd"}
-KIND_COLORS = {"capex": "#7f8c8d", "staff": "#2471a3", "consultants": "#85c1e9", "energy": "#f39c12",
-               "cloud": "#c0392b"}
-YEARS = 10
-DAYS_PER_YEAR = 365.25
-FIT_FROM = 2  #: first year of the growth fit (year 1 buys the first cluster)
+SIZES = {"tiny": 6, "quick": 40, "full": 300}
+STRATEGIES = ("continue", "finetune", "scratch")
+COHORT_YEARS = 3.0  #: first release by 2030-01-01 (the programmes start on 2027-01-01)
+DOUBLED = 2.0
+UNPAID = 0.5
 
 
-def yearly_costs(timelines: pd.DataFrame, futures: list[int]) -> np.ndarray:
-    """Array (future, year, kind) of spending in each programme year, from the cumulative columns."""
-    tl = timelines[timelines["future"].isin(futures)]
-    out = np.zeros((len(futures), YEARS, len(KINDS)))
-    position = {f: i for i, f in enumerate(futures)}
-    for future, g in tl.groupby("future", sort=False):
-        days = g["time_days"].to_numpy()
-        cumulative = g[list(KINDS.values())].to_numpy()
-        picks = [int(np.argmin(np.abs(days - DAYS_PER_YEAR * k))) for k in range(1, YEARS + 1)]
-        at = cumulative[picks]
-        out[position[future]] = np.diff(np.vstack([np.zeros(len(KINDS)), at]), axis=0)
-    return out
+def yearly(timelines: pd.DataFrame, futures: pd.DataFrame) -> pd.DataFrame:
+    """Request and grant of each future in each full year of its life (year 1 = the first twelve months)."""
+    tl = timelines[["future", "time_days", "requested_usd", "granted_usd"]].copy()
+    tl["year"] = (tl["time_days"] // 365.25).astype(int) + 1
+    end = tl.groupby(["future", "year"])[["requested_usd", "granted_usd"]].max().groupby(level=0).diff()
+    first = tl.groupby(["future", "year"])[["requested_usd", "granted_usd"]].max()
+    out = end.fillna(first).reset_index()
+    life = pd.to_numeric(futures.set_index("future")["death_time_years"], errors="coerce")
+    life = life.fillna(futures.set_index("future")["horizon_years"])
+    out = out[out["year"] <= np.floor(out["future"].map(life).to_numpy() + 1e-9)]
+    return out.merge(futures[["future", "strategy"]], on="future")
 
 
-def growth(per_year: np.ndarray) -> float:
-    """Yearly growth rate of ``per_year`` (mean yearly cost, years 1..10) fitted over years FIT_FROM..10."""
-    years = np.arange(FIT_FROM, YEARS + 1)
-    values = per_year[FIT_FROM - 1:]
-    if np.any(values <= 0):
-        return float("nan")
-    slope = np.polyfit(years, np.log(values), 1)[0]
-    return float(np.expm1(slope))
-
-
-def growth_interval(costs: np.ndarray, kinds: list[int]) -> object:
-    """Growth of the cohort's mean yearly cost over ``kinds``, with a bootstrap interval over futures."""
-    totals = costs[:, :, kinds].sum(axis=2)
-
-    def statistic(index: np.ndarray) -> float:
-        return growth(totals[index.astype(int)].mean(axis=0))
-
-    return sovsim.stats.bootstrap_interval(np.arange(len(totals), dtype=float), statistic, seed=3, resamples=1000)
+def per_future(y: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for future, g in y.groupby("future"):
+        g = g.sort_values("year")
+        second = g[g["year"] == 2]
+        last = g.iloc[-1]
+        if second.empty or int(last["year"]) < 4:
+            continue
+        req2 = float(second["requested_usd"].iloc[0])
+        growth = (float(last["requested_usd"]) / req2) ** (1.0 / (int(last["year"]) - 2)) - 1.0 if req2 > 0 else np.nan
+        rows.append({"future": future, "strategy": last["strategy"], "last_year": int(last["year"]),
+                     "requested_year2_usd": req2, "requested_last_usd": float(last["requested_usd"]),
+                     "granted_last_usd": float(last["granted_usd"]), "request_growth_per_year": growth,
+                     "black_hole": bool(float(last["requested_usd"]) >= DOUBLED * req2
+                                        and float(last["granted_usd"]) < UNPAID * float(last["requested_usd"]))})
+    return pd.DataFrame(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = common.parse_args(3, __doc__, argv)
-    run = common.run_spec("q3_maintenance_tax", args, SIZES, timelines=True)
-    futures = run.futures.copy()
-    futures["strategy"] = common.policy_base(futures)
-    assert run.timelines is not None
-    rows, growth_rows, cohorts = [], [], {}
-    names = list(KINDS)
-    for strategy, g in futures.groupby("strategy", sort=False):
-        alive = g[g["verdict"] == "alive"]["future"].tolist()
-        cohorts[strategy] = (len(alive), len(g))
-        costs = yearly_costs(run.timelines, alive)
-        if not alive:
-            continue
-        for year in range(YEARS):
-            total = sovsim.stats.bootstrap_interval(costs[:, year, :].sum(axis=1), np.mean, seed=3)
-            rows.append({"strategy": strategy, "year": year + 1, "cohort_futures": len(alive),
-                         **{f"{k}_usd": float(costs[:, year, i].mean()) for i, k in enumerate(names)},
-                         **common.estimate_row(total, "total_usd")})
-        for label, kinds in (("total", list(range(len(names)))),
-                             ("running (no capex)", [i for i, k in enumerate(names) if k != "capex"]),
-                             *((k, [i]) for i, k in enumerate(names) if k != "capex")):
-            est = growth_interval(costs, kinds)
-            share = costs[:, FIT_FROM - 1:, kinds].sum() / max(costs[:, FIT_FROM - 1:, :].sum(), 1e-9)
-            growth_rows.append({"strategy": strategy, "cost": label, "cohort_futures": len(alive),
-                                "share_of_cost_years_2_10": float(share),
-                                **common.estimate_row(est, "growth_per_year")})
-    yearly = pd.DataFrame(rows)
-    grown = pd.DataFrame(growth_rows)
-    yearly.to_csv(args.out / "q3_yearly_cost.csv", index=False)
-    grown.to_csv(args.out / "q3_growth.csv", index=False)
+    args = common.parse_args(7, __doc__, argv)
+    run = common.run_spec("q7_black_hole", args, SIZES, timelines=True)
+    f = run.futures.copy()
+    f["strategy"] = common.policy_base(f)
+    first = pd.to_numeric(f["first_release_years"], errors="coerce")
+    f["cohort"] = first.notna() & (first <= COHORT_YEARS)
+    tl = run.timelines
+    assert tl is not None
+    y = yearly(tl[tl["future"].isin(f.loc[f["cohort"], "future"])], f[f["cohort"]])
+    pf = per_future(y)
+    rows = []
+    for strategy in STRATEGIES:
+        g = f[f["strategy"] == strategy]
+        c = g[g["cohort"]]
+        p = pf[pf["strategy"] == strategy]
+        growth = p["request_growth_per_year"].dropna().to_numpy(float)
+        req, gra = c["requested_usd"].astype(float), c["granted_usd"].astype(float)
+        rows.append({"strategy": strategy, "futures": len(g), "cohort": len(c), "cohort_read": len(p),
+                     **common.estimate_row(common.share(g["cohort"]), "p_in_cohort"),
+                     **common.estimate_row(common.share(p["black_hole"]), "p_black_hole"),
+                     **common.estimate_row(sovsim.stats.bootstrap_interval(growth, np.median, seed=7)
+                                           if len(growth) else sovsim.stats.Estimate(np.nan, np.nan, np.nan, 0),
+                                           "request_growth_median"),
+                     "granted_share_of_requested": float(gra.sum() / req.sum()) if req.sum() > 0 else np.nan,
+                     "compute_share_of_requested": float(c["requested_compute_usd"].astype(float).sum() / req.sum())
+                     if req.sum() > 0 else np.nan,
+                     "people_granted_share": float(c["granted_people_usd"].astype(float).sum()
+                                                   / c["requested_people_usd"].astype(float).sum())
+                     if c["requested_people_usd"].astype(float).sum() > 0 else np.nan,
+                     **common.estimate_row(common.share(common.alive_at(c, 10.0)), "p_alive_10y")})
+    t = pd.DataFrame(rows)
+    t.to_csv(args.out / "q7_cohort.csv", index=False)
+    by_year = (y.groupby(["strategy", "year"])[["requested_usd", "granted_usd"]].median()
+               .join(y.groupby(["strategy", "year"]).size().rename("futures")).reset_index())
+    by_year.to_csv(args.out / "q7_yearly_request.csv", index=False)
 
-    strategies = [s for s in ("own", "rent") if s in set(yearly.get("strategy", []))]
-    fig, axes = common.figure(11.0, 4.6, ncols=max(1, len(strategies)))
-    top = float(yearly["total_usd_high"].max()) / 1e6 * 1.08 if len(yearly) else 1.0
-    for ax, strategy in zip(axes[0], strategies):
-        t = yearly[yearly["strategy"] == strategy]
-        bottom = np.zeros(len(t))
-        for k in names:
-            values = t[f"{k}_usd"].to_numpy() / 1e6
-            if values.any():
-                ax.bar(t["year"], values, bottom=bottom, color=KIND_COLORS[k], label=k, width=0.75)
-            bottom += values
-        ax.errorbar(t["year"], t["total_usd"] / 1e6, yerr=[(t["total_usd"] - t["total_usd_low"]) / 1e6,
-                                                            (t["total_usd_high"] - t["total_usd"]) / 1e6],
-                    fmt="none", ecolor="black", capsize=3, label="total, 95% CI")
-        g = grown[(grown["strategy"] == strategy) & (grown["cost"] == "running (no capex)")].iloc[0]
-        ax.set_title(f"{strategy}: running cost grows {100 * g['growth_per_year']:+.1f}%/yr "
-                     f"[{100 * g['growth_per_year_low']:+.1f}, {100 * g['growth_per_year_high']:+.1f}]")
-        ax.set_xlabel(f"programme year (mean of {cohorts[strategy][0]} futures alive at year 10)")
-        ax.set_ylabel("spending per year, million USD")
-        ax.set_xticks(range(1, YEARS + 1))
-        ax.set_ylim(0, top)
-        ax.legend(fontsize=8, ncols=2)
-    common.save_figure(fig, args.out, "q3_maintenance_tax", f"{len(futures):,} futures, seed {run.seed}")
+    fig, axes = common.figure(11.0, 4.4, ncols=2)
+    for strategy in STRATEGIES:
+        s = by_year[by_year["strategy"] == strategy]
+        axes[0][0].plot(s["year"], s["requested_usd"] / 1e6, marker="o", ms=4, color=common.COLORS[strategy],
+                        label=f"{strategy}: requested")
+        axes[0][0].plot(s["year"], s["granted_usd"] / 1e6, ls="--", color=common.COLORS[strategy],
+                        label=f"{strategy}: granted")
+    axes[0][0].set_yscale("log")
+    axes[0][0].set_xlabel("year of the programme")
+    axes[0][0].set_ylabel("median yearly request and grant, $M (log)")
+    axes[0][0].set_title("Requested against granted (the cohort, dead or alive)")
+    axes[0][0].legend(fontsize=7)
+    ax = axes[0][1]
+    xs = np.arange(len(t))
+    ax.bar(xs, 100 * t["p_black_hole"], color=[common.COLORS[k] for k in t["strategy"]])
+    ax.errorbar(xs, 100 * t["p_black_hole"], yerr=[100 * (t["p_black_hole"] - t["p_black_hole_low"]),
+                                                    100 * (t["p_black_hole_high"] - t["p_black_hole"])],
+                fmt="none", ecolor="#333333", capsize=4)
+    ax.set_xticks(xs, list(t["strategy"]))
+    ax.set_ylabel("P(black hole) in the cohort, % (95% CI)")
+    ax.set_title("Request doubled, less than half granted")
+    common.save_figure(fig, args.out, "q7_black_hole", f"{len(f):,} futures, seed {run.seed}")
 
-    if any(cohorts.get(k, (0, 0))[0] < 2 for k in ("own", "rent")):
-        common.write_summary(
-            args, title="The maintenance tax", runs=[run], figures=["q3_maintenance_tax"],
-            tables=["q3_yearly_cost.csv", "q3_growth.csv"],
-            answer=(f"Too few programmes lived ten years in this run to measure the tax (alive at year {YEARS}: "
-                    + ", ".join(f"{k} {a} of {n}" for k, (a, n) in cohorts.items()) + "); run a larger size."),
-            key={"name": "yearly growth of the running cost (owned cluster, years 2–10)", "value": float("nan"),
-                 "low": float("nan"), "high": float("nan"), "unit": "per year"})
-        return
+    at = t.set_index("strategy")
+    flags = pf.set_index("future")["black_hole"]
+    allc = common.share(flags)
 
-    def g(strategy: str, cost: str) -> pd.Series:
-        return grown[(grown["strategy"] == strategy) & (grown["cost"] == cost)].iloc[0]
+    def growth(k: str) -> str:
+        r = at.loc[k]
+        return (f"{100 * r['request_growth_median']:+.0f}% a year (95% CI {100 * r['request_growth_median_low']:+.0f} "
+                f"to {100 * r['request_growth_median_high']:+.0f})")
 
-    def rate(row: pd.Series) -> str:
-        return (f"{100 * row['growth_per_year']:+.1f}% a year (95% CI {100 * row['growth_per_year_low']:+.1f} to "
-                f"{100 * row['growth_per_year_high']:+.1f})")
-
-    own = yearly[yearly["strategy"] == "own"].set_index("year")
-    refresh_share = own.loc[4:6, "capex_usd"].sum() / max(float(own.loc[1, "capex_usd"]), 1.0)
-    rent = yearly[yearly["strategy"] == "rent"].set_index("year")
-    staff_share = g("own", "staff")["share_of_cost_years_2_10"] + g("own", "consultants")["share_of_cost_years_2_10"]
-    running = g("own", "running (no capex)")
-    verdict = ("keeps growing" if running["growth_per_year_low"] > 0 else
-               "shrinks" if running["growth_per_year_high"] < 0 else "does not clearly grow")
     answer = (
-        f"The tax is {'mostly people' if staff_share > 0.5 else 'mostly hardware and energy'} and it {verdict}: "
-        f"a programme that stays current spends "
-        f"{common.money(own.loc[2, 'total_usd'])} in year 2 and {common.money(own.loc[YEARS, 'total_usd'])} in "
-        f"year {YEARS} with its own cluster (mean of the {cohorts['own'][0]} of {cohorts['own'][1]} futures alive "
-        f"at year {YEARS}), staff and consultants being {100 * staff_share:.0f}% of years 2–{YEARS}; its running "
-        f"cost grows {rate(g('own', 'running (no capex)'))} and the total, with the cluster refresh, "
-        f"{rate(g('own', 'total'))}. Renting ({cohorts['rent'][0]} of {cohorts['rent'][1]} alive) costs "
-        f"{common.money(rent.loc[YEARS, 'total_usd'])} in year {YEARS}, growing "
-        f"{rate(g('rent', 'total'))}.")
+        f"Of the programmes that start their rollout by 2030 ({int(t['cohort'].sum()):,} of {len(f):,} futures; "
+        f"continuing open weights {common.pct_of(at.loc['continue'], 'p_in_cohort')} of futures), "
+        f"{common.pct(allc)} find keeping the model current a black hole — the yearly request at least doubles "
+        f"and less than half of it is granted in the programme's last year — counting every future, dead or "
+        f"alive: continuing open weights {common.pct_of(at.loc['continue'], 'p_black_hole')}, fine-tuning "
+        f"{common.pct_of(at.loc['finetune'], 'p_black_hole')}, from scratch "
+        f"{common.pct_of(at.loc['scratch'], 'p_black_hole')}. What is requested to stay current grows by a "
+        f"median of {growth('continue')} continuing, {growth('finetune')} fine-tuning and {growth('scratch')} "
+        f"from scratch, while the grant is a budget line that elections cut: over the decade the cohort was "
+        f"granted {100 * at.loc['continue', 'granted_share_of_requested']:.0f}% of what it asked continuing, "
+        f"{100 * at.loc['finetune', 'granted_share_of_requested']:.0f}% fine-tuning and "
+        f"{100 * at.loc['scratch', 'granted_share_of_requested']:.0f}% from scratch.")
     details = [
-        f"By kind, with an owned cluster: staff {rate(g('own', 'staff'))}, consultants "
-        f"{rate(g('own', 'consultants'))}, energy {rate(g('own', 'energy'))}; renting, cloud "
-        f"{rate(g('rent', 'cloud'))} as the inference contract follows adoption. The public pay scale rises "
-        "1–3% a year; a team below its target keeps the payroll flatter and fills vacancies with consultants.",
-        "Energy and training rent are small because a continued pre-training run of an 8B model on 200B tokens "
-        "takes about a day on 400 GPUs.",
-        f"The owned cluster is bought in year 1 and refreshed about a year before it retires (five-year life), as "
-        f"far as the cash above a year of running costs allows: the survivors' capex in years 4–6 is "
-        f"{100 * refresh_share:.0f}% of year 1's, so the refreshed fleet is smaller and its electricity falls "
-        "with it — the hardware part of the tax is not paid in full.",
-        "The model's training compute per cycle is fixed: the tax does not include scaling the national model "
-        "with the frontier, which a from-scratch programme would need (see Q1 and Q6).",
+        "Mechanism: each year's budget round (`sovsim/model/budget.py`) requests the people of the plan at "
+        "market-drifting pay, the compute of next year's releases scaled with the frontier so as to stay the "
+        "same distance behind it (`budget.frontier_relative`, cheaper by `budget.price_performance_per_year` a "
+        "year), the fleet's refresh, data and safety; the treasury grants the appropriation, which elections cut "
+        "(`sovsim/model/treasury.py`). Compute is "
+        f"{100 * at.loc['continue', 'compute_share_of_requested']:.0f}% of the cohort's request continuing, "
+        f"{100 * at.loc['finetune', 'compute_share_of_requested']:.0f}% fine-tuning and "
+        f"{100 * at.loc['scratch', 'compute_share_of_requested']:.0f}% from scratch; the people are granted "
+        f"{100 * at.loc['continue', 'people_granted_share']:.0f}% of their request continuing.",
+        "The growth is the frontier's (compute ×3.6–6.1 a year, bounded, `sovsim/model/frontier.py`) less the "
+        "fall of the price of a FLOP: a strategy whose compute need follows the frontier (scratch) asks for "
+        "a multiple every year; fine-tuning asks mostly for people and the refresh.",
+        "Over all futures, not survivors: a programme defunded in year 4 counts with its requests up to year "
+        "4 (the median by year in q7_yearly_request.csv is over the futures still alive that year). "
+        f"P(alive at year 10) in the cohort: continuing {common.pct_of(at.loc['continue'], 'p_alive_10y')}.",
     ]
     common.write_summary(
-        args, title="The maintenance tax", answer=answer, runs=[run], details=details,
-        figures=["q3_maintenance_tax"], tables=["q3_yearly_cost.csv", "q3_growth.csv"],
-        key={"name": "yearly growth of the running cost (owned cluster, years 2–10)",
-             "value": float(g("own", "running (no capex)")["growth_per_year"]),
-             "low": float(g("own", "running (no capex)")["growth_per_year_low"]),
-             "high": float(g("own", "running (no capex)")["growth_per_year_high"]), "unit": "per year"},
-        facts={"own_staff_share": float(staff_share),
-               "own_year10_total_usd": float(own.loc[YEARS, "total_usd"]),
-               "own_year2_total_usd": float(own.loc[2, "total_usd"])})
+        args, title="The budgetary black hole", answer=answer, runs=[run], details=details,
+        figures=["q7_black_hole"], tables=["q7_cohort.csv", "q7_yearly_request.csv"],
+        key={"name": "P(black hole) in the 2030 rollout cohort, all strategies", "value": allc.value,
+             "low": allc.low, "high": allc.high, "unit": "share"},
+        facts={**{f"growth_{k}": float(at.loc[k, "request_growth_median"]) for k in STRATEGIES},
+               **{f"growth_{k}_low": float(at.loc[k, "request_growth_median_low"]) for k in STRATEGIES},
+               **{f"growth_{k}_high": float(at.loc[k, "request_growth_median_high"]) for k in STRATEGIES},
+               **{f"p_black_hole_{k}": float(at.loc[k, "p_black_hole"]) for k in STRATEGIES},
+               **{f"granted_share_{k}": float(at.loc[k, "granted_share_of_requested"]) for k in STRATEGIES},
+               "cohort": int(t["cohort"].sum()), "futures": len(f)})
 
 
 if __name__ == "__main__":
