@@ -1,12 +1,15 @@
-"""Q8 Skeleton crew: how do the salary gap, attrition and consultants shape death by lost know-how?
+"""Q8 Museums: do programmes end as a museum kept by a skeleton crew of consultants, or hollowed out?
 
     python experiments/q8_museums.py [--quick] [--out DIR] [--engine local|dask|slurm] [--workers N]
 
-Runs ``q8_museums.toml`` (five salary premiums × four consultant ceilings, budget fixed) and
+Runs ``q8_museums.toml`` (three salary premiums × three consultant ceilings, budget fixed) and
 ``q8_funded_premium.toml`` (the same premiums with the appropriation topped up to pay for them), both on
 the same sampled scenarios and seed, so every comparison is paired. A future is ``hollowed`` when its
 effective own staff (ramped-up employees; consultants keep no know-how) stays below the minimum crew for
-half a year. The know-how lost is counted as quits (each takes a ramped-up person's know-how) and as the
+half a year; it is a ``museum`` when it is alive, paid and serving but has released nothing for
+``staff.museum_months`` while consultants hold at least ``staff.museum_knowhow_share`` of the pipeline
+know-how (``sovsim/model/knowhow.py``: consultants learn on the job, transfer part of it to the staff, and
+their contracts reward keeping it). The know-how lost is counted as quits (each takes a ramped-up person's know-how) and as the
 mean effective staff over the months lived.
 
 Writes summary.md, q8_museums.csv, q8_hollowed_causes.csv and q8_museums.png/.svg to DIR.
@@ -22,7 +25,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 40, "full": 250}
+SIZES = {"tiny": 2, "quick": 20, "full": 200}
 TEAM_TARGET_FTE = 36.0  #: the preset's four roles at target (10 + 12 + 8 + 6)
 CAUSES = ("budget freeze", "quits outpaced hiring", "poaching wave")
 CAUSE_COLORS = {"budget freeze": "#7f8c8d", "quits outpaced hiring": "#c0392b", "poaching wave": "#8e44ad"}
@@ -39,7 +42,12 @@ def cause_of(root: pd.Series) -> pd.Series:
 def summarise(g: pd.DataFrame) -> dict[str, float]:
     quits = sovsim.stats.bootstrap_interval(g["quits"].to_numpy(float), np.mean, seed=5)
     fte = sovsim.stats.bootstrap_interval(g["mean_effective_fte"].to_numpy(float), np.mean, seed=5)
+    knowhow = sovsim.stats.bootstrap_interval(g["max_consultant_knowhow_share"].to_numpy(float), np.mean, seed=5)
     return {"futures": len(g), **common.estimate_row(common.share(g["verdict"] == "hollowed"), "p_hollowed"),
+            **common.estimate_row(common.share(g["verdict"] == "museum"), "p_museum"),
+            **common.estimate_row(knowhow, "max_consultant_knowhow_mean"),
+            **common.estimate_row(common.share(g["max_consultant_knowhow_share"].astype(float) >= 0.5),
+                                  "p_consultants_hold_half"),
             **common.estimate_row(common.share(g["verdict"] == "defunded"), "p_defunded"),
             **common.estimate_row(common.share(g["verdict"] == "alive"), "p_alive_10y"),
             **common.estimate_row(quits, "quits_mean"), **common.estimate_row(fte, "effective_fte_mean"),
@@ -154,8 +162,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         verdict = "yet on a fixed budget it makes a hollowed team more likely"
     else:
         verdict = "but its effect on a hollowed team is within the noise"
-    answer = (
-        f"Paying more keeps the know-how ({parity['quits_mean']:.0f} quits per future at the public scale, "
+    many_c_all = grid[(grid["premium"] == lo) & (grid["consultants"] == ceilings[-1])]
+    museum_many = common.share(many_c_all["verdict"] == "museum")
+    museum_all = common.share(both["verdict"] == "museum")
+    hold = at.loc[("fixed", lo, ceilings[-1])]
+    museum_text = (
+        f"{'Museums are rare' if museum_all.value < 0.05 else 'Museums are a common end'}: over every policy tried {common.pct(museum_all, 1)} of futures end as a museum (alive and "
+        f"serving, no release for a year, consultants holding half the know-how); with up to {ceilings[-1]:g} "
+        f"consultants at the public scale {common.pct(museum_many, 1)}, although consultants come to hold half the "
+        f"pipeline know-how at some point in {common.pct_of(hold, 'p_consultants_hold_half')} of those futures "
+        f"(mean peak share {100 * hold['max_consultant_knowhow_mean']:.0f}%). "
+        + ("The skeleton crew ends the programme by other routes first: " if museum_all.value < 0.05 else
+           "Beside the museums, "))
+    answer = museum_text + (
+        f"paying more keeps the know-how ({parity['quits_mean']:.0f} quits per future at the public scale, "
         f"{rich_fixed['quits_mean']:.0f} at {hi:g}×), {verdict}: P(hollowed) is "
         f"{common.pct_of(parity, 'p_hollowed')} at the public scale, "
         f"{common.pct_of(rich_fixed, 'p_hollowed')} at {hi:g}× with the budget fixed (paired "
@@ -166,18 +186,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{100 * pay_funded.high:+.0f}). Going from {ceilings[0]:g} to {ceilings[-1]:g} consultants at the public "
         f"scale changes P(hollowed) by {100 * consult.value:+.0f} points (95% CI {100 * consult.low:+.0f} to "
         f"{100 * consult.high:+.0f}).")
+    skeleton = common.share(many_c_all["verdict"].isin(["museum", "hollowed"]))
+
     def verdict_share(frame: pd.DataFrame, verdict: str) -> object:
         return common.share(frame["verdict"] == verdict)
 
     low_f, high_f = funded[funded["premium"] == lo], funded[funded["premium"] == hi]
     no_c = grid[(grid["premium"] == lo) & (grid["consultants"] == ceilings[0])]
     many_c = grid[(grid["premium"] == lo) & (grid["consultants"] == ceilings[-1])]
-    answer += (f" Yet the programme does not live longer for it: with the premium funded, P(alive at year 10) goes "
-               f"from {common.pct(verdict_share(low_f, 'alive'))} to {common.pct(verdict_share(high_f, 'alive'))}, "
-               f"because vanity pilots rise from {common.pct(verdict_share(low_f, 'vanity_pilot'))} to "
-               f"{common.pct(verdict_share(high_f, 'vanity_pilot'))}: a tenth of the team's cost is charged to "
-               "every token served, and the dearer team pushes the service over the cost bar (a competing risk "
-               "that also hides some hollowings).")
+    alive_lo, alive_hi = verdict_share(low_f, "alive"), verdict_share(high_f, "alive")
+    vanity_lo, vanity_hi = verdict_share(low_f, "vanity_pilot"), verdict_share(high_f, "vanity_pilot")
+    if alive_hi.high < alive_lo.low and vanity_hi.low > vanity_lo.high:
+        answer += (f" Yet the programme does not live longer for it: with the premium funded, P(alive at year 10) "
+                   f"goes from {common.pct(alive_lo)} to {common.pct(alive_hi)}, because vanity pilots rise from "
+                   f"{common.pct(vanity_lo)} to {common.pct(vanity_hi)}: the team's cost charged to the tokens "
+                   "served pushes the service over the cost bar.")
+    else:
+        answer += (f" With the premium funded, P(alive at year 10) goes from {common.pct(alive_lo)} to "
+                   f"{common.pct(alive_hi)} (vanity pilots {common.pct(vanity_lo)} → {common.pct(vanity_hi)}).")
     details = [
         "Quit hazard = attrition × (1 + slope × salary gap); at the public scale the research gap to the market "
         "is about 50%, which roughly doubles attrition. A premium closes the gap but raises the payroll; on a "
@@ -192,13 +218,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Effective staff at the public scale average {parity['effective_fte_mean']:.1f} of a 36-person target "
         f"({100 * parity['effective_share_of_target']:.0f}%).",
     ]
+    details.insert(0, "Mechanism: `sovsim/model/knowhow.py` tracks who holds the pipeline know-how: consultants "
+                   "hired to fill vacancies learn it, hand part of it to the staff each year "
+                   "(`staff.knowhow_transfer_per_year`) and less the more they are relied on "
+                   "(`staff.consultant_lockin_slope`); `sovsim/model/coroner.py` calls a programme a museum when "
+                   "it still serves but has not released for `staff.museum_months` while consultants hold at "
+                   "least `staff.museum_knowhow_share` of it. A consultant-held pipeline that keeps releasing is "
+                   "alive; one that stops releasing usually goes stale first (the model falls behind the free "
+                   "alternative while it waits), which is where the museums of the essay end here.")
     common.write_summary(
-        args, title="Skeleton crew", answer=answer, runs=[grid_run, funded_run], details=details,
+        args, title="Museums and skeleton crews", answer=answer, runs=[grid_run, funded_run], details=details,
         figures=["q8_museums"], tables=["q8_museums.csv", "q8_hollowed_causes.csv"],
-        key={"name": f"P(hollowed) at the public pay scale with ≤{base_c:g} consultants",
-             "value": float(parity["p_hollowed"]), "low": float(parity["p_hollowed_low"]),
-             "high": float(parity["p_hollowed_high"]), "unit": "share"},
-        facts={"p_alive_funded_low": float(verdict_share(low_f, "alive").value),
+        key={"name": f"P(museum or hollowed) at the public pay scale with ≤{ceilings[-1]:g} consultants",
+             "value": skeleton.value, "low": skeleton.low, "high": skeleton.high, "unit": "share"},
+        facts={"p_museum_all": museum_all.value, "p_museum_all_low": museum_all.low,
+               "p_museum_all_high": museum_all.high, "p_museum_many_consultants": museum_many.value,
+               "p_consultants_hold_half": float(hold["p_consultants_hold_half"]),
+               "p_hollowed_public": float(parity["p_hollowed"]),
+               "p_hollowed_public_low": float(parity["p_hollowed_low"]),
+               "p_hollowed_public_high": float(parity["p_hollowed_high"]),
+               "p_alive_funded_low": float(verdict_share(low_f, "alive").value),
                "p_alive_funded_high": float(verdict_share(high_f, "alive").value),
                "p_vanity_funded_low": float(verdict_share(low_f, "vanity_pilot").value),
                "p_vanity_funded_high": float(verdict_share(high_f, "vanity_pilot").value),
