@@ -42,29 +42,39 @@ class Caveat:
 
 
 CAVEATS = (
+    Caveat(0, "q0_where_they_die.py", "model.stale_grace_months",
+           "assumption: months a model may trail the free alternative before the programme counts as dead; the "
+           "hindcast's calibrated range is 4.7–34 months",
+           6.0, 12.0, 24.0, 8, 2),
     Caveat(1, "q1_snapshot.py", "data.open_local_deficit_log10",
            "assumption: no measured conversion of a language gap into effective compute (calibration.md §12 local "
-           "deficit); sampled 0.5–1.5",
-           0.5, 1.1, 1.5, 60, 12),
+           "deficit); calibrated 0.4–2.1",
+           0.5, 1.1, 2.0, 40, 8),
     Caveat(2, "q2_tenant_or_owner.py", "export.embargo_persistence",
            "derived: controls on China tightened in every revision 2022–25 (calibration.md §2); sampled 0.5–0.95",
-           0.5, 0.8, 0.95, 50, 10),
-    Caveat(3, "q3_maintenance_tax.py", "staff.public_pay_growth_per_year",
-           "assumption: public pay tracks inflation; sampled 1–3%/yr",
-           0.01, 0.02, 0.03, 200, 40),
-    Caveat(4, "q4_vanity_pilots.py", "deployment.alternative_usd_per_mtok",
-           "assumption: the open-weights API tier stays about $1 per M tokens (calibration.md §7 gives only "
-           "the fall at fixed capability); sampled $0.3–3",
-           0.3, 1.0, 3.0, 40, 8),
-    Caveat(5, "q5_skeleton_crew.py", "staff.minimum_crew_fte",
-           "assumption: about half the 36-person target keeps data, training and operations going",
-           15.0, 20.0, 25.0, 50, 10),
-    Caveat(6, "q6_compute_rich.py", "treasury.election_cut_probability",
-           "assumption: no published rate of cuts to national AI budgets; sampled 0.1–0.6",
-           0.1, 0.35, 0.6, 30, 6),
-    Caveat(7, "q7_where_they_die.py", "model.stale_grace_months",
-           "assumption: months a model may trail the free alternative before the programme counts as dead",
-           3.0, 6.0, 12.0, 32, 8),
+           0.5, 0.8, 0.95, 30, 4),
+    Caveat(3, "q3_iterate_fast.py", "governance.release_review_months",
+           "assumption: months of EU AI Act documentation before a release (calibration.md §14); sampled 0.5–3",
+           0.5, 1.5, 3.0, 40, 6),
+    Caveat(4, "q4_gpus_current.py", "data.open_deficit_halving_years",
+           "assumption: how fast open models close their gap in the country's languages; calibrated 2.7–19 years",
+           3.0, 8.0, 18.0, 30, 4),
+    Caveat(5, "q5_cultural_alignment.py", "trust.steering_ceiling_loss",
+           "assumption: trust lost for good at full steering (calibration.md §14 trust surveys); sampled 0.1–0.5",
+           0.1, 0.3, 0.5, 30, 4),
+    Caveat(6, "q6_vanity_pilots.py", "deployment.alternative_decline_per_year",
+           "calibration.md §7 gives 9–900× a year for the price at fixed capability; sampled 3–30",
+           3.0, 10.0, 30.0, 30, 4),
+    Caveat(7, "q7_black_hole.py", "budget.price_performance_per_year",
+           "calibration.md §1 ≈1.25×/yr (H100 → B200), §7 1.3–1.4×/yr; how fast the FLOP the request asks for "
+           "gets cheaper",
+           1.15, 1.25, 1.4, 60, 10),
+    Caveat(8, "q8_museums.py", "staff.knowhow_transfer_per_year",
+           "assumption: skills transfer from consultants is rarely planned (calibration.md §14); sampled 0.2–1",
+           0.2, 0.5, 1.0, 40, 6),
+    Caveat(9, "q9_compute_rich.py", "treasury.election_cut_probability",
+           "assumption: no published rate of cuts to national AI budgets; calibrated 0.03–0.57",
+           0.1, 0.35, 0.6, 20, 3),
 )
 
 
@@ -103,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "caveats")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--engine", default="local")
-    parser.add_argument("--only", nargs="*", default=None, help="questions to run, e.g. q1 q5")
+    parser.add_argument("--only", nargs="*", default=None, help="questions to run, e.g. q1 q5 (q0: where they die)")
     parser.add_argument("--fresh", action="store_true", help="run the sweeps afresh (after a change to the model)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Run the seven experiments, the caveat runs, and rebuild the findings README — one command.
+"""Run the nine questions' experiments (and the overview Q0), the caveat runs, and rebuild the findings README — one command.
 
     python experiments/run_all.py [--quick] [--out DIR] [--workers N] [--engine local|dask|slurm] [--no-caveats]
 
@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("q1_snapshot.py", "q2_tenant_or_owner.py", "q3_maintenance_tax.py", "q4_vanity_pilots.py",
-           "q5_skeleton_crew.py", "q6_compute_rich.py", "q7_where_they_die.py")
+SCRIPTS = ("q0_where_they_die.py", "q1_snapshot.py", "q2_tenant_or_owner.py", "q3_iterate_fast.py",
+           "q4_gpus_current.py", "q5_cultural_alignment.py", "q6_vanity_pilots.py", "q7_black_hole.py",
+           "q8_museums.py", "q9_compute_rich.py")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
