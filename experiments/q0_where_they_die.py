@@ -23,7 +23,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 4, "quick": 32, "full": 512}
+SIZES = {"tiny": 4, "quick": 8, "full": 64}
 OUTCOME = "verdict != 'alive' and death_time_years < 5"
 
 

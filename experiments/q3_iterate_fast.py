@@ -21,7 +21,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 24, "full": 200}
+SIZES = {"tiny": 2, "quick": 10, "full": 60}
 REGIMES = ("none", "national", "eu_ai_act")
 NAMES = {"none": "no review (a venture-backed lab's pace)", "national": "national approvals",
          "eu_ai_act": "the EU AI Act"}
@@ -105,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Planning a release every {fast:g} months, a programme with {NAMES['none']} achieves one every "
         f"{real['none']} months, with national approvals {real['national']} and under the EU AI Act "
         f"{real['eu_ai_act']} (releases wait on average {gov['national']:.1f} and {gov['eu_ai_act']:.1f} months "
-        f"for reviews over the decade at a {ref:g}-month plan). {lead}: at a {ref:g}-month plan P(alive and current at year 5) is "
+        f"for reviews over the decade at a {ref:g}-month plan). {lead}: at a {ref:g}-month plan P(alive and "
+        f"current at year 5) is "
         f"{common.pct_of(at.loc[('none', ref)], 'p_current_5y')} without reviews and "
         f"{common.pct_of(at.loc[('eu_ai_act', ref)], 'p_current_5y')} under the EU AI Act (paired "
         f"{common.points(eu_vs_none)}), while under the EU AI Act a {fast:g}-month plan against an "

@@ -9,8 +9,8 @@ effective own staff (ramped-up employees; consultants keep no know-how) stays be
 half a year; it is a ``museum`` when it is alive, paid and serving but has released nothing for
 ``staff.museum_months`` while consultants hold at least ``staff.museum_knowhow_share`` of the pipeline
 know-how (``sovsim/model/knowhow.py``: consultants learn on the job, transfer part of it to the staff, and
-their contracts reward keeping it). The know-how lost is counted as quits (each takes a ramped-up person's know-how) and as the
-mean effective staff over the months lived.
+their contracts reward keeping it). The know-how lost is counted as quits (each takes a ramped-up person's
+know-how) and as the mean effective staff over the months lived.
 
 Writes summary.md, q8_museums.csv, q8_hollowed_causes.csv and q8_museums.png/.svg to DIR.
 """
@@ -25,7 +25,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 20, "full": 200}
+SIZES = {"tiny": 2, "quick": 10, "full": 60}
 TEAM_TARGET_FTE = 36.0  #: the preset's four roles at target (10 + 12 + 8 + 6)
 CAUSES = ("budget freeze", "quits outpaced hiring", "poaching wave")
 CAUSE_COLORS = {"budget freeze": "#7f8c8d", "quits outpaced hiring": "#c0392b", "poaching wave": "#8e44ad"}
@@ -167,7 +167,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     museum_all = common.share(both["verdict"] == "museum")
     hold = at.loc[("fixed", lo, ceilings[-1])]
     museum_text = (
-        f"{'Museums are rare' if museum_all.value < 0.05 else 'Museums are a common end'}: over every policy tried {common.pct(museum_all, 1)} of futures end as a museum (alive and "
+        f"{'Museums are rare' if museum_all.value < 0.05 else 'Museums are a common end'}: over every policy "
+        f"tried {common.pct(museum_all, 1)} of futures end as a museum (alive and "
         f"serving, no release for a year, consultants holding half the know-how); with up to {ceilings[-1]:g} "
         f"consultants at the public scale {common.pct(museum_many, 1)}, although consultants come to hold half the "
         f"pipeline know-how at some point in {common.pct_of(hold, 'p_consultants_hold_half')} of those futures "

@@ -1,4 +1,4 @@
-"""Run the nine questions' experiments (and the overview Q0), the caveat runs, and rebuild the findings README — one command.
+"""Run the nine questions' experiments, the overview Q0, the hindcast, the presets and the caveats; rebuild the README.
 
     python experiments/run_all.py [--quick] [--out DIR] [--workers N] [--engine local|dask|slurm] [--no-caveats]
 
@@ -45,6 +45,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         start = time.perf_counter()
         name = script.split("_")[0]
         subprocess.run([sys.executable, str(HERE / script), "--out", str(root / name), *common], check=True)
+        timings.append((script, time.perf_counter() - start))
+        print(f"{script}: {timings[-1][1]:.1f} s", flush=True)
+    for script, name in (("hindcast.py", "hindcast"), ("presets.py", "presets")):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(HERE / script), "--out", str(root / name),
+                        *(["--quick"] if args.quick else []),
+                        *(["--workers", str(args.workers)] if args.workers else [])], check=True)
         timings.append((script, time.perf_counter() - start))
         print(f"{script}: {timings[-1][1]:.1f} s", flush=True)
     if not args.no_caveats:

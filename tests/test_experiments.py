@@ -17,9 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ROOT / "experiments"
-SCRIPTS = ("q1_snapshot", "q2_tenant_or_owner", "q3_maintenance_tax", "q4_vanity_pilots", "q5_skeleton_crew",
-           "q6_compute_rich", "q7_where_they_die")
-MINE = (*SCRIPTS, "common", "caveats", "make_readme", "run_all")
+SCRIPTS = ("q0_where_they_die", "q1_snapshot", "q2_tenant_or_owner", "q3_iterate_fast", "q4_gpus_current",
+           "q5_cultural_alignment", "q6_vanity_pilots", "q7_black_hole", "q8_museums", "q9_compute_rich")
+MINE = (*SCRIPTS, "common", "caveats", "make_readme", "run_all", "hindcast", "presets")
 PARALLEL = 2
 
 
@@ -87,6 +87,38 @@ def test_readme_is_regenerated_from_the_committed_summaries():
     readme = EXPERIMENTS / "README.md"
     assert readme.is_file()
     assert make_readme.build(EXPERIMENTS / "results", readme) == readme.read_text(encoding="utf-8")
+
+
+def test_readme_has_a_claim_row_per_essay_question_with_an_answer_and_an_interval():
+    text = (EXPERIMENTS / "README.md").read_text(encoding="utf-8")
+    table = text.split("## The claims", 1)[1].split("\n\n", 3)[2]
+    rows = [line for line in table.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert [int(r.split("|")[1]) for r in rows] == list(range(1, 10))
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[4].startswith("**") and cells[4] != "****", row
+        assert "95% CI" in cells[5] or "%" in cells[5], row
+
+
+def test_claim_answers_follow_the_numbers():
+    """The claim table's answer flips with the measured effect (synthetic summaries on either side)."""
+    sys.path.insert(0, str(EXPERIMENTS))
+    try:
+        import make_readme
+    finally:
+        sys.path.remove(str(EXPERIMENTS))
+
+    def museum(p: float, high: float) -> dict:
+        return {8: {"key": {"value": 0.3, "low": 0.2, "high": 0.4},
+                    "facts": {"p_museum_all": p, "p_museum_all_low": 0.0, "p_museum_all_high": high}}}
+
+    assert make_readme.claims(museum(0.01, 0.03))[0][3].startswith("contradicted")
+    assert make_readme.claims(museum(0.4, 0.5))[0][3] == "supported"
+    nine = {"key": {"value": 0.6, "low": 0.5, "high": 0.7}}
+    assert make_readme.claims({9: {**nine, "facts": {"continue_6": 3e7, "scratch_6": float("inf")}}})[0][3] \
+        .startswith("contradicted for open-weight")
+    assert make_readme.claims({9: {**nine, "facts": {"continue_6": float("inf"), "scratch_6": float("inf")}}})[0][3] \
+        == "supported"
 
 
 def test_readme_links_point_to_committed_files():
