@@ -127,10 +127,13 @@ def main(argv: Sequence[str] | None = None) -> None:
              "rent": "renting abroad"}
     ranked = sorted(STRATEGIES, key=lambda k: -at.loc[(k, ref), "sovereign_months_mean"])
     listing = ", ".join(f"{months(k, ref)} with {names[k]}" for k in ranked)
+    rent_hi, own_hi = at.loc[("rent", high)], at.loc[("own", high)]
+    shocks = ("Export shocks turn into starvation for the tenant" if rent_hi["p_starved_low"] > own_hi["p_starved_high"]
+              else "Export shocks rarely starve the tenant before something else ends the programme")
     answer = (
         f"Only compute on home soil counts, so the tenant gets none: at {ref:g} export-rule changes a year (the "
-        f"2025 pace) a future offers on average {listing}, of 120 months. Export shocks turn into starvation for "
-        f"the tenant: P(starved) renting goes from {starved('rent', low)} at {low:g} changes a year to "
+        f"2025 pace) a future offers on average {listing}, of 120 months. {shocks}: P(starved) renting goes "
+        f"from {starved('rent', low)} at {low:g} changes a year to "
         f"{starved('rent', high)} at {high:g}, against {starved('own', low)} → {starved('own', high)} owning "
         f"(rent minus own at {ref:g}/yr on the same futures: {100 * diff.value:+.1f} points, paired 95% CI "
         f"{100 * diff.low:+.1f} to {100 * diff.high:+.1f}). The weights are the second tenancy: continuing "
