@@ -83,15 +83,22 @@ def main(argv: Sequence[str] | None = None) -> None:
                                common.alive_at(f, 10.0))
     row = {x: at.loc[("residency_mid", x)] for x in levels}
     best = max(levels, key=lambda x: float(row[x]["tokens_served_t_mean"]))
+    if light_tokens.low > 0 and full_tokens.high < 0:
+        lead = "A little alignment pays, a lot costs the users"
+    elif full_tokens.high < 0:
+        lead = "Steering costs users at every level tried, more the more it steers"
+    else:
+        lead = "Steering changes adoption little within the ranges tried"
+    deaths = ("the cost is in users, not in deaths" if full_alive.low <= 0 <= full_alive.high else
+              "and it shows in deaths too" if full_alive.high < 0 else "and programmes live longer for it")
     answer = (
-        f"A little alignment pays, a lot costs the users: with 40% of demand bound to home soil, steering the "
+        f"{lead}: with 40% of demand bound to home soil, steering the "
         f"outputs at {light:g} changes the tokens served over the decade by {light_tokens.value:+.1f} trillion "
         f"(paired 95% CI {light_tokens.low:+.1f} to {light_tokens.high:+.1f}) against none, and fully steered "
         f"({full:g}) by {full_tokens.value:+.1f} trillion ({full_tokens.low:+.1f} to {full_tokens.high:+.1f}), "
         f"as trust at the end falls from {common.num_of(row[none], 'final_trust_mean', 2)} to "
         f"{common.num_of(row[full], 'final_trust_mean', 2)}; adoption peaks at steering {best:g}. P(alive at "
-        f"year 10) moves {common.points(full_alive)} from none to full steering: the cost is in users, not "
-        f"(yet) in deaths.")
+        f"year 10) moves {common.points(full_alive)} from none to full steering: {deaths}.")
     details = [
         "Mechanism: `sovsim/model/trust.py` raises adoption with alignment to the country's norms up to a point "
         "and lowers the ceiling of adoption as steering grows; incidents (a Poisson rate, more likely the more "
