@@ -147,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             high = t["threshold_five_year_budget_usd_high"]
             high = high if math.isfinite(high) else budgets[-1]
             ax.errorbar(t["threshold_five_year_budget_usd"] / 1e6, 50,
-                        xerr=[[(t["threshold_five_year_budget_usd"] - t["threshold_five_year_budget_usd_low"]) / 1e6],
-                              [(high - t["threshold_five_year_budget_usd"]) / 1e6]],
+                        xerr=[[max(0.0, t["threshold_five_year_budget_usd"] - t["threshold_five_year_budget_usd_low"])
+                               / 1e6], [max(0.0, high - t["threshold_five_year_budget_usd"]) / 1e6]],
                         fmt="D", color=common.COLORS[strategy], capsize=4, ms=6)
     for _, r in archetypes.iterrows():
         ax.errorbar(r["five_year_budget_usd"] / 1e6, 100 * r["p_alive_current_5y"],
