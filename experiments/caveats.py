@@ -44,11 +44,11 @@ class Caveat:
 CAVEATS = (
     Caveat(0, "q0_where_they_die.py", "model.stale_grace_months",
            "assumption: months a model may trail the free alternative before the programme counts as dead; the "
-           "hindcast's calibrated range is 4.7–34 months",
+           "hindcast's calibrated range is 4.3–35 months",
            6.0, 12.0, 24.0, 8, 2),
     Caveat(1, "q1_snapshot.py", "data.open_local_deficit_log10",
            "assumption: no measured conversion of a language gap into effective compute (calibration.md §12 local "
-           "deficit); calibrated 0.4–2.1",
+           "deficit); calibrated 0.37–1.94",
            0.5, 1.1, 2.0, 40, 4),
     Caveat(2, "q2_tenant_or_owner.py", "export.embargo_persistence",
            "derived: controls on China tightened in every revision 2022–25 (calibration.md §2); sampled 0.5–0.95",
@@ -73,7 +73,7 @@ CAVEATS = (
            "assumption: skills transfer from consultants is rarely planned (calibration.md §14); sampled 0.2–1",
            0.2, 0.5, 1.0, 40, 3),
     Caveat(9, "q9_compute_rich.py", "treasury.election_cut_probability",
-           "assumption: no published rate of cuts to national AI budgets; calibrated 0.03–0.57",
+           "assumption: no published rate of cuts to national AI budgets; calibrated 0.04–0.57",
            0.1, 0.35, 0.6, 20, 2),
 )
 

@@ -41,8 +41,9 @@ STRUCTURAL_CAVEATS = (
     "makes it look immune to export shocks in Q2.",
     "A programme is declared dead stale only once its service's adoption has run down behind the free "
     "alternative and the grace has passed (`deployment.stale_adoption_loss`, `model.stale_grace_months`); the "
-    "grace is calibrated on the cases (4.7–34 months), which is the widest range of any calibrated value, so "
-    "the stale shares move with it (see the Q0 caveat).",
+    "grace (4.3–35 months) and the lag a country accepts (`model.accepted_lag_months`, 1–23 months) are "
+    "sampled over calibrated ranges that the cases hardly narrow, so the stale shares move with them (see the "
+    "Q0 caveat).",
     "Consultants hold know-how and hand part of it to the staff (`sovsim/model/knowhow.py`), but the rates of "
     "transfer and lock-in are assumptions sampled over wide ranges (calibration.md §14 has no measured rate): "
     "read the museum shares of Q8 as the model's, not the world's.",
@@ -315,8 +316,10 @@ def build(results: Path, readme: Path) -> str:
         "Every number below comes from the scripts in this folder, run with the public Python API (`import "
         "sovsim`) on sweep specs beside them (`qN_*.toml`, each range citing `docs/calibration.md`). Every spec "
         "samples the ranges the hindcast calibrated on fifteen real programmes (`calibrated_ranges.toml`: election "
-        "cuts, attrition, data preparation, the open models' local deficit and its halving, the stale grace, "
-        "allocation renewals) beside its own. Policies compared inside one experiment run on the same sampled "
+        "cuts, attrition, data preparation, the open models' local deficit and its halving, the stale grace, the "
+        "lag a country accepts behind the free alternative, allocation renewals) beside its own; the cases "
+        "constrain the data preparation and the local deficit, the others stay close to their priors and are "
+        "sampled as stated uncertainty. Policies compared inside one experiment run on the same sampled "
         "futures with the same random streams (common random numbers), so their differences are paired; every "
         "probability carries a 95% interval (Wilson for shares, percentile bootstrap otherwise). Each section "
         "states its futures and seed and the command that regenerates it.",
