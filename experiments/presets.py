@@ -32,7 +32,8 @@ RESEMBLES = {
                     "Teuken-7B (Germany), Poro (Finland): from scratch on an allocation of a national supercomputer",
     "rented-cloud": "SEA-LION (Singapore): trained on rented cloud GPUs",
     "compute-rich": "Korea's national GPU project, IndiaAI, Saudi Arabia's HUMAIN (calibration.md §5; none is a "
-                    "case yet); Jais (UAE) on its own 1,000-accelerator machine is the nearest case",
+                    "case yet); Jais (UAE), trained on its parent group's Condor Galaxy machine, is the nearest "
+                    "case",
     "finetune-lean": "Sahabat-AI (Indonesia) and SEA-LION's later releases, built on Llama and Gemma by small "
                      "teams",
     "vanity-pilot": "ALIA (Spain), GPT-SW3 (Sweden), GPT-NL (Netherlands), Latam-GPT (Chile): released, but no "
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     lines += ["", f"*Size:* {size}. *Regenerate:* `python experiments/presets.py{' --quick' if args.quick else ''}`.",
               ""]
     (args.out / "summary.md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    print(f"wrote {args.out / 'summary.md'}")
 
 
 if __name__ == "__main__":
