@@ -151,11 +151,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     at_strictest = float((bound["target"] == targets[0]).mean()) if len(bound) else 0.0
     strictest = f", {100 * at_strictest:.0f}% of them under the {targets[0]:g} s target" if lead == "latency" else ""
     others = ", ".join(f"{NAMES[b]} {100 * default_bars[b].value:.0f}%" for b in BARS if b != lead_default)
+    why_default = (f"held back mostly by {NAMES[lead_default]}: {common.pct(default_bars[lead_default])} of those "
+                   f"{len(at_default)} vanity pilots ({others})" if len(at_default) else "none of them a vanity pilot")
     answer = (
         f"Near the preset's production bar (p95 ≤ {default[0]:g} s, paying at most {100 * default[1]:.0f}% above "
         f"the alternative API) {common.pct_of(cell.loc[default], 'p_vanity')} of programmes never leave pilot, "
-        f"held back mostly by {NAMES[lead_default]}: {common.pct(default_bars[lead_default])} of those "
-        f"{len(at_default)} vanity pilots ({others}). Over all {len(t)} bars tried, {NAMES[lead]} binds most "
+        f"{why_default}. Over all {len(t)} bars tried, {NAMES[lead]} binds most "
         f"often ({common.pct_of(overall.loc[lead], 'share')} of {int(overall['vanity_futures'].iloc[0]):,} vanity "
         f"pilots{strictest}). Tolerating {100 * premiums[-1]:.0f}% instead of "
         f"{100 * premiums[0]:.0f}% above the alternative price moves P(vanity pilot) from "
