@@ -68,7 +68,7 @@ CAVEATS = (
     Caveat(7, "q7_black_hole.py", "budget.price_performance_per_year",
            "calibration.md §1 ≈1.25×/yr (H100 → B200), §7 1.3–1.4×/yr; how fast the FLOP the request asks for "
            "gets cheaper",
-           1.15, 1.25, 1.4, 60, 10),
+           1.15, 1.25, 1.4, 30, 10),
     Caveat(8, "q8_museums.py", "staff.knowhow_transfer_per_year",
            "assumption: skills transfer from consultants is rarely planned (calibration.md §14); sampled 0.2–1",
            0.2, 0.5, 1.0, 8, 3),
