@@ -8,7 +8,8 @@ and at its high end, and the experiment's key number is computed three times on 
 and seed (common random numbers; each run drops that field's uncertainty, if the experiment samples it, and
 fixes it everywhere). The scripts are run as a user would, with ``--set PATH=VALUE`` and a smaller
 ``--scenarios``; each writes its own summary under DIR/qN-low/ etc. The table goes to DIR/caveats.csv and
-DIR/caveats.md (default DIR: experiments/results/caveats/).
+DIR/caveats.md (default DIR: experiments/results/caveats/). The runs go side by side, ``--workers`` at a time
+(default: the cores), each on one core.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,8 +86,7 @@ def run_one(caveat: Caveat, label: str, value: float, args: argparse.Namespace, 
     command = [sys.executable, str(HERE / caveat.script), "--out", str(out), "--scenarios", str(scenarios),
                "--set", f"{caveat.path}={value!r}", "--engine", args.engine, "--quiet"]
     command += ["--fresh"] if args.fresh else []
-    if args.workers:
-        command += ["--workers", str(args.workers)]
+    command += ["--workers", "1"]  # the runs themselves go side by side (see main), each on one core
     began = time.perf_counter()
     subprocess.run(command, check=True)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -118,15 +120,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for caveat in CAVEATS:
-        if args.only and f"q{caveat.question}" not in args.only:
-            continue
-        scenarios = caveat.quick_scenarios if args.quick else caveat.scenarios
-        results = {label: run_one(caveat, label, value, args, scenarios)
-                   for label, value in (("low", caveat.low), ("default", caveat.default), ("high", caveat.high))}
+    chosen = [c for c in CAVEATS if not args.only or f"q{c.question}" in args.only]
+    settings = (("low", "low"), ("default", "default"), ("high", "high"))
+    with ThreadPoolExecutor(max_workers=args.workers or os.cpu_count() or 1) as pool:  # one core per run
+        pending = {(c.question, label): pool.submit(run_one, c, label, getattr(c, attr), args,
+                                                     c.quick_scenarios if args.quick else c.scenarios)
+                   for c in chosen for label, attr in settings}
+    for caveat in chosen:
+        results = {label: pending[(caveat.question, label)].result() for label, _ in settings}
         unit = results["default"].get("unit", "")
         row = {"question": caveat.question, "key": results["default"].get("name", ""), "unit": unit,
-               "assumption": caveat.path, "why_weak": caveat.why, "scenarios_per_spec": scenarios,
+               "assumption": caveat.path, "why_weak": caveat.why,
+               "scenarios_per_spec": caveat.quick_scenarios if args.quick else caveat.scenarios,
                "futures_per_run": results["default"]["futures"]}
         for label, value in (("low", caveat.low), ("default", caveat.default), ("high", caveat.high)):
             r = results[label]
