@@ -199,9 +199,10 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
         k, f = s[6]["key"], s[6]["facts"]
         cost = f.get("share_cost_binding_at_default", float("nan"))
         answer = ("supported: " + ("cost per token" if cost >= 0.5 else "latency") + " binds" if k["value"] >= 0.2
+                  and not math.isnan(cost)
                   else "contradicted at the preset's bar: few stay pilots")
-        key = (f"P(vanity pilot) at the preset's bar {_share(k)}; cost per token binds in {100 * cost:.0f}% of "
-               "them")
+        key = f"P(vanity pilot) at the preset's bar {_share(k)}" + (
+            f"; cost per token binds in {100 * cost:.0f}% of them" if not math.isnan(cost) else "")
         rows.append(("Vanity pilots never leave staging, for latency or token cost",
                      "serving from first principles (`serving.py`, `queueing.py`) against the free alternative's "
                      "price (`model/deployment.py`)", "[Q6](#q6-vanity-pilots)", answer, key))
@@ -249,7 +250,8 @@ def intro(s: dict[int, dict[str, Any]]) -> list[str]:
              "team thins out, or an election trims the budget until the bills win."]
     if 0 in s:
         lines[0] += (f" Over the calibrated uncertainty space of a mid-sized country's programme "
-                     f"(`midsize-nation`), {_share(s[0]['key'])} of programmes are dead before year 5 (Q0).")
+                     f"(`midsize-nation`), {_share(s[0]['key'])} of programmes are dead, or museums, before year 5 "
+                     "(Q0).")
     return lines
 
 
