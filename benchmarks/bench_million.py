@@ -47,8 +47,8 @@ GROUP_BY = ("SELECT policy, verdict, count(*) AS futures, avg(death_time_years) 
 
 
 def spec_text(futures: int) -> str:
-    """Experiment Q7's uncertainties, sampled by Latin hypercube, with two policies (futures = 2 · scenarios)."""
-    text = (HERE.parent / "experiments" / "q7_where_they_die.toml").read_text(encoding="utf-8")
+    """Experiment Q0's uncertainties, sampled by Latin hypercube, with two policies (futures = 2 · scenarios)."""
+    text = (HERE.parent / "experiments" / "q0_where_they_die.toml").read_text(encoding="utf-8")
     lines = []
     for line in text.splitlines():
         key = line.split("=")[0].strip()
@@ -58,6 +58,8 @@ def spec_text(futures: int) -> str:
             line = 'sampler = "lhs"'
         elif key == "shard_size":
             line = "shard_size = 25"
+        elif key == "ranges":  # the calibrated ranges beside the experiment, wherever the spec is written
+            line = f"ranges = {str(HERE.parent / 'experiments' / 'calibrated_ranges.toml')!r}"
         lines.append(line)
     return "\n".join(lines) + '\n\n[policies.status-quo]\n\n[policies.pay-premium]\n"staff.salary_premium" = 1.8\n'
 
