@@ -1,10 +1,10 @@
-"""Benchmark: wall time of the seven experiment scripts at their ``--quick`` size, each and in total.
+"""Benchmark: wall time of the ten experiment scripts at their ``--quick`` size, each and in total.
 
     python benchmarks/bench_experiments.py [--smoke] [--workers 2]
 
 Each script runs as a user runs it (a fresh process: imports, the sweep on the local engine with
 ``--workers`` processes, the analysis and the figures) into a temporary directory. Targets on 2 cores:
-each script under 3 minutes, the seven under 10 minutes. ``--smoke`` runs the hidden ``--tiny`` size
+each script under 3 minutes, the ten under 10 minutes. ``--smoke`` runs the hidden ``--tiny`` size
 instead (checks that the benchmark works, not a timing to report).
 """
 

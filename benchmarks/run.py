@@ -158,7 +158,7 @@ def bench_scaling(quick: bool) -> list[dict[str, Any]]:
 
 
 def bench_experiments(quick: bool) -> list[dict[str, Any]]:
-    """The seven experiment scripts at --quick size on 2 workers, each and in total (--quick: the tiny size)."""
+    """The ten experiment scripts at --quick size on 2 workers, each and in total (--quick: the tiny size)."""
     return _module_rows("bench_experiments", smoke=quick, workers=2)
 
 
