@@ -127,3 +127,26 @@ def test_readme_links_point_to_committed_files():
     assert links
     for link in links:
         assert (EXPERIMENTS / link).is_file(), link
+
+
+def test_hindcast_section_reports_skill_coverage_and_misses():
+    """The hindcast section is built from `sovsim hindcast --json`: skill signs, coverage and each miss."""
+    sys.path.insert(0, str(EXPERIMENTS))
+    try:
+        import hindcast
+    finally:
+        sys.path.remove(str(EXPERIMENTS))
+    data = {"futures_per_case": 5, "seed": 0, "cost": {"futures": 75},
+            "skill": {"brier": {"ended": {"n": 15, "model": 0.2, "base_rate": 0.1, "skill": -1.0},
+                                "pivoted": {"n": 12, "model": 0.1, "base_rate": 0.2, "skill": 0.5}},
+                      "coverage": {"n": 15, "interval_50": 0.4, "interval_80": 0.6},
+                      "first_release_months_median": {"observed": 12.0, "simulated": 14.0},
+                      "misses": [{"case": "bloom", "outcome": "ended", "observed": True, "predicted": 0.1},
+                                 {"case": "teuken", "outcome": "first_release_months", "observed": 34.8,
+                                  "predicted": [7.0, None]}]}}
+    text = hindcast.summary(data, "quick")
+    assert "| ended or stalled | 15 | 0.200 | 0.100 | -1.00 |" in text
+    assert "| a pivot to open weights | 12 | 0.100 | 0.200 | +0.50 |" in text
+    assert "40% of the 15 cases" in text and "60% (80% expected)" in text
+    assert "`bloom`: ended or stalled was observed; the futures gave it 10%." in text
+    assert "`teuken`: first release after 34.8 months, simulated 10–90% 7.0–none by the cutoff." in text
