@@ -108,8 +108,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "the cadence, not on its own compute; a from-scratch model's capability comes from its own training "
         "compute against a frontier that grows about 1.1 decades a year (bounded, `sovsim/model/frontier.py`), "
         "so a fleet bought once falls behind unless it grows at the frontier's pace.",
-        "The fleet's launch cash ($8M + $34k per GPU) and appropriation ($6M + $2.5k per GPU a year) scale with "
-        "its size, so a large fleet is not starved of money to run it; the team is the preset's.",
+        "The fleet's launch cash ($8M + $45k per GPU) and appropriation ($6M + $5.5k per GPU a year) scale with "
+        "its size, so a large fleet is bought and run without a structural deficit; the team is the preset's.",
         f"P(dead stale within 10 years) at {big:,} GPUs: scratch "
         f"{common.pct_of(at.loc[('scratch', big)], 'p_stale')}, continue "
         f"{common.pct_of(at.loc[('continue', big)], 'p_stale')}.",
