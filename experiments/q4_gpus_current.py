@@ -88,12 +88,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     current5 = common.current_at(f, 5.0)
     scratch_gain = common.paired(f, "cell", f"scratch|{small}", f"scratch|{big}", current5)
     continue_gain = common.paired(f, "cell", f"continue|{small}", f"continue|{big}", current5)
-    if continue_gain.high <= 0 and scratch_gain.high <= 0.05:
+    if continue_gain.low <= 0 and scratch_gain.low <= 0:
         lead = "The number of GPUs is not what keeps a model current"
     elif math.isfinite(need["scratch"]):
         lead = f"Enough GPUs keep even a from-scratch model current: {fleet(need['scratch'])} do it"
     else:
-        lead = "GPUs help an open-weights model a little and a from-scratch model not enough"
+        lead = "More GPUs help, but no fleet in the range keeps a from-scratch model current"
     answer = (
         f"{lead}: P(alive and within six months of the free "
         f"alternative at year 5) reaches {100 * LEVEL:.0f}% with {fleet(need['continue'])} continuing open "
