@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"PRESET --futures {mix_n}`), and the real programmes each resembles:", "",
               "| preset | resembles | verdict mix |", "|---|---|---|"]
     for preset in PRESETS:
-        m = mix_t[(mix_t["preset"] == preset) & (mix_t["share"] > 0)].sort_values("share", ascending=False)
+        m = mix_t[(mix_t["preset"] == preset) & (mix_t["share"] >= 0.005)].sort_values("share", ascending=False)
         text = ", ".join(f"{v.replace('_', ' ')} {100 * s:.0f}%" for v, s in zip(m["verdict"], m["share"]))
         lines.append(f"| `{preset}` | {RESEMBLES[preset]} | {text} |")
     size = "quick" if args.quick else "full"
