@@ -151,7 +151,8 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
         d, lo, hi = f.get(stop, 0.0), f.get(f"{stop}_low", 0.0), f.get(f"{stop}_high", 0.0)
         ow = hi < 0
         answer = ("supported for both" if hw and ow else "supported for the hardware, not the weights" if hw else
-                  "supported for the weights, not the hardware" if ow else "depends on `export.changes_per_year`")
+                  "supported for the weights; the cloud tenant owns no compute but is rarely starved" if ow else
+                  "depends on `export.changes_per_year`")
         key = (f"P(starved) renting at a crisis pace {_share(k)} vs owning {100 * own:.0f}%; every open family "
                f"stopping in 2029 moves P(alive at 10 years) of a continued model {_points(d, lo, hi)}")
         rows.append(("A programme on a rented foreign cloud is a tenant, and so is one that continues a foreign "
@@ -174,11 +175,16 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
     if 4 in s:
         f = s[4]["facts"]
         need_c, need_s = f.get("gpus_needed_continue", math.inf), f.get("gpus_needed_scratch", math.inf)
-        answer = ("depends on the strategy" if math.isfinite(need_c) and not math.isfinite(need_s) else
-                  "supported" if math.isfinite(need_s) else "contradicted: no fleet in the range does it")
+        no_gain = f.get("continue_gain_low", 0.0) <= 0 and f.get("scratch_gain_low", 0.0) <= 0
+        answer = ("contradicted: the fleet's size does not decide it" if no_gain else
+                  "supported" if math.isfinite(need_s) else
+                  "depends on the strategy" if math.isfinite(need_c) else "contradicted: no fleet in the range does it")
         key = (f"GPUs for P(alive and current at year 5) ≥ 50%: continue {_gpus(need_c)}, finetune "
                f"{_gpus(f.get('gpus_needed_finetune', math.inf))}, scratch {_gpus(need_s)} (up to "
-               f"{f.get('top_gpus', 0):,.0f} tried); scratch at the top: {_share(s[4]['key'])}")
+               f"{f.get('top_gpus', 0):,.0f} tried); from {f.get('small_gpus', 64):,.0f} to "
+               f"{f.get('top_gpus', 0):,.0f} GPUs, continuing "
+               f"{_points(*(f.get(x, 0.0) for x in ('continue_gain', 'continue_gain_low', 'continue_gain_high')))}; "
+               f"scratch at the top: {_share(s[4]['key'])}")
         rows.append(("A number of H100s keeps a model from becoming a legacy artefact within six months",
                      "training compute to capability against a bounded frontier (`model/capability.py`, "
                      "`frontier.py`); GPU generations at refresh (`model/gpus.py`)", "[Q4](#q4-how-many-gpus)",
@@ -187,7 +193,9 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
         f = s[5]["facts"]
         light, full = f.get("light_tokens_diff_t", 0.0), f.get("full_tokens_diff_t", 0.0)
         full_hi = f.get("full_tokens_diff_high", 0.0)
+        light_hi = f.get("light_tokens_diff_high", light)
         answer = ("supported" if light >= 0 and full_hi < 0 else
+                  "contradicted: even light steering costs users, and trust falls with it" if light_hi < 0 else
                   "partly: full steering costs users" if full_hi < 0 else "not shown: steering changes little")
         key = (f"tokens served over the decade: light steering {light:+.1f} trillion, full steering {full:+.1f} "
                f"trillion (95% CI {f.get('full_tokens_diff_low', 0.0):+.1f} to {full_hi:+.1f}); trust at the end "
@@ -213,9 +221,11 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
         answer = ("depends on the strategy" if spread >= 0.3 else "supported" if k["value"] >= 0.5 else
                   "contradicted" if k["value"] < 0.2 else "partly")
         key = (f"{_share(k)} of the 2030 cohort (continue {100 * hole['continue']:.0f}%, finetune "
-               f"{100 * hole['finetune']:.0f}%, scratch {100 * hole['scratch']:.0f}%); request grows "
-               + " / ".join(f"{100 * f.get(f'growth_{x}', float('nan')):+.0f}%"
-                            for x in ("continue", "finetune", "scratch")) + " a year")
+               f"{100 * hole['finetune']:.0f}%, scratch {100 * hole['scratch']:.0f}%); the request grows "
+               + ", ".join(f"{x} {100 * f.get(f'growth_{x}', math.nan):+.0f}% (95% CI "
+                           f"{100 * f.get(f'growth_{x}_low', math.nan):+.0f} to "
+                           f"{100 * f.get(f'growth_{x}_high', math.nan):+.0f})"
+                           for x in ("continue", "finetune", "scratch")) + " a year")
         rows.append(("Keeping a custom model current is a budgetary black hole for mid-sized nations",
                      "budget rounds: requested vs granted by kind (`model/budget.py`, `treasury.py`)",
                      "[Q7](#q7-the-budgetary-black-hole)", answer, key))
@@ -223,20 +233,26 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
         k, f = s[8]["key"], s[8]["facts"]
         museum = {"value": f.get("p_museum_all", 0.0), "low": f.get("p_museum_all_low", 0.0),
                   "high": f.get("p_museum_all_high", 0.0)}
-        answer = ("contradicted: they die before they become museums" if museum["high"] < 0.05 else
-                  "supported" if museum["value"] >= 0.2 else "rarely")
-        key = (f"P(museum) {_share(museum, 1)} over all policies; P(museum or hollowed) with 16 consultants at "
-               f"public pay {_share(k)}")
+        many = f.get("p_museum_many_consultants", 0.0)
+        answer = ("supported" if museum["value"] >= 0.2 else
+                  "depends on how many consultants hold the know-how" if many >= 0.2 else
+                  "contradicted: they die before they become museums" if museum["high"] < 0.05 else "rarely")
+        key = (f"P(museum) {_share(museum, 1)} over all policies, {100 * many:.0f}% with up to 16 consultants at "
+               f"public pay; P(museum or hollowed) there {_share(k)}")
         rows.append(("They end as museums kept by a skeleton crew of consultants",
                      "know-how held by staff and consultants, the museum verdict (`model/knowhow.py`, `coroner.py`)",
                      "[Q8](#q8-museums-and-skeleton-crews)", answer, key))
     if 9 in s:
         k, f = s[9]["key"], s[9]["facts"]
         cont, scratch = f.get("continue_6", math.inf), f.get("scratch_6", math.inf)
+        never = not math.isfinite(cont) and not math.isfinite(scratch)
         answer = ("contradicted for open-weight strategies, supported for from-scratch" if math.isfinite(cont)
-                  and not math.isfinite(scratch) else "supported" if not math.isfinite(cont) else "contradicted")
+                  and not math.isfinite(scratch) else
+                  "contradicted: no budget in the range buys it, so it is not a matter of money" if never else
+                  "supported" if not math.isfinite(cont) else "contradicted")
         key = (f"five-year budget for P(alive and current at year 5) ≥ 50%: continue (6-month cadence) "
-               f"{_money(cont)}, scratch {_money(scratch)}; at $55M continuing {_share(k)}")
+               f"{_money(cont)}, scratch {_money(scratch)} (up to {_money(f.get('top_budget_usd', math.nan))}); "
+               f"at $55M continuing {_share(k)}, at best {100 * f.get('best_continue_6', math.nan):.0f}%")
         rows.append(("Sovereignty is a luxury only the compute-rich can afford",
                      "money, fleet and cadence against the frontier (`model/treasury.py`, `budget.py`, "
                      "`capability.py`)", "[Q9](#q9-compute-rich-luxury)", answer, key))

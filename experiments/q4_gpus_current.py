@@ -125,7 +125,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                "p_current_continue_small": float(at.loc[("continue", small), "p_current_5y"]),
                "p_current_continue_big": float(at.loc[("continue", big), "p_current_5y"]),
                "p_current_scratch_big": float(at.loc[("scratch", big), "p_current_5y"]),
-               "continue_gain": continue_gain.value, "scratch_gain": scratch_gain.value})
+               "continue_gain": continue_gain.value, "continue_gain_low": continue_gain.low,
+               "continue_gain_high": continue_gain.high, "scratch_gain": scratch_gain.value,
+               "scratch_gain_low": scratch_gain.low, "scratch_gain_high": scratch_gain.high, "small_gpus": small})
 
 
 if __name__ == "__main__":

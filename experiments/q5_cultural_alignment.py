@@ -116,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         key={"name": f"public trust at the end, fully steered ({full:g}), 40% residency-bound",
              "value": float(row[full]["final_trust_mean"]), "low": float(row[full]["final_trust_mean_low"]),
              "high": float(row[full]["final_trust_mean_high"]), "unit": ""},
-        facts={"light_tokens_diff_t": light_tokens.value, "full_tokens_diff_t": full_tokens.value,
+        facts={"light_tokens_diff_t": light_tokens.value, "light_tokens_diff_low": light_tokens.low,
+               "light_tokens_diff_high": light_tokens.high, "full_tokens_diff_t": full_tokens.value,
                "full_tokens_diff_low": full_tokens.low, "full_tokens_diff_high": full_tokens.high,
                "best_steering": best, "trust_none": float(row[none]["final_trust_mean"]),
                "trust_full": float(row[full]["final_trust_mean"]), "full_alive_diff": full_alive.value})

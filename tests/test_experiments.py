@@ -113,11 +113,16 @@ def test_claim_answers_follow_the_numbers():
                     "facts": {"p_museum_all": p, "p_museum_all_low": 0.0, "p_museum_all_high": high}}}
 
     assert make_readme.claims(museum(0.01, 0.03))[0][3].startswith("contradicted")
+    few = museum(0.03, 0.06)
+    few[8]["facts"]["p_museum_many_consultants"] = 0.3
+    assert make_readme.claims(few)[0][3].startswith("depends on how many consultants")
     assert make_readme.claims(museum(0.4, 0.5))[0][3] == "supported"
     nine = {"key": {"value": 0.6, "low": 0.5, "high": 0.7}}
     assert make_readme.claims({9: {**nine, "facts": {"continue_6": 3e7, "scratch_6": float("inf")}}})[0][3] \
         .startswith("contradicted for open-weight")
     assert make_readme.claims({9: {**nine, "facts": {"continue_6": float("inf"), "scratch_6": float("inf")}}})[0][3] \
+        .startswith("contradicted: no budget")
+    assert make_readme.claims({9: {**nine, "facts": {"continue_6": float("inf"), "scratch_6": 1e9}}})[0][3] \
         == "supported"
 
 
