@@ -250,9 +250,12 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
                   and not math.isfinite(scratch) else
                   "contradicted: no budget in the range buys it, so it is not a matter of money" if never else
                   "supported" if not math.isfinite(cont) else "contradicted")
-        key = (f"five-year budget for P(alive and current at year 5) ≥ 50%: continue (6-month cadence) "
+        key = (f"five-year budget for P(alive and current) ≥ 50% at year 5: continue (6-month cadence) "
                f"{_money(cont)}, scratch {_money(scratch)} (up to {_money(f.get('top_budget_usd', math.nan))}); "
-               f"at $55M continuing {_share(k)}, at best {100 * f.get('best_continue_6', math.nan):.0f}%")
+               f"at $55M continuing {_share(k)}, at best {100 * f.get('best_continue_6', math.nan):.0f}%; at year 10 "
+               f"continue {_money(f.get('continue_6_10y', math.nan))}, scratch "
+               f"{_money(f.get('scratch_6_10y', math.nan))} (at best "
+               f"{100 * f.get('best_continue_6_10y', math.nan):.0f}% continuing)")
         rows.append(("Sovereignty is a luxury only the compute-rich can afford",
                      "money, fleet and cadence against the frontier (`model/treasury.py`, `budget.py`, "
                      "`capability.py`)", "[Q9](#q9-compute-rich-luxury)", answer, key))

@@ -36,13 +36,15 @@ VERDICT_COLORS = {"alive": "#229954", "defunded": "#7f8c8d", "hollowed": "#2471a
                   "starved": "#c0392b", "vanity_pilot": "#8e44ad"}
 
 
-def current_at_end(futures: pd.DataFrame, timelines: pd.DataFrame) -> pd.Series:
-    """True where the future is alive at the horizon with its model not behind the alternative in the country's
-    languages (the stale test's comparison)."""
-    last = timelines.sort_values(["future", "time_days"]).groupby("future").tail(1).set_index("future")
+def current_at_end(futures: pd.DataFrame, timelines: pd.DataFrame, years: float | None = None) -> pd.Series:
+    """True where the future is alive at ``years`` (default: the horizon) with its model not behind the
+    alternative in the country's languages on the last monthly row by then (the stale test's comparison)."""
+    rows = timelines if years is None else timelines[timelines["time_days"] <= years * 365.25 + 1.0]
+    last = rows.sort_values(["future", "time_days"]).groupby("future").tail(1).set_index("future")
     national = futures["future"].map(last["national_local_log10"])
     alternative = futures["future"].map(last["open_local_log10"])
-    return (futures["verdict"] == "alive") & (national >= alternative)
+    alive = (futures["verdict"] == "alive") if years is None else common.alive_at(futures, years)
+    return alive & (national >= alternative)
 
 
 def crossing(budgets: np.ndarray, p: np.ndarray, level: float = 0.5) -> float:
@@ -87,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     futures["strategy"] = common.policy_values(futures, "model.strategy")
     futures["cadence"] = common.policy_values(futures, "model.release_interval_months")
     cadences = sorted(futures["cadence"].unique())
-    futures["good"] = current_at_end(futures, run.timelines)
+    futures["good"] = current_at_end(futures, run.timelines, 5.0)
+    futures["good10"] = current_at_end(futures, run.timelines, 10.0)
     budgets = np.sort(futures["budget_usd"].unique())
 
     preset_run = common.run_spec("q9_compute_rich_preset", args, SIZES, timelines=True)
@@ -112,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                            "futures": len(g),
                            "gpus": int(round(512 * budget / FIVE_YEAR_BUDGET_USD)),
                            **common.estimate_row(common.share(g["good"]), "p_alive_current_5y"),
-                           **common.estimate_row(common.share(g["verdict"] == "alive"), "p_alive_5y")})
+                           **common.estimate_row(common.share(g["good10"]), "p_alive_current_10y"),
+                           **common.estimate_row(common.share(common.alive_at(g, 5.0)), "p_alive_5y")})
         for v in VERDICTS:
             verdict_rows.append({"strategy": strategy, "cadence_months": cadence, "five_year_budget_usd": budget,
                                  "verdict": v,
@@ -124,9 +128,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         matrix = matrix.reindex(columns=budgets).dropna().astype(float).to_numpy()
 
         est = threshold_interval(budgets, matrix)
+        matrix10 = s.pivot_table(index="scenario_index", columns="budget_usd", values="good10", aggfunc="first")
+        matrix10 = matrix10.reindex(columns=budgets).dropna().astype(float).to_numpy()
+        est10 = threshold_interval(budgets, matrix10)
         threshold_rows.append({"strategy": strategy, "cadence_months": cadence, "scenarios": len(matrix),
                                **common.estimate_row(est, "threshold_five_year_budget_usd"),
-                               "max_p_alive_current_5y": float(matrix.mean(axis=0).max()) if len(matrix) else 0.0})
+                               "max_p_alive_current_5y": float(matrix.mean(axis=0).max()) if len(matrix) else 0.0,
+                               **common.estimate_row(est10, "threshold10_five_year_budget_usd"),
+                               "max_p_alive_current_10y": float(matrix10.mean(axis=0).max()) if len(matrix10)
+                               else 0.0})
     thresholds = pd.DataFrame(threshold_rows)
     curve.to_csv(args.out / "q9_curve.csv", index=False)
     thresholds.to_csv(args.out / "q9_threshold.csv", index=False)
@@ -196,6 +206,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         return (f"{strategy} {common.money(r['threshold_five_year_budget_usd'])} (95% CI "
                 f"{common.money(r['threshold_five_year_budget_usd_low'])}–{high_text})")
 
+    def threshold10(strategy: str, cadence: float) -> str:
+        r = th.loc[(strategy, cadence)]
+        if not math.isfinite(r["threshold10_five_year_budget_usd"]):
+            return (f"{strategy} never within {common.money(budgets[-1])} (at best "
+                    f"{100 * r['max_p_alive_current_10y']:.0f}%)")
+        return f"{strategy} {common.money(r['threshold10_five_year_budget_usd'])}"
+
     c = curve.set_index(["strategy", "cadence_months", "five_year_budget_usd"])
     top = budgets[-1]
     reference = budgets[len(budgets) // 2 - 2] if len(budgets) > 4 else budgets[0]
@@ -217,7 +234,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{common.pct_of(c.loc[('continue', slow, reference)], 'p_alive_current_5y')} at "
         f"{common.money(reference)} and {common.pct_of(c.loc[('continue', slow, top)], 'p_alive_current_5y')} at "
         f"{common.money(top)} ({int(round(512 * top / FIVE_YEAR_BUDGET_USD)):,} H100); from scratch it is "
-        f"{common.pct_of(c.loc[('scratch', slow, top)], 'p_alive_current_5y')} even there.")
+        f"{common.pct_of(c.loc[('scratch', slow, top)], 'p_alive_current_5y')} there. At year 10 the same "
+        f"level needs, at a {fast:g}-month cadence, {threshold10('continue', fast)}, "
+        f"{threshold10('finetune', fast)} and {threshold10('scratch', fast)} (the budget still named by its "
+        "first five years; the appropriation runs on at the same rate).")
     if "continue" in set(archetypes["strategy"]):
         a = archetypes.set_index("strategy").loc["continue"]
         killer = max(VERDICTS[1:], key=lambda v: a[f"share_{v}"])
@@ -240,8 +260,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "A from-scratch model must out-train the open frontier, which grows about 1.1 decades of effective "
         "compute a year; a fleet bought once grows only with algorithmic efficiency (≈0.5 decades a year), so "
         "even tens of thousands of GPUs fall behind within a few years.",
-        "'Current' is judged on the last day of year 5: a model between releases may be briefly behind, so the "
-        "curve of P(alive at year 5) is in q9_curve.csv beside it.",
+        "'Current' is judged on the last monthly row of year 5 (and of year 10): a model between releases may be "
+        "briefly behind, so the curve of P(alive at year 5) is in q9_curve.csv beside it.",
     ]
     key = c.loc[("continue", fast, reference)]
     common.write_summary(
@@ -256,7 +276,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                **{f"best_{s}_{c:g}": float(th.loc[(s, c), "max_p_alive_current_5y"]) for s, c in th.index},
                "top_budget_usd": float(top), "reference_budget_usd": float(reference),
                "p_continue_slow_reference": float(c.loc[("continue", slow, reference), "p_alive_current_5y"]),
-               "p_continue_slow_top": float(c.loc[("continue", slow, top), "p_alive_current_5y"])})
+               "p_continue_slow_top": float(c.loc[("continue", slow, top), "p_alive_current_5y"]),
+               **{f"{s}_{c:g}_10y": float(th.loc[(s, c), "threshold10_five_year_budget_usd"]) for s, c in th.index},
+               **{f"best_{s}_{c:g}_10y": float(th.loc[(s, c), "max_p_alive_current_10y"]) for s, c in th.index}})
 
 
 if __name__ == "__main__":
