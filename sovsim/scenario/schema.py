@@ -436,9 +436,11 @@ class SupplyNode(Section):
     jurisdiction: str = param("US", f"Jurisdiction the node answers to ({HOME} is the country itself)")
     capacity_share: float = param(1.0, "Share of world supply of its kind (a route's smallest share sets how "
                                        "long a small buyer waits)", gt=0, le=1)
-    lead_time_weeks_min: float = param(8.0, "Shortest lead time through this node", ge=0, le=520,
+    lead_time_weeks_min: float = param(8.0, "Lead time through this node in a calm market (the generation's lead "
+                                            "time scales into this node's range: model/leadtimes.py)", ge=0, le=520,
                                        source="calibration.md §1 lead time 2024: 8–12 weeks")
-    lead_time_weeks_max: float = param(52.0, "Longest lead time through this node", ge=0, le=520,
+    lead_time_weeks_max: float = param(52.0, "Lead time through this node at a generation's tightest (the peak "
+                                             "of its lead-time curve)", ge=0, le=520,
                                        source="calibration.md §1 lead time 2023 and 2026: 36–52 weeks")
     supplies: tuple[str, ...] = param((), "Nodes this node supplies (the graph's edges)")
     products: tuple[str, ...] = param((), "GPU kinds this node designs (chip designers and domestic chip makers)")
