@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import sovsim
 from sovsim.model.poaching import offer_gap, wave_multipliers
 from sovsim.model.records import DAYS_PER_YEAR
-from sovsim.model.world import World
 from sovsim.model.workforce import Team
+from sovsim.model.world import World
 from sovsim.scenario.schema import Role, Staff
 
 pays = st.floats(min_value=1e3, max_value=5e6, allow_nan=False)
