@@ -18,6 +18,8 @@ from sovsim.scenario.schema import GPU_KINDS
 QUIET = {"export.changes_per_year": 0.0, "treasury.election_cut_probability": 0.0,
          "treasury.election_cancel_probability": 0.0, "energy.price_shocks_per_year": 0.0}
 WEEK = 7.0
+#: Open models kept far behind in the country's languages, so that staleness does not end futures early
+CURRENT = {"data.open_local_deficit_log10": 5.0, "data.open_deficit_halving_years": 100.0}
 
 kinds = st.sampled_from(sorted(LEAD_CURVES))
 dates = st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2045, 12, 31))
@@ -126,3 +128,22 @@ def test_the_same_draw_later_never_delivers_later() -> None:
         e, lt = early.hardware.proc.orders[0], late.hardware.proc.orders[0]
         assert e.market_u == lt.market_u
         assert e.position is not None and lt.position is not None and lt.position <= e.position
+
+
+def test_a_refresh_order_is_placed_at_the_market_of_its_own_date() -> None:
+    """The refresh a year before the batch retires is dated by its own order (after its tender), as the first is."""
+    from sovsim.model.records import date_of
+
+    overrides = {**QUIET, **CURRENT, "calendar.horizon_years": 6.0, "staff.minimum_crew_fte": 0.0,
+                 "treasury.initial_cash_usd": 1e9, "model.stale_grace_months": 120.0}
+    scenario = sovsim.load_scenario(overrides=overrides)
+    checked = refreshes = 0
+    for future in range(10):
+        world = World(scenario, 4, future).run()
+        placed = [e.time_days for e in world.log.events if e.process == "procurement" and e.kind == "order"]
+        for order, when in zip(world.hardware.proc.orders, placed):
+            expected = market_position(order.kind, date_of(scenario.calendar.start_date, when), order.market_u)
+            assert order.position == pytest.approx(expected)
+            checked += 1
+        refreshes += len(placed) - 1
+    assert checked >= 10 and refreshes > 0  # refresh orders were placed and checked
