@@ -291,8 +291,10 @@ class ModelPlan(Section):
         source="calibration.md §9 pivots: GPT-SW3 to fine-tuning, Poro/Viking to continued Llama, SEA-LION to "
                "Llama/Gemma bases")
     stale_grace_months: float = param(
-        6.0, "Months the model may trail the free alternative before it is stale", ge=0, le=120,
-        source="assumption")
+        6.0, "Months the model may trail the free alternative, with its service's users gone to it (adoption run "
+             "down), before it is stale", ge=0, le=120,
+        source="assumption: half a budget year; the hindcast leaves it unconstrained (experiments/"
+               "calibrated_ranges.toml)")
     first_release_deadline_months: float = param(
         24.0, "Months allowed to the first release before the programme counts as stale", gt=0, le=240,
         source="assumption")
@@ -565,7 +567,8 @@ class Deployment(Section):
         source="assumption: the service launches to the ministries that ran the pilot (27% of the ceiling at "
                "launch)")
     stale_adoption_loss: float = param(
-        1.0, "Years of adoption lost per year while the model is stale or the service is back in pilot", ge=0, le=50,
+        1.0, "Years of adoption lost per year while the model trails the alternative or the service is back in "
+             "pilot", ge=0, le=50,
         source="assumption: users drift to other tools as fast as they came")
     demand_volatility: float = param(
         0.2, "Month-to-month spread of demand (σ of a mean-one lognormal factor)", ge=0, le=3,
