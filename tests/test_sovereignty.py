@@ -114,7 +114,8 @@ def test_residency_split_conserves_and_a_foreign_tenant_serves_none(requests, ca
     assert part.residency_offered == pytest.approx(requests * share)
     if not domestic:
         assert part.residency_served == 0.0
-        assert part.served <= requests * (1 - share) * (1 + 1e-12) + 1e-9
+        # requests − offered loses up to an ulp of requests when share is close to one
+        assert part.served <= requests * (1 - share) * (1 + 1e-12) + requests * 1e-12 + 1e-9
 
 
 @given(seed=seeds, future=futures, share=st.floats(0.01, 1.0))
