@@ -1,6 +1,7 @@
 """Simulated yearly staff turnover of every preset falls in its cited range (calibration.md §11 turnover ranges).
 
-Ranges (from the rows of calibration.md §6): public sector ≈ 6%/yr (US federal quits) to tech 13.2%/yr (LinkedIn) for the programmes of a public body;
+Ranges (from the rows of calibration.md §6): public sector ≈ 6%/yr (US federal quits) to tech 13.2%/yr
+(LinkedIn) for the programmes of a public body;
 compute-rich, an expatriate workforce, 11%/yr (frontier-lab retention, lower end) to 26%/yr (startups);
 apertus-like, a university team on fixed-term doctoral and postdoc contracts, 20–26%/yr (assumption from contract
 lengths of 4–5 years, with startups' 26%/yr as the top). The mean over futures must lie in the range within two

@@ -63,6 +63,8 @@ class World:
                                    self.hardware.rent_usd_per_gpu_hour if on_demand else 0.0)
         self.standing = contracts.Standing(self.fleet, scenario.compute)
         self.meter.standing = self.standing
+        if on_demand:  # an on-demand rate renews yearly: the hours before are billed at the old rate
+            self.hardware.on_reprice = self._reprice_on_demand
         self.budget = budget.Ledger()
         self._hiring_plan_days = people.hiring_plan_days(scenario.staff) if scenario.staff.hiring_plan_grace else 0.0
         supply_rng = stream(seed, future, "openweights")  # drawn once, here: the future's frontier and supply
@@ -110,6 +112,10 @@ class World:
         self.sovereign.add_conditions()
         self.hardware.proc.affordable_usd = self._affordable_usd
         self.fleet.on_capacity_lost = self._capacity_lost
+
+    def _reprice_on_demand(self, now: float, usd_per_gpu_hour: float) -> None:
+        self.meter.bill(self.account, now)
+        self.meter.rent_usd_per_gpu_hour = usd_per_gpu_hour
 
     def _compute_changed(self, now: float) -> None:
         self.standing.accrue(now)  # contracts and racks change: standing charges accrue to the day

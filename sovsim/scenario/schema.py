@@ -358,6 +358,12 @@ class Compute(Section):
     rent_usd_per_gpu_hour: float = param(
         2.35, "Contract price of a rented GPU-hour at the foreign cloud", ge=0, le=1000,
         source="calibration.md §1 H100 cloud 2024–26: SemiAnalysis 1-year contract index $2.35 (Mar 2026)")
+    rent_decline_per_year: float = param(
+        0.15, "Yearly fall of the contract price of a rented GPU-hour of the same type as it ages; a contract is "
+              "re-priced when its term renews (yearly for reserved_1y and on_demand, every 3 years for reserved_3y)",
+        ge=0, lt=1, source="calibration.md §1 H200 / B200 cloud: RBC, 2025 average rents down 22% (H100) and 29% "
+                           "(H200); H100 cloud 2024–26: the 1-year index rebounded 40% from its Oct 2025 low "
+                           "(assumption: 15% a year net, sampled 0–30%)")
     sovereign_rent_usd_per_gpu_hour: float = param(
         3.5, "Price of a GPU-hour at the domestic sovereign cloud", ge=0, le=1000,
         source="calibration.md §1: hyperscalers $3–7/GPU-h (assumption: a sovereign premium over the index)")
