@@ -11,7 +11,16 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sovsim.serving import _ARCH, ACCELERATORS, gpus_for, kv_bytes_per_token, operating_concurrency, performance
+from sovsim.serving import (
+    _ARCH,
+    ACCELERATORS,
+    DEFAULTS,
+    gpus_for,
+    kv_bytes_per_token,
+    max_concurrency,
+    operating_concurrency,
+    performance,
+)
 
 
 def _kv_bytes_reference(params: float, bytes_per_value: float = 2.0) -> float:
@@ -26,6 +35,25 @@ def _kv_bytes_reference(params: float, bytes_per_value: float = 2.0) -> float:
             t = math.log(params / sizes[k]) / math.log(sizes[k + 1] / sizes[k])
             return math.exp(math.log(per[k]) + t * math.log(per[k + 1] / per[k]))
     raise AssertionError("unreachable")
+
+
+def _performance_reference(params: float, gpu: str, concurrency: int, input_tokens: float, output_tokens: float,
+                           gpus: int) -> tuple[float, ...]:
+    """performance's numbers computed term by term, as written before its terms were computed once."""
+    acc = ACCELERATORS[gpu]
+    hbm, pre, bpp = DEFAULTS["hbm_efficiency"][0], DEFAULTS["prefill_efficiency"][0], DEFAULTS["bytes_per_param"][0]
+    fits = max_concurrency(params, gpu, gpus, input_tokens + output_tokens, bpp, DEFAULTS["memory_fraction"][0])
+    tp_eff = DEFAULTS["tensor_parallel_efficiency"][0] ** math.log2(gpus) if gpus > 1 else 1.0
+    read_s = params * bpp / (gpus * acc.bandwidth_bytes_per_s * hbm * tp_eff)
+    prefill_s = max(2.0 * params * input_tokens / (gpus * acc.peak_flops * pre), read_s)
+    bandwidth = gpus * acc.bandwidth_bytes_per_s * hbm * tp_eff
+    context = input_tokens + 0.5 * output_tokens
+    memory_s = (params * bpp + kv_bytes_per_token(params) * context * concurrency) / bandwidth
+    step_s = max(memory_s, 2.0 * params * concurrency / (gpus * acc.peak_flops * pre))
+    mixed_s = 2.0 * params * concurrency * (1.0 + input_tokens / output_tokens) / (gpus * acc.peak_flops * pre)
+    requests_per_s = concurrency / (output_tokens * max(step_s, mixed_s))
+    return (fits, prefill_s, step_s, requests_per_s * output_tokens, requests_per_s,
+            prefill_s + output_tokens * step_s)
 
 
 def _operating_reference(params: float, gpu: str, gpus: int, prompt: float, answer: float, target_s: float,
@@ -48,6 +76,19 @@ def _operating_reference(params: float, gpu: str, gpus: int, prompt: float, answ
 @given(st.floats(1e8, 2e12), st.sampled_from([1.0, 2.0, 0.5]))
 def test_kv_bytes_per_token_is_the_plain_interpolation(params: float, bytes_per_value: float) -> None:
     assert kv_bytes_per_token(params, bytes_per_value) == _kv_bytes_reference(params, bytes_per_value)
+
+
+@given(st.sampled_from(sorted(ACCELERATORS)), st.floats(1e9, 5e11), st.integers(1, 512), st.floats(0, 16_384),
+       st.floats(16, 4096))
+def test_performance_is_the_plain_formula(gpu: str, params: float, concurrency: int, prompt: float,
+                                          answer: float) -> None:
+    try:
+        gpus = gpus_for(params, gpu, context_tokens=prompt + answer)
+        p = performance(params, gpu, concurrency, prompt, answer, gpus)
+    except ValueError:
+        return  # too large for 1,024 GPUs
+    assert (p.max_concurrency, p.ttft_s, p.tpot_s, p.throughput_tokens_per_s, p.requests_per_s, p.request_s) == \
+        _performance_reference(params, gpu, concurrency, prompt, answer, gpus)
 
 
 @given(st.sampled_from(sorted(ACCELERATORS)), st.floats(1e9, 5e11), st.floats(16, 16_384), st.floats(16, 4096),
