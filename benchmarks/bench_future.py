@@ -5,7 +5,8 @@ Run on demand (not part of the test suite):
     python benchmarks/bench_future.py [--preset midsize-nation] [--futures 400] [--repeats 3]
 
 Prints the median and quartiles of wall time per future (each future timed on its own, result row
-included, with the import-time heap frozen out of the garbage collector as in a sweep's shard), the median
+included, no monthly timeline kept, with the import-time heap frozen out of the garbage collector: as in a
+sweep's shard that stores no timelines, the default), the median
 number of SimPy events processed per future, and the verdict mix. Target:
 a median of at most 5 ms per future for the default preset.
 
@@ -34,7 +35,7 @@ from sovsim.sweep.runner import settled_heap
 def one_future(scenario: sovsim.Scenario, seed: int, future: int) -> tuple[float, int, str]:
     """Wall seconds, SimPy events and verdict of one future, timed end to end (setup, run, result row)."""
     start = time.perf_counter()
-    world = World(scenario, seed, future)
+    world = World(scenario, seed, future, timeline=False)  # as a sweep that stores no timelines runs it
     steps = 0
     step = world.env.step
 
@@ -70,7 +71,7 @@ def draws_per_future(scenario: sovsim.Scenario, seed: int, future: int) -> int:
     counter = [0]
     world_module.stream = lambda *a: _Counting(stream(*a), counter)  # type: ignore[assignment]
     try:
-        World(scenario, seed, future).run().row()
+        World(scenario, seed, future, timeline=False).run().row()
     finally:
         world_module.stream = stream
     return counter[0]

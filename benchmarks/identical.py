@@ -3,9 +3,10 @@
     python benchmarks/identical.py dump BEFORE.json      # before the change
     python benchmarks/identical.py check BEFORE.json     # after it: exits 1 on the first difference
 
-Dumps the result row of every preset × futures 0–29 (seed 7), and the timeline, staff counts and event
-log of futures 0–3, as JSON (floats written with ``repr``, so they round-trip exactly); ``check`` recomputes
-them and compares exactly (NaN equals NaN). Not part of the test suite.
+Dumps the result row of every preset × futures 0–29 (seed 7) run as a sweep runs them (no timeline), and
+the row, timeline, staff counts and event log of futures 0–3 run with the timeline kept, as JSON (floats
+written with ``repr``, so they round-trip exactly); ``check`` recomputes them and compares exactly (NaN
+equals NaN). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ def snapshot(futures: range = FUTURES, detailed: range = DETAILED) -> dict[str, 
     for name in sovsim.presets():
         scenario = sovsim.load_scenario(name)
         for future in futures:
-            world = World(scenario, SEED, future).run()
-            entry: dict[str, Any] = {"row": world.row()}
-            if future in detailed:
+            entry: dict[str, Any] = {"row": World(scenario, SEED, future, timeline=False).run().row()}
+            if future in detailed:  # and with the timeline kept: the same row, and the timeline
+                world = World(scenario, SEED, future).run()
+                entry["row_with_timeline"] = world.row()
                 entry["timeline"] = [list(r) for r in world.timeline]
                 entry["staff_by_role"] = [list(r) for r in world.staff_by_role]
                 entry["events"] = [list(e) for e in world.log.events]

@@ -10,7 +10,11 @@ import math
 
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import futures, scenarios, seeds
 
+from sovsim.model.records import DAYS_PER_YEAR
+from sovsim.model.world import World
+from sovsim.scenario.schema import Scenario
 from sovsim.serving import (
     _ARCH,
     ACCELERATORS,
@@ -115,3 +119,47 @@ def test_operating_batch_at_the_edges() -> None:
         exact = performance(8.03e9, gpu, 37, 1000, 250, gpus).tpot_s
         assert operating_concurrency(8.03e9, gpu, gpus, 1000, 250, exact, 256).concurrency == \
             _operating_reference(8.03e9, gpu, gpus, 1000, 250, exact, 256)
+
+
+def _same(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def _monthly_from_timeline(world: World) -> dict[str, object]:
+    """The row's monthly figures recounted from the full timeline, as the row was computed before."""
+    end, s = world.env.now, world.scenario
+    years = end / DAYS_PER_YEAR
+    per_month = world.curve.trend_log10_per_month
+    timeline = world.timeline
+    gaps = [(r.frontier_log10 - r.national_log10) / per_month for r in timeline
+            if per_month > 0 and not math.isnan(r.national_log10)]
+    open_gaps = [(r.open_local_log10 - r.national_local_log10) / per_month for r in timeline
+                 if per_month > 0 and not math.isnan(r.national_log10)]
+    lived = sum(1 for r in timeline if r.time_days < end)
+    part = timeline[:lived] if lived else timeline[-1:]
+    mean_headcount = sum(r.headcount for r in part) / len(part)
+    sovereign = [r.sovereign for r in timeline[:lived]]
+    return {
+        "mean_gap_months": sum(gaps) / len(gaps) if gaps else None,
+        "max_gap_months": max(gaps) if gaps else None,
+        "mean_open_gap_months": sum(open_gaps) / len(open_gaps) if open_gaps else None,
+        "staff_turnover": world.team.quits / years / mean_headcount if years > 0 and mean_headcount > 0 else 0.0,
+        "mean_effective_fte": sum(r.effective_fte for r in part) / len(part),
+        "sovereign_months": sum(sovereign),
+        "update_capable_months": sum(1 for r in timeline[:lived]
+                                     if r.sovereign and r.effective_fte >= s.staff.minimum_crew_fte),
+    }
+
+
+@given(scenarios(), seeds, futures)
+def test_monthly_figures_without_a_timeline_are_the_timelines(scenario: Scenario, seed: int, future: int) -> None:
+    full = World(scenario, seed, future).run()
+    bare = World(scenario, seed, future, timeline=False).run()
+    assert bare.timeline == [] and bare.staff_by_role == []
+    assert len(bare.months.time_days) == len(full.timeline)
+    recount = _monthly_from_timeline(full)
+    row, bare_row = full.row(), bare.row()
+    assert {k: row[k] for k in recount} == recount
+    assert row.keys() == bare_row.keys()
+    assert all(_same(row[k], bare_row[k]) for k in row), [k for k in row if not _same(row[k], bare_row[k])]
+    assert bare.log.events == full.log.events
