@@ -23,6 +23,7 @@ The simulation's service (:mod:`sovsim.model.deployment`) and ``sovsim estimate 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -90,6 +91,7 @@ _SIZES = [a[0] for a in _ARCH]
 _KV_BYTES = [2.0 * layers * heads * dim for _, layers, heads, dim in _ARCH]  #: per byte of value
 
 
+@functools.lru_cache(maxsize=256)  # a model's size is asked for at every review of its service
 def kv_bytes_per_token(params: float, bytes_per_value: float = 2.0) -> float:
     """KV-cache bytes per token in context: 2 (K and V) × layers × KV heads × head dim × bytes, log-interpolated."""
     sizes = _SIZES
