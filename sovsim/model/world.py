@@ -85,6 +85,7 @@ class World:
         self.staff_by_role: list[tuple[int, ...]] = []
         self._lifecycle: simpy.Process | None = None
         self._minimum_crew_fte = scenario.staff.minimum_crew_fte
+        self._accepted_lag_log10 = scenario.model.accepted_lag_months * self.curve.trend_log10_per_month
         self.sovereign = Mechanisms(self)  #: know-how, trust, governance, allocation hooks
         self._add_conditions()
 
@@ -246,11 +247,14 @@ class World:
         return self.builder.alternative_local(now) - self.programme.national_local_log10
 
     def _model_is_behind(self, now: float) -> bool:
-        """No release past the first-release deadline, or the free alternative leads in the country's languages."""
+        """No release past the first-release deadline, or the alternative leads by more than the country accepts.
+
+        The lead is in the country's languages; ``model.accepted_lag_months`` of frontier progress is accepted.
+        """
         m = self.scenario.model
         if not self.programme.releases:
             return now >= m.first_release_deadline_months * DAYS_PER_MONTH
-        return self._alternative_lead_log10(now) > 0
+        return self._alternative_lead_log10(now) > self._accepted_lag_log10
 
     def _model_is_stale(self, now: float) -> bool:
         """Behind, and the service's users have gone to the alternative (no adoption left).

@@ -285,6 +285,12 @@ class ModelPlan(Section):
         "continue), supply_stop (back to scratch), budget_cut (one step cheaper)",
         source="calibration.md §9 pivots: GPT-SW3 to fine-tuning, Poro/Viking to continued Llama, SEA-LION to "
                "Llama/Gemma bases")
+    accepted_lag_months: float = param(
+        0.0, "Months of frontier progress by which the country accepts its model to trail the free alternative in "
+             "its languages, for control and provenance (the capability side of deployment.sovereignty_premium): "
+             "beyond it the model is behind — no production launch, users drift away, and it can go stale",
+        ge=0, le=120, source="assumption: none accepted by default; the hindcast calibrates it "
+                             "(experiments/calibrated_ranges.toml)")
     stale_grace_months: float = param(
         6.0, "Months the model may trail the free alternative, with its service's users gone to it (adoption run "
              "down), before it is stale", ge=0, le=120,
