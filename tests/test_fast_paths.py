@@ -163,3 +163,22 @@ def test_monthly_figures_without_a_timeline_are_the_timelines(scenario: Scenario
     assert row.keys() == bare_row.keys()
     assert all(_same(row[k], bare_row[k]) for k in row), [k for k in row if not _same(row[k], bare_row[k])]
     assert bare.log.events == full.log.events
+
+
+@given(scenarios(), seeds, futures)
+def test_the_alternative_asked_again_in_a_month_is_computed_afresh(scenario: Scenario, seed: int,
+                                                                    future: int) -> None:
+    world = World(scenario, seed, future)  # the timeline asks for it every month
+    builder = world.builder
+    cached = builder._alternative
+    asked: list[float] = []
+
+    def checked(now: float) -> tuple[float, float]:
+        value = cached(now)
+        assert value == builder._alternative_now(now) or all(math.isnan(v) for v in value)
+        asked.append(now)
+        return value
+
+    builder._alternative = checked  # type: ignore[method-assign]
+    world.run()
+    assert len(asked) >= len(world.timeline)
