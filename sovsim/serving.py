@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["Accelerator", "ACCELERATORS", "Performance", "ServeError", "kv_bytes_per_token", "gpus_for",
-           "max_concurrency", "performance", "operating_concurrency", "api_price_usd_per_mtok", "DEFAULTS"]
+           "max_concurrency", "performance", "operating_concurrency", "operating_point", "api_price_usd_per_mtok",
+           "DEFAULTS"]
 
 GB = 1e9
 
@@ -222,14 +223,19 @@ class _Replica:
         """A decode step of ``streams``: its memory traffic or its compute, whichever binds."""
         return max((self.weight_bytes + self.kv_context * streams) / self.bandwidth, self.flops * streams / self.peak)
 
-    def at(self, concurrency: int) -> Performance:
+    def rates(self, concurrency: int) -> tuple[float, float]:
+        """(time per output token, requests a second) at ``concurrency`` streams."""
         step_s = self.tpot_s(concurrency)
         # Chunked prefill: the prompts of arriving requests ride in the decode steps, whose compute is idle while
         # they wait on memory; a step does the decode tokens and its share of prompt tokens, whichever bound binds.
         output = self.output_tokens
         mixed_s = self.flops * concurrency * (1.0 + self.input_tokens / output) / self.peak
         cycle_s = output * max(step_s, mixed_s)  # one generation of `concurrency` requests
-        requests_per_s = concurrency / cycle_s
+        return step_s, concurrency / cycle_s
+
+    def at(self, concurrency: int) -> Performance:
+        step_s, requests_per_s = self.rates(concurrency)
+        output = self.output_tokens
         return Performance(self.params, self.gpu, self.gpus, concurrency, self.input_tokens, output, self.fits,
                            self.weight_bytes, self.kv, self.prefill_s, step_s, 1.0 / step_s,
                            requests_per_s * output, requests_per_s, self.prefill_s + output * step_s)
@@ -255,12 +261,33 @@ def operating_concurrency(params: float, gpu: str, gpus: int, input_tokens: floa
     expression :func:`performance` evaluates (rounding moves the answer by a stream at most): the same batch a
     bisection over :func:`performance` finds, at a fraction of the cost.
     """
+    r, batch = _operating(params, gpu, gpus, input_tokens, output_tokens, tpot_target_s, cap, hbm_efficiency,
+                          prefill_efficiency, bytes_per_param, memory_fraction)
+    return r.at(batch)
+
+
+def operating_point(params: float, gpu: str, gpus: int, input_tokens: float, output_tokens: float,
+                    tpot_target_s: float, cap: int | None = None) -> tuple[int, float, float, float]:
+    """(batch, requests a second, time to first token, time per output token) of :func:`operating_concurrency`.
+
+    The same numbers, for a caller that needs no more of the :class:`Performance` (the service reviews its
+    replicas monthly).
+    """
+    r, batch = _operating(params, gpu, gpus, input_tokens, output_tokens, tpot_target_s, cap, None, None, None,
+                          None)
+    step_s, requests_per_s = r.rates(batch)
+    return batch, requests_per_s, r.prefill_s, step_s
+
+
+def _operating(params: float, gpu: str, gpus: int, input_tokens: float, output_tokens: float, tpot_target_s: float,
+               cap: int | None, hbm_efficiency: float | None, prefill_efficiency: float | None,
+               bytes_per_param: float | None, memory_fraction: float | None) -> tuple[_Replica, int]:
     cap = int(DEFAULTS["max_concurrency"][0]) if cap is None else cap
     r = _Replica(params, gpu, gpus, input_tokens, output_tokens, hbm_efficiency, prefill_efficiency,
                  bytes_per_param, memory_fraction)
     hi = min(cap, r.fits)
     if r.tpot_s(1) > tpot_target_s or hi <= 1:
-        return r.at(1)
+        return r, 1
     # tpot(B) = max((weights + kv·B) / bandwidth, flops·B / peak): the batch where each line meets the target
     limit = min((tpot_target_s * r.bandwidth - r.weight_bytes) / r.kv_context, tpot_target_s * r.peak / r.flops)
     lo = max(1, min(hi, int(limit))) if math.isfinite(limit) else hi
@@ -268,7 +295,7 @@ def operating_concurrency(params: float, gpu: str, gpus: int, input_tokens: floa
         lo += 1
     while lo > 1 and r.tpot_s(lo) > tpot_target_s:
         lo -= 1
-    return r.at(lo)
+    return r, lo
 
 
 # Open-weights API prices by model size (USD per million tokens, blended 3:1 input:output), calibration.md §10

@@ -23,6 +23,7 @@ from sovsim.serving import (
     kv_bytes_per_token,
     max_concurrency,
     operating_concurrency,
+    operating_point,
     performance,
 )
 
@@ -106,6 +107,8 @@ def test_operating_batch_is_the_bisections(gpu: str, params: float, prompt: floa
     fast = operating_concurrency(params, gpu, gpus, prompt, answer, target_s, cap)
     assert fast.concurrency == _operating_reference(params, gpu, gpus, prompt, answer, target_s, cap)
     assert fast == performance(params, gpu, fast.concurrency, prompt, answer, gpus)
+    assert operating_point(params, gpu, gpus, prompt, answer, target_s, cap) == (
+        fast.concurrency, fast.requests_per_s, fast.ttft_s, fast.tpot_s)
 
 
 def test_operating_batch_at_the_edges() -> None:

@@ -39,7 +39,7 @@ from sovsim.model import residency
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
 from sovsim.queueing import erlang_c
-from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_concurrency
+from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_point
 
 if TYPE_CHECKING:
     from sovsim.model.compute import Fleet
@@ -75,7 +75,7 @@ def logistic_demand(adoption_years: float, ceiling: float, growth_per_year: floa
 
 
 class Replica(NamedTuple):
-    """One replica at its operating batch (of :func:`sovsim.serving.operating_concurrency`)."""
+    """One replica at its operating batch (of :func:`sovsim.serving.operating_point`)."""
 
     kind: str
     gpus: int
@@ -215,8 +215,8 @@ class Service:
             n = self.scenario.model.parameter_count
             try:
                 gpus = p.gpus_per_replica or gpus_for(n, kind, context_tokens=prompt + answer)
-                perf = operating_concurrency(n, kind, gpus, prompt, answer, p.tpot_target_s, p.max_batch)
-                replica = Replica(kind, gpus, perf.concurrency, perf.requests_per_s, perf.ttft_s, perf.tpot_s)
+                replica = Replica(kind, gpus, *operating_point(n, kind, gpus, prompt, answer, p.tpot_target_s,
+                                                               p.max_batch))
             except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
                 replica = Replica(kind, max(1, p.gpus_per_replica), 1, 0.0, math.inf, math.inf)
             self._replicas[key] = replica
