@@ -54,7 +54,7 @@ def row(name: str, value: float, unit: str, target: float | None, direction: str
 
 
 def bench_future(quick: bool) -> list[dict[str, Any]]:
-    """Median wall time of one future of the default preset on one core, and SimPy events per future."""
+    """Median CPU time of one future of the default preset on one core, and SimPy events per future."""
     sys.path.insert(0, str(HERE))
     from bench_future import draws_per_future, engine_floor_ms, one_future
 

@@ -129,7 +129,8 @@ def _override_list(overrides: Overrides) -> list[str]:
 def _run_chunk(plain_a: dict[str, Any], plain_b: dict[str, Any], seed: int,
                indices: Sequence[int]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     a, b = scenario_from_dict(plain_a), scenario_from_dict(plain_b)
-    return [(run_future(a, seed=seed, future=i).row, run_future(b, seed=seed, future=i).row) for i in indices]
+    return [(run_future(a, seed=seed, future=i, timeline=False).row,
+             run_future(b, seed=seed, future=i, timeline=False).row) for i in indices]
 
 
 def _run_pairs(a: Scenario, b: Scenario, futures: int, seed: int, workers: int | None,

@@ -21,7 +21,7 @@ class FutureResult:
     row: dict[str, Any]
     scenario: Scenario
     _log: EventLog = field(repr=False)
-    _timeline: list[TimelineRow] = field(repr=False)
+    _timeline: list[TimelineRow] | None = field(repr=False)
     _roles: tuple[str, ...] = field(repr=False)
     _staff_by_role: list[tuple[int, ...]] = field(repr=False)
 
@@ -40,6 +40,8 @@ class FutureResult:
     @property
     def timeline(self) -> pd.DataFrame:
         """The monthly state of the programme, one row a month, plus a final row at death or horizon."""
+        if self._timeline is None:
+            raise ValueError("timeline: this future ran with timeline=False; allowed: run(..., timeline=True)")
         start = self._log.start
         frame = pd.DataFrame(self._timeline, columns=list(TimelineRow._fields))
         frame.insert(1, "date", pd.to_datetime([date_of(start, t) for t in frame["time_days"]]))
@@ -48,8 +50,11 @@ class FutureResult:
         return frame
 
 
-def run(scenario: Scenario, seed: int = 0, future: int = 0) -> FutureResult:
-    """Simulate one future of ``scenario``; the same (scenario, seed, future) always gives the same result."""
-    world = World(scenario, seed, future).run()
-    return FutureResult(world.row(), scenario, world.log, world.timeline, tuple(world.team.names),
-                        world.staff_by_role)
+def run(scenario: Scenario, seed: int = 0, future: int = 0, *, timeline: bool = True) -> FutureResult:
+    """Simulate one future of ``scenario``; the same (scenario, seed, future) always gives the same result.
+
+    ``timeline=False`` keeps no monthly timeline (a sweep that stores none); the row is the same.
+    """
+    world = World(scenario, seed, future, timeline).run()
+    return FutureResult(world.row(), scenario, world.log, world.timeline if timeline else None,
+                        tuple(world.team.names), world.staff_by_role)

@@ -23,12 +23,14 @@ The simulation's service (:mod:`sovsim.model.deployment`) and ``sovsim estimate 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["Accelerator", "ACCELERATORS", "Performance", "ServeError", "kv_bytes_per_token", "gpus_for",
-           "max_concurrency", "performance", "operating_concurrency", "api_price_usd_per_mtok", "DEFAULTS"]
+           "max_concurrency", "performance", "operating_concurrency", "operating_point", "api_price_usd_per_mtok",
+           "DEFAULTS"]
 
 GB = 1e9
 
@@ -86,18 +88,23 @@ class ServeError(ValueError):
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}" if allowed else field)
 
 
+_SIZES = [a[0] for a in _ARCH]
+_KV_BYTES = [2.0 * layers * heads * dim for _, layers, heads, dim in _ARCH]  #: per byte of value
+
+
+@functools.lru_cache(maxsize=256)  # a model's size is asked for at every review of its service
 def kv_bytes_per_token(params: float, bytes_per_value: float = 2.0) -> float:
     """KV-cache bytes per token in context: 2 (K and V) × layers × KV heads × head dim × bytes, log-interpolated."""
-    sizes = [a[0] for a in _ARCH]
-    per = [2.0 * layers * heads * dim * bytes_per_value for _, layers, heads, dim in _ARCH]
+    sizes = _SIZES
     if params <= sizes[0]:
-        return per[0] * (params / sizes[0]) ** 0.5
+        return _KV_BYTES[0] * bytes_per_value * (params / sizes[0]) ** 0.5
     if params >= sizes[-1]:
-        return per[-1] * (params / sizes[-1]) ** 0.5
+        return _KV_BYTES[-1] * bytes_per_value * (params / sizes[-1]) ** 0.5
     for k in range(len(sizes) - 1):
         if params <= sizes[k + 1]:
+            lo, hi = _KV_BYTES[k] * bytes_per_value, _KV_BYTES[k + 1] * bytes_per_value
             t = math.log(params / sizes[k]) / math.log(sizes[k + 1] / sizes[k])
-            return math.exp(math.log(per[k]) + t * math.log(per[k + 1] / per[k]))
+            return math.exp(math.log(lo) + t * math.log(hi / lo))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -157,12 +164,81 @@ class Performance:
         return {**asdict(self), "total_tokens_per_s": self.total_tokens_per_s}
 
 
-def _step_s(params: float, acc: Accelerator, gpus: int, streams: int, context: float, hbm_eff: float,
-            prefill_eff: float, bytes_per_param: float, tp_eff: float) -> float:
-    bandwidth = gpus * acc.bandwidth_bytes_per_s * hbm_eff * tp_eff
-    memory_s = (params * bytes_per_param + kv_bytes_per_token(params) * context * streams) / bandwidth
-    compute_s = 2.0 * params * streams / (gpus * acc.peak_flops * prefill_eff)
-    return max(memory_s, compute_s)
+_DEFAULT = {k: v[0] for k, v in DEFAULTS.items()}
+
+
+class _Replica:
+    """A checked replica (model, GPU, GPUs, request shape, efficiencies) and the terms of its performance.
+
+    Each term is computed once, in the order of operations :func:`performance` has always used, so that a batch
+    evaluated here gives the same numbers bit for bit.
+    """
+
+    __slots__ = ("params", "gpu", "gpus", "input_tokens", "output_tokens", "fits", "weight_bytes", "kv",
+                 "bandwidth", "kv_context", "flops", "peak", "prefill_s")
+
+    def __init__(self, params: float, gpu: str, gpus: int | None, input_tokens: float, output_tokens: float,
+                 hbm_efficiency: float | None, prefill_efficiency: float | None, bytes_per_param: float | None,
+                 memory_fraction: float | None, concurrency: int = 1) -> None:
+        hbm = _DEFAULT["hbm_efficiency"] if hbm_efficiency is None else hbm_efficiency
+        pre = _DEFAULT["prefill_efficiency"] if prefill_efficiency is None else prefill_efficiency
+        bpp = _DEFAULT["bytes_per_param"] if bytes_per_param is None else bytes_per_param
+        mem = _DEFAULT["memory_fraction"] if memory_fraction is None else memory_fraction
+        for name, value in (("params", params), ("hbm_efficiency", hbm), ("prefill_efficiency", pre),
+                            ("bytes_per_param", bpp), ("memory_fraction", mem), ("output_tokens", output_tokens)):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ServeError(name, value, "a number > 0")
+        for name, value in (("hbm_efficiency", hbm), ("prefill_efficiency", pre), ("memory_fraction", mem)):
+            if value > 1:
+                raise ServeError(name, value, "a number > 0 and ≤ 1")
+        if not (math.isfinite(input_tokens) and input_tokens >= 0):
+            raise ServeError("input_tokens", input_tokens, "a number ≥ 0")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ServeError("concurrency", concurrency, "an integer ≥ 1")
+        acc = _accelerator(gpu)
+        context = input_tokens + output_tokens
+        if gpus is None:
+            gpus = gpus_for(params, gpu, bpp, mem, context, 1)
+        elif isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
+            raise ServeError("gpus", gpus, "an integer ≥ 1")
+        kv = kv_bytes_per_token(params)
+        # max_concurrency's streams, from the same expression
+        fits = max(0, int((gpus * acc.memory_bytes * mem - params * bpp) // (kv * context)))
+        if fits < 1:
+            raise ServeError("gpus", gpus, f"enough {gpu} GPUs to hold {params * bpp / GB:,.0f} GB of weights and "
+                                           "one context")
+        tp_eff = _DEFAULT["tensor_parallel_efficiency"] ** math.log2(gpus) if gpus > 1 else 1.0
+        self.params, self.gpu, self.gpus, self.fits, self.kv = params, gpu, gpus, fits, kv
+        self.input_tokens, self.output_tokens = input_tokens, output_tokens
+        self.weight_bytes = params * bpp
+        self.bandwidth = gpus * acc.bandwidth_bytes_per_s * hbm * tp_eff
+        self.flops = 2.0 * params
+        self.peak = gpus * acc.peak_flops * pre
+        read_s = self.weight_bytes / self.bandwidth
+        self.prefill_s = max(self.flops * input_tokens / self.peak, read_s)
+        # the cache holds on average the prompt and half the answer
+        self.kv_context = kv * (input_tokens + 0.5 * output_tokens)
+
+    def tpot_s(self, streams: int) -> float:
+        """A decode step of ``streams``: its memory traffic or its compute, whichever binds."""
+        return max((self.weight_bytes + self.kv_context * streams) / self.bandwidth, self.flops * streams / self.peak)
+
+    def rates(self, concurrency: int) -> tuple[float, float]:
+        """(time per output token, requests a second) at ``concurrency`` streams."""
+        step_s = self.tpot_s(concurrency)
+        # Chunked prefill: the prompts of arriving requests ride in the decode steps, whose compute is idle while
+        # they wait on memory; a step does the decode tokens and its share of prompt tokens, whichever bound binds.
+        output = self.output_tokens
+        mixed_s = self.flops * concurrency * (1.0 + self.input_tokens / output) / self.peak
+        cycle_s = output * max(step_s, mixed_s)  # one generation of `concurrency` requests
+        return step_s, concurrency / cycle_s
+
+    def at(self, concurrency: int) -> Performance:
+        step_s, requests_per_s = self.rates(concurrency)
+        output = self.output_tokens
+        return Performance(self.params, self.gpu, self.gpus, concurrency, self.input_tokens, output, self.fits,
+                           self.weight_bytes, self.kv, self.prefill_s, step_s, 1.0 / step_s,
+                           requests_per_s * output, requests_per_s, self.prefill_s + output * step_s)
 
 
 def performance(params: float, gpu: str, concurrency: int = 1, input_tokens: float = 1000.0,
@@ -170,64 +246,56 @@ def performance(params: float, gpu: str, concurrency: int = 1, input_tokens: flo
                 prefill_efficiency: float | None = None, bytes_per_param: float | None = None,
                 memory_fraction: float | None = None) -> Performance:
     """Latency and throughput of one replica of a ``params`` model on ``gpu`` at ``concurrency`` streams."""
-    d = {k: v[0] for k, v in DEFAULTS.items()}
-    hbm = d["hbm_efficiency"] if hbm_efficiency is None else hbm_efficiency
-    pre = d["prefill_efficiency"] if prefill_efficiency is None else prefill_efficiency
-    bpp = d["bytes_per_param"] if bytes_per_param is None else bytes_per_param
-    mem = d["memory_fraction"] if memory_fraction is None else memory_fraction
-    for name, value in (("params", params), ("hbm_efficiency", hbm), ("prefill_efficiency", pre),
-                        ("bytes_per_param", bpp), ("memory_fraction", mem), ("output_tokens", output_tokens)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ServeError(name, value, "a number > 0")
-    for name, value in (("hbm_efficiency", hbm), ("prefill_efficiency", pre), ("memory_fraction", mem)):
-        if value > 1:
-            raise ServeError(name, value, "a number > 0 and ≤ 1")
-    if not (math.isfinite(input_tokens) and input_tokens >= 0):
-        raise ServeError("input_tokens", input_tokens, "a number ≥ 0")
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ServeError("concurrency", concurrency, "an integer ≥ 1")
-    acc = _accelerator(gpu)
-    context = input_tokens + output_tokens
-    if gpus is None:
-        gpus = gpus_for(params, gpu, bpp, mem, context, 1)
-    elif isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-        raise ServeError("gpus", gpus, "an integer ≥ 1")
-    fits = max_concurrency(params, gpu, gpus, context, bpp, mem)
-    if fits < 1:
-        raise ServeError("gpus", gpus, f"enough {gpu} GPUs to hold {params * bpp / GB:,.0f} GB of weights and "
-                                       "one context")
-    tp_eff = d["tensor_parallel_efficiency"] ** math.log2(gpus) if gpus > 1 else 1.0
-    weight_bytes = params * bpp
-    read_s = weight_bytes / (gpus * acc.bandwidth_bytes_per_s * hbm * tp_eff)
-    prefill_s = max(2.0 * params * input_tokens / (gpus * acc.peak_flops * pre), read_s)
-    # the cache holds on average the prompt and half the answer
-    step_s = _step_s(params, acc, gpus, concurrency, input_tokens + 0.5 * output_tokens, hbm, pre, bpp, tp_eff)
-    # Chunked prefill: the prompts of arriving requests ride in the decode steps, whose compute is idle while
-    # they wait on memory; a step does the decode tokens and its share of prompt tokens, whichever bound binds.
-    mixed_s = 2.0 * params * concurrency * (1.0 + input_tokens / output_tokens) / (gpus * acc.peak_flops * pre)
-    cycle_s = output_tokens * max(step_s, mixed_s)  # one generation of `concurrency` requests
-    requests_per_s = concurrency / cycle_s
-    return Performance(params, gpu, gpus, concurrency, input_tokens, output_tokens, fits, weight_bytes,
-                       kv_bytes_per_token(params), prefill_s, step_s, 1.0 / step_s,
-                       requests_per_s * output_tokens, requests_per_s, prefill_s + output_tokens * step_s)
+    return _Replica(params, gpu, gpus, input_tokens, output_tokens, hbm_efficiency, prefill_efficiency,
+                    bytes_per_param, memory_fraction, concurrency).at(concurrency)
 
 
 def operating_concurrency(params: float, gpu: str, gpus: int, input_tokens: float, output_tokens: float,
-                          tpot_target_s: float, cap: int | None = None, **kw: Any) -> Performance:
-    """The largest batch whose time per output token stays within ``tpot_target_s`` (at least one stream)."""
+                          tpot_target_s: float, cap: int | None = None, *, hbm_efficiency: float | None = None,
+                          prefill_efficiency: float | None = None, bytes_per_param: float | None = None,
+                          memory_fraction: float | None = None) -> Performance:
+    """The largest batch whose time per output token stays within ``tpot_target_s`` (at least one stream).
+
+    The time per output token is the larger of two lines in the batch (a decode step's memory traffic and its
+    compute), so the largest batch within the target is solved for directly, then checked against the very
+    expression :func:`performance` evaluates (rounding moves the answer by a stream at most): the same batch a
+    bisection over :func:`performance` finds, at a fraction of the cost.
+    """
+    r, batch = _operating(params, gpu, gpus, input_tokens, output_tokens, tpot_target_s, cap, hbm_efficiency,
+                          prefill_efficiency, bytes_per_param, memory_fraction)
+    return r.at(batch)
+
+
+def operating_point(params: float, gpu: str, gpus: int, input_tokens: float, output_tokens: float,
+                    tpot_target_s: float, cap: int | None = None) -> tuple[int, float, float, float]:
+    """(batch, requests a second, time to first token, time per output token) of :func:`operating_concurrency`.
+
+    The same numbers, for a caller that needs no more of the :class:`Performance` (the service reviews its
+    replicas monthly).
+    """
+    r, batch = _operating(params, gpu, gpus, input_tokens, output_tokens, tpot_target_s, cap, None, None, None,
+                          None)
+    step_s, requests_per_s = r.rates(batch)
+    return batch, requests_per_s, r.prefill_s, step_s
+
+
+def _operating(params: float, gpu: str, gpus: int, input_tokens: float, output_tokens: float, tpot_target_s: float,
+               cap: int | None, hbm_efficiency: float | None, prefill_efficiency: float | None,
+               bytes_per_param: float | None, memory_fraction: float | None) -> tuple[_Replica, int]:
     cap = int(DEFAULTS["max_concurrency"][0]) if cap is None else cap
-    best = performance(params, gpu, 1, input_tokens, output_tokens, gpus, **kw)
-    hi = min(cap, best.max_concurrency)
-    if best.tpot_s > tpot_target_s or hi <= 1:
-        return best
-    lo = 1
-    while lo < hi:  # tpot grows with the batch: bisect for the last batch within the target
-        mid = (lo + hi + 1) // 2
-        if performance(params, gpu, mid, input_tokens, output_tokens, gpus, **kw).tpot_s <= tpot_target_s:
-            lo = mid
-        else:
-            hi = mid - 1
-    return performance(params, gpu, lo, input_tokens, output_tokens, gpus, **kw)
+    r = _Replica(params, gpu, gpus, input_tokens, output_tokens, hbm_efficiency, prefill_efficiency,
+                 bytes_per_param, memory_fraction)
+    hi = min(cap, r.fits)
+    if r.tpot_s(1) > tpot_target_s or hi <= 1:
+        return r, 1
+    # tpot(B) = max((weights + kv·B) / bandwidth, flops·B / peak): the batch where each line meets the target
+    limit = min((tpot_target_s * r.bandwidth - r.weight_bytes) / r.kv_context, tpot_target_s * r.peak / r.flops)
+    lo = max(1, min(hi, int(limit))) if math.isfinite(limit) else hi
+    while lo < hi and r.tpot_s(lo + 1) <= tpot_target_s:
+        lo += 1
+    while lo > 1 and r.tpot_s(lo) > tpot_target_s:
+        lo -= 1
+    return r, lo
 
 
 # Open-weights API prices by model size (USD per million tokens, blended 3:1 input:output), calibration.md §10

@@ -69,7 +69,7 @@ def test_an_alternative_supplier_never_lowers_deliveries() -> None:
     """Same shocks (common random numbers), a second foundry and packaging house outside Taiwan: never fewer GPUs,
     never later."""
     base = {**QUIET, "export.changes_per_year": 4.0, "export.tier": 3, "compute.refresh": False,
-            "compute.tender_months": 0.0,
+            "compute.tender_months": 0.0, "calendar.start_date": "2023-11-15",  # the H100 peak: orders wait long
             "calendar.horizon_years": 4.0, "staff.minimum_crew_fte": 0.0, "model.stale_grace_months": 120.0,
             "treasury.insolvency_grace_days": 3650.0}
     alternative = {**base, "supply.nodes.samsung_foundry.kind": "foundry",
@@ -118,6 +118,27 @@ def test_a_lifted_embargo_brings_a_new_contract() -> None:
     world = World(sovsim.load_scenario("rented-cloud", overrides), 0, 0).run()
     kinds = [(t, k) for t, p, k in trace(world, ("compute",))]
     assert kinds == [(0.0, "contract"), (365.0, "revoked"), (425.0 + 90.0, "recontract")]
+
+
+@pytest.mark.parametrize(("contract", "decline"), [("reserved_1y", 0.15), ("reserved_3y", 0.3), ("reserved_1y", 0.0)])
+def test_a_reserved_contract_renews_at_the_falling_market_price(contract, decline) -> None:
+    # Round the clock for every contracted GPU, re-priced at each renewal: the bill over the horizon is the sum of
+    # the terms at price × factor × (1 − decline)^(years at signature). No serving share, so no inference hosting.
+    years = 4.0
+    overrides = {**QUIET, "compute.contract": contract, "compute.rent_decline_per_year": decline,
+                 "deployment.serving_share": 0.0, "deployment.max_pilot_years": 50.0,
+                 "model.stale_grace_months": 120.0, "calendar.horizon_years": years}
+    world = World(sovsim.load_scenario("rented-cloud", overrides), 0, 0).run()
+    c = world.scenario.compute
+    assert world.coroner.verdict == "alive", world.coroner.root_cause  # the bill runs to the horizon
+    factor = {"reserved_1y": 1.0, "reserved_3y": c.reserved_3y_price_factor}[contract]
+    term = {"reserved_1y": 1.0, "reserved_3y": 3.0}[contract]
+    expected, start = 0.0, 0.0
+    while start < years:
+        length = min(term, years - start)
+        expected += c.rented_gpus * length * 365.25 * 24 * c.rent_usd_per_gpu_hour * factor * (1 - decline) ** start
+        start += term
+    assert world.row()["cloud_usd"] == pytest.approx(expected, rel=1e-6)
 
 
 # -- failures and goodput ------------------------------------------------------------------------------------

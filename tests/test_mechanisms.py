@@ -135,7 +135,8 @@ CURRENT = {"data.open_local_deficit_log10": 5.0, "data.open_deficit_halving_year
 
 @pytest.mark.parametrize(("preset", "base", "lever"), [
     # pay is what the market outbids: attrition above the tech-sector level, a budget that pays the premium
-    ("midsize-nation", {"staff.attrition_per_year": 0.2, "treasury.appropriation_usd_per_year": 16e6, **CURRENT},
+    ("midsize-nation", {"staff.attrition_per_year": 0.2, "treasury.appropriation_usd_per_year": 16e6,
+                        "staff.local_market_pay_factor": 1.0, **CURRENT},
      {"staff.salary_premium": 1.5}),
     ("compute-rich", {"staff.attrition_per_year": 0.2, "staff.salary_premium": 1.5, **CURRENT},
      {"staff.salary_premium": 2.5}),

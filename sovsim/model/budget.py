@@ -68,7 +68,7 @@ def request(world: Any, now: float) -> dict[str, float]:
     kind = c.gpu
     gpu_hours = flops * cycles / (GPUS[kind].peak_flops * m.mfu) / 3600.0
     if c.strategy in ("rent", "sovereign_cloud"):
-        usd_per_gpu_hour = world.hardware.rent_usd_per_gpu_hour
+        usd_per_gpu_hour = world.hardware.rent_usd_per_gpu_hour_at(now)
     else:
         kw = GPUS[kind].power_w * c.server_power_factor * s.energy.pue * c.mean_power_fraction / 1000.0
         hours_per_month = DAYS_PER_YEAR / 12.0 * 24.0

@@ -63,6 +63,8 @@ class Builder:
         self.base_supply_stopped = False
         self.last_base: Release | None = None
         self.plans: list[tuple[float, Plan]] = []  #: (run start, plan) of every run planned
+        self._alternative_key: tuple[float, int] | None = None  #: (time, frontier jumps) of the cached alternative
+        self._alternative_value = (math.nan, math.nan)
 
     # -- the alternative -------------------------------------------------------------------------------
     def _alternative(self, now: float) -> tuple[float, float]:
@@ -72,6 +74,13 @@ class Builder:
         public sector may use (the programme's licence filter applies to its users too) and the API tier
         that follows the frontier ``open_lag_months`` behind (it goes on after open releases stop).
         """
+        key = (now, len(self.curve.jump_days))  # asked several times a month (service, stale check, timeline)
+        if key == self._alternative_key:
+            return self._alternative_value
+        self._alternative_key, self._alternative_value = key, self._alternative_now(now)
+        return self._alternative_value
+
+    def _alternative_now(self, now: float) -> tuple[float, float]:
         api = alternative_log10(self.curve, self.open_weights, self.model.parameter_count, now)
         api_local = api - open_deficit_log10(self.data, now)
         best = self.supply.advance(now)

@@ -21,17 +21,22 @@ if TYPE_CHECKING:
     from sovsim.model.treasury import Account
     from sovsim.scenario.schema import Compute
 
-__all__ = ["CONTRACTS", "contract_price_usd_per_gpu_hour", "Standing"]
+__all__ = ["CONTRACTS", "TERM_YEARS", "contract_price_usd_per_gpu_hour", "Standing"]
 
 CONTRACTS = ("reserved_1y", "reserved_3y", "on_demand")
+TERM_YEARS = {"reserved_1y": 1.0, "reserved_3y": 3.0, "on_demand": 1.0}  #: how often a contract's price is reset
 
 
-def contract_price_usd_per_gpu_hour(compute: Compute, sovereign: bool = False) -> float:
-    """Price of a GPU-hour under the scenario's contract: the 1-year price × the contract's factor."""
+def contract_price_usd_per_gpu_hour(compute: Compute, sovereign: bool = False, years: float = 0.0) -> float:
+    """Price of a GPU-hour under the scenario's contract signed ``years`` after the start.
+
+    The 1-year price of the start × the contract's factor, falling ``compute.rent_decline_per_year`` a year as
+    the rented type ages.
+    """
     base = compute.sovereign_rent_usd_per_gpu_hour if sovereign else compute.rent_usd_per_gpu_hour
     factor = {"reserved_1y": 1.0, "reserved_3y": compute.reserved_3y_price_factor,
               "on_demand": compute.on_demand_price_factor}[compute.contract]
-    return base * factor
+    return base * factor * (1.0 - compute.rent_decline_per_year) ** years
 
 
 class Standing:

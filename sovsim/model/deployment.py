@@ -39,7 +39,7 @@ from sovsim.model import residency
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
 from sovsim.queueing import erlang_c
-from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_concurrency
+from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_point
 
 if TYPE_CHECKING:
     from sovsim.model.compute import Fleet
@@ -75,7 +75,7 @@ def logistic_demand(adoption_years: float, ceiling: float, growth_per_year: floa
 
 
 class Replica(NamedTuple):
-    """One replica at its operating batch (of :func:`sovsim.serving.operating_concurrency`)."""
+    """One replica at its operating batch (of :func:`sovsim.serving.operating_point`)."""
 
     kind: str
     gpus: int
@@ -192,13 +192,18 @@ class Service:
         self._noise: Iterator[float] = iter(())  #: the demand factors of the coming months
         self._owned_total = 0
         self._replicas: dict[tuple[str, int, int], Replica] = {}  #: replicas by (GPU, prompt, answer tokens)
+        self._owned_usd_per_gpu_day: dict[str, float] = {}  #: capital cost of an owned GPU a day, by kind
+        self._tokens_at, self._tokens = math.nan, (0.0, 0.0)  #: request_tokens of the latest time asked
 
     # -- serving capacity and cost --------------------------------------------------------------------
     def request_tokens(self, now: float) -> tuple[float, float]:
         """(prompt, answer) tokens of a request at ``now``: the prompt grows yearly (longer contexts, agents)."""
+        if now == self._tokens_at:  # asked by the replica, the judgement and the operation of the same month
+            return self._tokens
         p = self.params
         total = p.tokens_per_request * (1.0 + p.tokens_per_request_growth_per_year) ** (now / DAYS_PER_YEAR)
-        return total * (1.0 - p.output_token_share), total * p.output_token_share
+        self._tokens_at, self._tokens = now, (total * (1.0 - p.output_token_share), total * p.output_token_share)
+        return self._tokens
 
     def _replica(self, kind: str, now: float) -> Replica:
         """One replica of the model on ``kind`` GPUs at its operating batch (:mod:`sovsim.serving`)."""
@@ -210,8 +215,8 @@ class Service:
             n = self.scenario.model.parameter_count
             try:
                 gpus = p.gpus_per_replica or gpus_for(n, kind, context_tokens=prompt + answer)
-                perf = operating_concurrency(n, kind, gpus, prompt, answer, p.tpot_target_s, p.max_batch)
-                replica = Replica(kind, gpus, perf.concurrency, perf.requests_per_s, perf.ttft_s, perf.tpot_s)
+                replica = Replica(kind, gpus, *operating_point(n, kind, gpus, prompt, answer, p.tpot_target_s,
+                                                               p.max_batch))
             except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
                 replica = Replica(kind, max(1, p.gpus_per_replica), 1, 0.0, math.inf, math.inf)
             self._replicas[key] = replica
@@ -235,7 +240,10 @@ class Service:
             multiplier = self.ledger.current("multiplier")
             kw = n * GPUS[kind].power_w * c.server_power_factor * e.pue / 1000.0
             usd_per_kwh_day = 24.0 * e.price_usd_per_kwh * multiplier
-            fixed = n * owned_usd_per_gpu_day(kind, c) + kw * c.idle_power_fraction * usd_per_kwh_day
+            per_gpu_day = self._owned_usd_per_gpu_day.get(kind)
+            if per_gpu_day is None:
+                per_gpu_day = self._owned_usd_per_gpu_day[kind] = owned_usd_per_gpu_day(kind, c)
+            fixed = n * per_gpu_day + kw * c.idle_power_fraction * usd_per_kwh_day
             busy = kw * (c.mean_power_fraction - c.idle_power_fraction) * usd_per_kwh_day
             self._rent_usd_per_day = 0.0
             self._owned_total = total

@@ -14,11 +14,11 @@ import numpy as np
 
 from sovsim.model.allocation import Allocations, allocation_calls
 from sovsim.model.compute import Batch, Contract, Fleet
-from sovsim.model.contracts import contract_price_usd_per_gpu_hour
+from sovsim.model.contracts import TERM_YEARS, contract_price_usd_per_gpu_hour
 from sovsim.model.export import Regimes, export_regimes, scheduled_changes
 from sovsim.model.ledger import Ledger
 from sovsim.model.procurement import Procurement, place_order, refresh
-from sovsim.model.records import EventLog
+from sovsim.model.records import DAYS_PER_YEAR, EventLog
 from sovsim.model.supply import SupplyChain
 from sovsim.model.treasury import Account
 from sovsim.scenario.schema import Scenario
@@ -48,6 +48,7 @@ class Hardware:
         self.proc.on_delivered = self._delivered
         self.proc.on_blocked = lambda now: self.on_change(now)
         self.on_change: Callable[[float], None] = lambda now: None  #: the coroner's starved check
+        self.on_reprice: Callable[[float, float], None] = lambda now, usd: None  #: an on-demand rate changes
         self.allocation: Allocations | None = None  #: awards on a shared supercomputer (strategy "allocation")
         if c.strategy == "allocation":
             self.allocation = Allocations(env, scenario.allocation, c.gpu, self.fleet, account, rngs["allocation"],
@@ -57,10 +58,31 @@ class Hardware:
 
     @property
     def rent_usd_per_gpu_hour(self) -> float:
+        """The price of a rented GPU-hour now (at the last renewal of the contract's term)."""
+        return self.rent_usd_per_gpu_hour_at(self.env.now)
+
+    def rent_usd_per_gpu_hour_at(self, now: float) -> float:
+        """The price of a GPU-hour of a contract signed or renewed at the start of the term that holds ``now``."""
         c = self.scenario.compute
         if c.strategy == "allocation":
             return self.scenario.allocation.usd_per_gpu_hour
-        return contract_price_usd_per_gpu_hour(c, sovereign=c.strategy == "sovereign_cloud")
+        term_days = TERM_YEARS[c.contract] * DAYS_PER_YEAR
+        signed_years = (now // term_days) * term_days / DAYS_PER_YEAR
+        return contract_price_usd_per_gpu_hour(c, sovereign=c.strategy == "sovereign_cloud", years=signed_years)
+
+    def _renewals(self) -> Any:
+        """At the end of each term the contract is renewed at the market price of that day (rents fall)."""
+        c = self.scenario.compute
+        term_days = TERM_YEARS[c.contract] * DAYS_PER_YEAR
+        while True:
+            yield self.env.timeout(term_days)
+            now = self.env.now
+            price = self.rent_usd_per_gpu_hour_at(now)
+            contract = self.fleet.contract
+            if contract is not None and price != contract.usd_per_gpu_hour:
+                contract.usd_per_gpu_hour = price
+                self.on_change(now)  # reserved rent accrues to the day at the old price, then at the new one
+            self.on_reprice(now, price)
 
     def start(self) -> None:
         env, c = self.env, self.scenario.compute
@@ -75,6 +97,8 @@ class Hardware:
             node = self.chain.graph.nodes[self.provider]
             contract = Contract(self.provider, node["jurisdiction"], c.gpu, c.rented_gpus, self.rent_usd_per_gpu_hour)
             self.fleet.rent(env.now, contract)
+            if c.rent_decline_per_year > 0:
+                env.process(self._renewals())
             self.log.log(env.now, "compute", "contract",
                          f"cloud contract with {self.provider} ({node['jurisdiction']}): {c.rented_gpus:,} "
                          f"{c.gpu.upper()} at ${contract.usd_per_gpu_hour:g}/GPU-hour ({c.contract})", key=True)
@@ -97,6 +121,7 @@ class Hardware:
     def _recontract(self) -> None:
         contract = self.fleet.contract
         if contract is not None and not contract.active and contract.jurisdiction not in self.regimes.embargoed():
+            contract.usd_per_gpu_hour = self.rent_usd_per_gpu_hour  # a new contract, at the price of its day
             self.fleet.restore(self.env.now)
             self.on_change(self.env.now)
 

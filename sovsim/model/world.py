@@ -25,6 +25,7 @@ from sovsim.model.builder import Builder
 from sovsim.model.coroner import Condition, Coroner, Diagnosis
 from sovsim.model.hardware import Hardware
 from sovsim.model.ledger import Ledger
+from sovsim.model.months import Months
 from sovsim.model.openweights import Supply
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, ROW_FIELDS, EventLog, TimelineRow
 from sovsim.model.rng import stream
@@ -37,7 +38,8 @@ __all__ = ["World"]
 class World:
     """Everything that exists in one future of one scenario, wired together."""
 
-    def __init__(self, scenario: Scenario, seed: int, future: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, future: int, timeline: bool = True) -> None:
+        """``timeline``: keep the monthly timeline and staff counts (the result row is the same without)."""
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed: got {seed!r}; allowed: an integer ≥ 0")
         if isinstance(future, bool) or not isinstance(future, int) or future < 0:
@@ -63,6 +65,8 @@ class World:
                                    self.hardware.rent_usd_per_gpu_hour if on_demand else 0.0)
         self.standing = contracts.Standing(self.fleet, scenario.compute)
         self.meter.standing = self.standing
+        if on_demand:  # an on-demand rate renews yearly: the hours before are billed at the old rate
+            self.hardware.on_reprice = self._reprice_on_demand
         self.budget = budget.Ledger()
         self._hiring_plan_days = people.hiring_plan_days(scenario.staff) if scenario.staff.hiring_plan_grace else 0.0
         supply_rng = stream(seed, future, "openweights")  # drawn once, here: the future's frontier and supply
@@ -78,6 +82,8 @@ class World:
         self.service.alternative_lead_log10 = self._alternative_lead_log10
         self._first_release = env.event()
         self.timeline: list[TimelineRow] = []
+        self.keeps_timeline = timeline
+        self.months = Months(self.curve.trend_log10_per_month)  #: what the result row needs of the months
         self.staff_by_role: list[tuple[int, ...]] = []
         self._lifecycle: simpy.Process | None = None
         self._minimum_crew_fte = scenario.staff.minimum_crew_fte
@@ -110,6 +116,10 @@ class World:
         self.sovereign.add_conditions()
         self.hardware.proc.affordable_usd = self._affordable_usd
         self.fleet.on_capacity_lost = self._capacity_lost
+
+    def _reprice_on_demand(self, now: float, usd_per_gpu_hour: float) -> None:
+        self.meter.bill(self.account, now)
+        self.meter.rent_usd_per_gpu_hour = usd_per_gpu_hour
 
     def _compute_changed(self, now: float) -> None:
         self.standing.accrue(now)  # contracts and racks change: standing charges accrue to the day
@@ -178,7 +188,7 @@ class World:
         self.service.settle(now)
         self.meter.bill(self.account, now)
         treasury.settle(now, self.account, self.team)
-        if not self.timeline or self.timeline[-1].time_days != now:
+        if self.months.last_days != now:
             self._record(now)
         return self
 
@@ -198,14 +208,26 @@ class World:
     # -- records ---------------------------------------------------------------------------------------
     def _record(self, now: float) -> None:
         team, curve, programme, fleet, account = self.team, self.curve, self.programme, self.fleet, self.account
+        headcount, effective, sovereign = sum(team.n), team.effective_fte(now), fleet.on_own_soil(now)
+        national, local = programme.national_log10, programme.national_local_log10
+        if not self.keeps_timeline:
+            months = self.months
+            if months.wants_gaps and not math.isnan(national):
+                months.add(now, headcount, effective, sovereign, national, local, curve.frontier_log10(now),
+                           self.builder.alternative_local(now))
+            else:
+                months.add(now, headcount, effective, sovereign, national, local)
+            return
         paid = account.paid_cents
         contract = fleet.contract
+        frontier_log10, open_local_log10 = curve.frontier_log10(now), self.builder.alternative_local(now)
+        self.months.add(now, headcount, effective, sovereign, national, local, frontier_log10, open_local_log10)
         self.timeline.append(TimelineRow(
-            now, account.cash_usd, account.appropriation_usd_per_year, sum(team.n), team.effective_fte(now),
+            now, account.cash_usd, account.appropriation_usd_per_year, headcount, effective,
             team.consultants_fte, team.frozen, sum(fleet.owned_up(now).values()),
-            contract.gpus if contract is not None and contract.active else 0, fleet.on_own_soil(now),
-            programme.national_log10, programme.national_local_log10, self.builder.alternative_general(now),
-            self.builder.alternative_local(now), self._best_base_log10(now), curve.frontier_log10(now),
+            contract.gpus if contract is not None and contract.active else 0, sovereign,
+            national, local, self.builder.alternative_general(now),
+            open_local_log10, self._best_base_log10(now), frontier_log10,
             curve.compute_log10(now), self.builder.strategy, programme.stage,
             len(programme.releases), self.service.stage, self.service.requests_per_day, paid["capex"] / 100.0,
             paid["staff"] / 100.0, paid["consultants"] / 100.0, paid["energy"] / 100.0, paid["cloud"] / 100.0,
@@ -309,23 +331,9 @@ class World:
         s, acc, team, c, programme = self.scenario, self.account, self.team, self.coroner, self.programme
         end = self.env.now
         years = end / DAYS_PER_YEAR
-        per_month = self.curve.trend_log10_per_month
-        col = dict(zip(TimelineRow._fields, zip(*self.timeline)))  # the timeline's columns
-        gaps: list[float] = []
-        open_gaps: list[float] = []
-        if per_month > 0:
-            for frontier, open_, national, local in zip(col["frontier_log10"], col["open_local_log10"],
-                                                        col["national_log10"], col["national_local_log10"]):
-                if not math.isnan(national):
-                    gaps.append((frontier - national) / per_month)
-                    open_gaps.append((open_ - local) / per_month)
-        lived = sum(1 for t in col["time_days"] if t < end)  # the months begun before the end (a prefix)
-        part = slice(0, lived) if lived else slice(-1, None)  # or the last row, if none was
-        headcounts, effective = col["headcount"][part], col["effective_fte"][part]
-        mean_headcount = sum(headcounts) / len(headcounts)
-        sovereign = col["sovereign"][:lived]
         paid = {k: v / 100.0 for k, v in acc.paid_cents.items()}
         totals = dict(zip(OUTPUTS, self.meter.totals(end).tolist()))
+        monthly = self.months.row(end, years, team.quits, s.staff.minimum_crew_fte)
         row = {
             "scenario": s.name,
             "seed": self.seed,
@@ -339,9 +347,9 @@ class World:
             "releases": len(programme.releases),
             "first_release_years": programme.releases[0][0] / DAYS_PER_YEAR if programme.releases else None,
             "second_release_years": programme.releases[1][0] / DAYS_PER_YEAR if len(programme.releases) > 1 else None,
-            "mean_gap_months": sum(gaps) / len(gaps) if gaps else None,
-            "max_gap_months": max(gaps) if gaps else None,
-            "mean_open_gap_months": sum(open_gaps) / len(open_gaps) if open_gaps else None,
+            "mean_gap_months": monthly["mean_gap_months"],
+            "max_gap_months": monthly["max_gap_months"],
+            "mean_open_gap_months": monthly["mean_open_gap_months"],
             "total_cost_usd": sum(acc.paid_cents.values()) / 100.0,
             "capex_usd": paid["capex"],
             "staff_usd": paid["staff"],
@@ -353,8 +361,8 @@ class World:
             "budget_cuts": len(acc.cuts),
             "hires": team.hires,
             "quits": team.quits,
-            "staff_turnover": team.quits / years / mean_headcount if years > 0 and mean_headcount > 0 else 0.0,
-            "mean_effective_fte": sum(effective) / len(effective),
+            "staff_turnover": monthly["staff_turnover"],
+            "mean_effective_fte": monthly["mean_effective_fte"],
             "poaching_waves": len(team.poaching_events),
             "frontier_jumps": len(self.curve.jump_days),
             "gpu_hours": totals["gpu_hours"] + totals["rented_gpu_hours"],
@@ -364,7 +372,7 @@ class World:
             "gpu_failures": self.fleet.failures,
             "orders": len(self.hardware.proc.orders),
             "orders_blocked": self.hardware.proc.blocked_orders,
-            "sovereign_months": sum(sovereign),
+            "sovereign_months": monthly["sovereign_months"],
             "cloud_usd": paid["cloud"],
             "facility_usd": paid["facility"],
             "requested_usd": self.budget.requested_usd,
@@ -373,8 +381,7 @@ class World:
             **{f"granted_{k}_usd": v for k, v in self.budget.granted.items()},
             "energy_mwh": totals["kwh"] / 1e3,
             "co2_t": totals["kg_co2"] / 1e3,
-            "update_capable_months": sum(1 for on_soil, fte in zip(sovereign, col["effective_fte"])
-                                         if on_soil and fte >= s.staff.minimum_crew_fte),
+            "update_capable_months": monthly["update_capable_months"],
             "years_in_production": self.service.years_in_production,
             "tokens_served": self.service.tokens_served,
             "cost_per_mtok_usd": self.service.cost_per_mtok_usd,

@@ -128,7 +128,7 @@ class ShardRunner:
         row = self._id_row(future)
         try:
             scenario = self.scenario({**spec.base_set, **inputs, **policy.overrides})
-            result = run_future(scenario, seed=spec.seed, future=k)
+            result = run_future(scenario, seed=spec.seed, future=k, timeline=spec.timelines)
         except Exception:  # noqa: BLE001 - any failure of one future becomes its error row
             row["status"] = "error"
             row["error"] = traceback.format_exc()
