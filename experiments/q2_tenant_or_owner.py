@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"open weights, P(alive at year 10) is {common.pct_of(wat.loc[('open', 'continue')], 'p_alive_10y')} "
         f"with the supply as it is; if US labs stop publishing in 2029 and the programme may not use Chinese "
         f"weights it moves {common.points(us_cost)}, and if every family stops {common.points(stop_cost)} "
-        f"(pivots to another base or strategy in {common.pct_of(wat.loc[('all_stop', 'continue')], 'p_pivoted')}); "
+        f"(it changes strategy in {common.pct_of(wat.loc[('all_stop', 'continue')], 'p_pivoted')} of them); "
         f"a from-scratch programme, which owns its weights, moves {common.points(scratch_cost)}.")
     details = [
         f"An owned cluster only counts once delivered (lead times of 8–52 weeks through the supplier graph) and "
@@ -149,9 +149,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "A rented contract with a foreign hyperscaler is revoked overnight when its jurisdiction embargoes the "
         "country; the programme is starved once no compute is usable or on its way for six months.",
         "Mechanism of the weights: `sovsim/model/openweights.py` releases open generations by family and "
-        "jurisdiction; a cutoff stops a family's releases, a licence filter removes a jurisdiction, and "
-        "`sovsim/model/builder.py` pivots a continued model to another base (or to scratch) when its base "
-        "supply stops (`model.pivot_on`). A stopped supply ages the base the national model is built on.",
+        "jurisdiction; a cutoff stops a family's releases and a licence filter removes a jurisdiction. A continued "
+        "model picks the best licensed open base on the day each run starts, so a stopped supply ages its base; "
+        "`sovsim/model/builder.py` sends it back to training from scratch when its family has stopped and no "
+        "newer base exists (`model.pivot_on`).",
         "The domestic sovereign cloud is modelled as immune to export shocks (its own GPU supply is not in the "
         "graph), which flatters it: read its line as an upper bound.",
     ]
