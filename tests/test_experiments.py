@@ -118,8 +118,11 @@ def test_claim_answers_follow_the_numbers():
     assert make_readme.claims(few)[0][3].startswith("depends on how many consultants")
     assert make_readme.claims(museum(0.4, 0.5))[0][3] == "supported"
     nine = {"key": {"value": 0.6, "low": 0.5, "high": 0.7}}
-    assert make_readme.claims({9: {**nine, "facts": {"continue_6": 3e7, "scratch_6": float("inf")}}})[0][3] \
+    assert make_readme.claims({9: {**nine, "facts": {"continue_6": 3e7, "scratch_6": float("inf"),
+                                                     "continue_6_10y": 5e7}}})[0][3] \
         .startswith("contradicted for open-weight")
+    assert make_readme.claims({9: {**nine, "facts": {"continue_6": 3e7, "scratch_6": float("inf")}}})[0][3] \
+        .startswith("contradicted at 5 years")
     assert make_readme.claims({9: {**nine, "facts": {"continue_6": float("inf"), "scratch_6": float("inf")}}})[0][3] \
         .startswith("contradicted: no budget")
     assert make_readme.claims({9: {**nine, "facts": {"continue_6": float("inf"), "scratch_6": 1e9}}})[0][3] \
