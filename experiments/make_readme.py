@@ -249,7 +249,7 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
         never10 = not math.isfinite(f.get("continue_6_10y", math.inf)) and not math.isfinite(
             f.get("scratch_6_10y", math.inf))
         answer = ("contradicted at 5 years (a modest budget suffices); at 10 years no budget in the range does, so "
-                  "it is not a matter of money" if not never and never10 else
+                  "it is not a matter of money" if math.isfinite(cont) and never10 else
                   "contradicted for open-weight strategies, supported for from-scratch" if math.isfinite(cont)
                   and not math.isfinite(scratch) else
                   "contradicted: no budget in the range buys it, so it is not a matter of money" if never else
