@@ -52,38 +52,54 @@ class _Data:
     ncat: np.ndarray
     categories: tuple[tuple[Any, ...], ...]
     dropped: tuple[str, ...]  #: columns with a single value
+    low: np.ndarray  #: per numeric column, its smallest value
+    high: np.ndarray  #: and its largest
 
 
-def _constant(column: pd.Series) -> bool:
-    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
-        values = column.to_numpy(dtype=float)
-        return bool(values.min() == values.max())
-    return bool(column.nunique(dropna=False) <= 1)
+def _is_categorical(column: pd.Series, forced: bool) -> bool:
+    dtype = column.dtype
+    return forced or isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(dtype) or \
+        pd.api.types.is_bool_dtype(dtype)
 
 
 def _prepare(x: pd.DataFrame, categorical: Iterable[str]) -> _Data:
+    """The columns of ``x`` as arrays; each numeric column is copied once, straight into its row of ``xt``."""
     forced = set(categorical)
-    floats, ints, cats, dropped = [], [], [], []
+    n = len(x)
+    kinds: dict[str, str] = {}
     for name in x.columns:
+        column = x[name]
+        if _is_categorical(column, name in forced):
+            kinds[str(name)] = "cat"
+        else:
+            kinds[str(name)] = "int" if pd.api.types.is_integer_dtype(column.dtype) else "float"
+    numeric = [c for c in kinds if kinds[c] == "float"] + [c for c in kinds if kinds[c] == "int"]
+    xt = np.empty((len(numeric), n))
+    keep = np.ones(len(numeric), dtype=bool)
+    low, high = np.zeros(len(numeric)), np.zeros(len(numeric))
+    dropped = []
+    for j, name in enumerate(numeric):
+        column = x[name]
+        if kinds[name] == "int" and column.isna().any():  # a nullable integer column
+            raise PrimError(f"column {name!r} has missing values; PRIM needs a value in every row")
+        xt[j] = column.to_numpy(dtype=float, na_value=np.nan)
+        low[j], high[j] = np.min(xt[j]), np.max(xt[j])  # NaN when a value is missing
+        if math.isnan(low[j]) or math.isnan(high[j]):
+            raise PrimError(f"column {name!r} has missing values; PRIM needs a value in every row")
+        if low[j] == high[j]:
+            keep[j] = False
+            dropped.append(name)
+    if not keep.all():
+        xt, low, high = np.ascontiguousarray(xt[keep]), low[keep], high[keep]
+        numeric = [c for c, k in zip(numeric, keep) if k]
+    codes, categories, cats = [], [], []
+    for name in (c for c in kinds if kinds[c] == "cat"):
         column = x[name]
         if column.isna().any():
             raise PrimError(f"column {name!r} has missing values; PRIM needs a value in every row")
-        if _constant(column):
-            dropped.append(str(name))
-        elif name in forced or isinstance(column.dtype, pd.CategoricalDtype) or not (
-                pd.api.types.is_numeric_dtype(column.dtype)) or pd.api.types.is_bool_dtype(column.dtype):
-            cats.append(str(name))
-        elif pd.api.types.is_integer_dtype(column.dtype):
-            ints.append(str(name))
-        else:
-            floats.append(str(name))
-    numeric = tuple(floats + ints)
-    n = len(x)
-    xt = np.ascontiguousarray(np.vstack([x[c].to_numpy(dtype=float) for c in numeric])) if numeric else \
-        np.zeros((0, n))
-    codes, categories = [], []
-    for name in cats:
-        column = x[name]
+        if column.nunique(dropna=False) <= 1:
+            dropped.append(name)
+            continue
         present = set(column.unique().tolist())
         if isinstance(column.dtype, pd.CategoricalDtype):
             values = tuple(v for v in column.cat.categories.tolist() if v in present)
@@ -92,29 +108,44 @@ def _prepare(x: pd.DataFrame, categorical: Iterable[str]) -> _Data:
         lookup = {v: i for i, v in enumerate(values)}
         codes.append(np.array([lookup[v] for v in column.tolist()], dtype=np.int64))
         categories.append(values)
+        cats.append(name)
     xc = np.ascontiguousarray(np.vstack(codes)) if codes else np.zeros((0, n), dtype=np.int64)
-    return _Data(numeric, tuple(cats), xt, np.array([False] * len(floats) + [True] * len(ints)), xc,
-                 np.array([len(v) for v in categories], dtype=np.int64), tuple(categories), tuple(dropped))
+    order = {str(c): i for i, c in enumerate(x.columns)}
+    return _Data(tuple(numeric), tuple(cats), xt, np.array([kinds[c] == "int" for c in numeric], dtype=bool), xc,
+                 np.array([len(v) for v in categories], dtype=np.int64), tuple(categories),
+                 tuple(sorted(dropped, key=order.__getitem__)), low, high)
+
+
+def _row_dtype(n: int) -> type[np.signedinteger[Any]]:
+    """Row ids in 32 bits where they fit: half the memory and the traffic of the sorted orders."""
+    return np.int32 if n < 2**31 else np.int64
 
 
 def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``rows`` sorted by each numeric column, one row per column.
 
-    Large sorts use threads (NumPy releases the GIL while it sorts).
+    Each column is bucket-sorted (:func:`~sovsim.analysis.prim_kernels.argsort_values`, which releases the
+    GIL), large sets of columns on threads.
     """
+    out = np.empty((xt.shape[0], rows.shape[0]), dtype=_row_dtype(xt.shape[1]))
     if xt.shape[0] == 0:
-        return np.zeros((0, rows.shape[0]), dtype=np.int64)
+        return out
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, xt.shape[0])
     every = rows.shape[0] == xt.shape[1] and bool(rows[0] == 0) and bool((np.diff(rows) == 1).all())
-    if workers == 1 or xt.shape[0] * rows.shape[0] < 200_000:
-        return np.ascontiguousarray(np.argsort(xt, axis=1) if every else rows[np.argsort(xt[:, rows], axis=1)])
-    out = np.empty((xt.shape[0], rows.shape[0]), dtype=np.int64)
 
     def sort(j: int) -> None:  # all rows (the first box): their positions are the row ids, nothing to gather
-        out[j] = np.argsort(xt[j]) if every else rows[np.argsort(xt[j, rows])]
+        if every:
+            kernels.argsort_values(xt[j], out[j])
+        else:
+            kernels.argsort_values(xt[j, rows], out[j])
+            out[j] = rows[out[j]]
 
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(sort, range(xt.shape[0])))
+    if workers == 1 or xt.shape[0] * rows.shape[0] < 200_000:
+        for j in range(xt.shape[0]):
+            sort(j)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(sort, range(xt.shape[0])))
     return out
 
 
@@ -169,8 +200,7 @@ class Prim:
         if self.total_cases == 0:
             raise PrimError("no case of interest (y is all 0)")
         d = self.data
-        self.init = _Limits(d.xt.min(axis=1) if d.numeric else np.zeros(0),
-                            d.xt.max(axis=1) if d.numeric else np.zeros(0),
+        self.init = _Limits(d.low.copy(), d.high.copy(),
                             np.arange(max(d.ncat.max(initial=1), 1))[None, :] < d.ncat[:, None])
         self.n_cols = len(d.numeric) + len(d.categorical)
         self.boxes: list[PrimBox] = []

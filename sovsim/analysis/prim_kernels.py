@@ -29,11 +29,117 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-__all__ = ["quantile", "best_peel", "best_peel_numpy", "compact", "violations", "relaxed_counts", "nested_counts",
+__all__ = ["argsort_values", "quantile", "best_peel", "best_peel_numpy", "compact", "violations", "relaxed_counts", "nested_counts",
            "nested_cuts", "NO_PEEL"]
 
 #: ``kind`` of the answer of :func:`best_peel` when no candidate exists.
 NO_PEEL = -1
+
+
+#: Mean points per bucket of :func:`argsort_values`; a bucket this small is sorted by insertion.
+_BUCKET_POINTS = 4
+_INSERTION_MAX = 32
+#: Bucket passes over a skewed part of a column before it is left to a quicksort.
+_BUCKET_DEPTH = 3
+
+
+@numba.njit(nogil=True, cache=True)
+def _insertion(keys: np.ndarray, idx: np.ndarray, first: int, last: int) -> None:  # pragma: no cover
+    for t in range(first + 1, last):
+        v = keys[t]
+        r = idx[t]
+        u = t - 1
+        while u >= first and keys[u] > v:
+            keys[u + 1] = keys[u]
+            idx[u + 1] = idx[u]
+            u -= 1
+        keys[u + 1] = v
+        idx[u + 1] = r
+
+
+@numba.njit(nogil=True, cache=True)
+def argsort_values(values: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+    """Write into ``out`` the positions of ``values`` (floats, no NaN) in ascending order of value.
+
+    A bucket sort: the values of a stretch go to about one bucket per four points, of equal width between
+    the stretch's smallest and largest value (``(v - min) × scale`` rounds monotonically, so the buckets
+    are in order); a counting pass lays the buckets out, and each bucket is then a stretch of its own:
+    sorted by insertion when small, left alone when all its values are equal, bucketed again when large
+    (a skewed column), and after a few such passes sorted by quicksort. Expected time is linear for values
+    spread over their range. Ties may come in any order (every use of the order looks at values, not at
+    positions).
+    """
+    n = values.shape[0]
+    for t in range(n):
+        out[t] = t
+    if n < 2:
+        return
+    keys = values.copy()
+    spare_keys = np.empty(n)
+    spare_idx = np.empty_like(out)
+    counts = np.zeros(n // _BUCKET_POINTS + 2, dtype=np.int64)
+    which = np.empty(n, dtype=np.int64)
+    # a stack of stretches still to sort: (first, last, depth)
+    stack_first = [0]
+    stack_last = [n]
+    stack_depth = [0]
+    while len(stack_first) > 0:
+        first = stack_first.pop()
+        last = stack_last.pop()
+        depth = stack_depth.pop()
+        size = last - first
+        if size <= _INSERTION_MAX:
+            _insertion(keys, out, first, last)
+            continue
+        low = keys[first]
+        high = keys[first]
+        for t in range(first, last):
+            v = keys[t]
+            if v < low:
+                low = v
+            elif v > high:
+                high = v
+        if not high > low:
+            continue
+        scale = (size // _BUCKET_POINTS) / (high - low)
+        if depth >= _BUCKET_DEPTH or not (math.isfinite(low) and math.isfinite(high) and math.isfinite(scale)
+                                         and scale > 0.0):  # skewed, infinite or too wide a range
+            order = np.argsort(keys[first:last])
+            for t in range(size):
+                spare_keys[t] = keys[first + order[t]]
+                spare_idx[t] = out[first + order[t]]
+            keys[first:last] = spare_keys[:size]
+            out[first:last] = spare_idx[:size]
+            continue
+        buckets = size // _BUCKET_POINTS
+        counts[:buckets + 1] = 0
+        for t in range(first, last):
+            b = int((keys[t] - low) * scale)
+            if b >= buckets:
+                b = buckets - 1
+            which[t] = b
+            counts[b + 1] += 1
+        for b in range(buckets):
+            counts[b + 1] += counts[b]
+        for t in range(first, last):
+            b = which[t]
+            w = counts[b]
+            spare_keys[w] = keys[t]
+            spare_idx[w] = out[t]
+            counts[b] = w + 1
+        keys[first:last] = spare_keys[:size]
+        out[first:last] = spare_idx[:size]
+        begin = first
+        for b in range(buckets):  # counts[b] is now where bucket b ends
+            end = first + counts[b]
+            if end - begin > 1:
+                if end - begin <= _INSERTION_MAX:
+                    _insertion(keys, out, begin, end)
+                else:
+                    stack_first.append(begin)
+                    stack_last.append(end)
+                    stack_depth.append(depth + 1)
+            begin = end
 
 
 def quantile(values: np.ndarray, q: float) -> float:
