@@ -121,23 +121,24 @@ def _row_dtype(n: int) -> type[np.signedinteger[Any]]:
     return np.int32 if n < 2**31 else np.int64
 
 
-def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``rows`` sorted by each numeric column, one row per column.
+def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` sorted by each numeric column, one row per column, and their values in that order.
 
     Each column is bucket-sorted (:func:`~sovsim.analysis.prim_kernels.argsort_values`, which releases the
     GIL), large sets of columns on threads.
     """
     out = np.empty((xt.shape[0], rows.shape[0]), dtype=_row_dtype(xt.shape[1]))
+    values = np.empty((xt.shape[0], rows.shape[0]))
     if xt.shape[0] == 0:
-        return out
+        return out, values
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, xt.shape[0])
     every = rows.shape[0] == xt.shape[1] and bool(rows[0] == 0) and bool((np.diff(rows) == 1).all())
 
     def sort(j: int) -> None:  # all rows (the first box): their positions are the row ids, nothing to gather
         if every:
-            kernels.argsort_values(xt[j], out[j])
+            kernels.argsort_values(xt[j], out[j], values[j])
         else:
-            kernels.argsort_values(xt[j, rows], out[j])
+            kernels.argsort_values(xt[j, rows], out[j], values[j])
             out[j] = rows[out[j]]
 
     if workers == 1 or xt.shape[0] * rows.shape[0] < 200_000:
@@ -146,7 +147,7 @@ def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> np.ndarray:
     else:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(sort, range(xt.shape[0])))
-    return out
+    return out, values
 
 
 @dataclass(frozen=True)
@@ -242,42 +243,54 @@ class Prim:
         d = self.data
         rows = box.rows
         members = rows.copy()
-        orders = _sorted_rows(d.xt, rows)
-        box._sorted = orders.copy()
         n_box = rows.shape[0]
         lo, hi, allowed = self.init.lo.copy(), self.init.hi.copy(), self.init.allowed.copy()
+        if self.engine == "numba":
+            orders, values = _sorted_rows(d.xt, rows)
+            box._sorted = orders, values  # the kernels never rewrite them (see kernels.apply_peel)
+            alive = np.zeros(self.n, dtype=np.uint8)
+            alive[rows] = 1
+            y8 = self.y.astype(np.uint8)
+            work = np.empty((orders.shape[0], n_box // 2 + 1), dtype=orders.dtype)
+            work_values = np.empty(work.shape)
+            in_work = np.zeros(orders.shape[0], dtype=bool)
+            start, end = np.zeros(orders.shape[0], dtype=np.int64), np.full(orders.shape[0], n_box, dtype=np.int64)
         while True:
             numeric, categorical = self._restricted(_Limits(lo, hi, allowed))
             restricted = np.concatenate([numeric, categorical])
-            kind, dim, side, limit, n_new, k_new, obj, _ = self._peel_kernel(
-                d.xt, d.is_int, d.xc, d.ncat, self.y, orders, members, n_box, lo, hi, self.init.lo,
-                self.init.hi, allowed, restricted, self.peel_alpha, self.n_cols)
+            if self.engine == "numba":
+                kind, dim, side, limit, n_new, k_new, obj, _ = kernels.best_peel(
+                    d.xt, d.is_int, d.xc, d.ncat, y8, orders, values, work, work_values, in_work, start, end, alive,
+                    members, n_box, lo, hi, self.init.lo, self.init.hi, allowed, restricted, self.peel_alpha,
+                    self.n_cols)
+            else:
+                kind, dim, side, limit, n_new, k_new, obj, _ = kernels.best_peel_numpy(
+                    d.xt, d.is_int, d.xc, d.ncat, self.y, members, n_box, lo, hi, self.init.lo, self.init.hi,
+                    allowed, restricted, self.peel_alpha, self.n_cols)
             if kind == kernels.NO_PEEL:
                 return
             mass_new, mass_old = n_new / self.n, n_box / self.n
             if not (mass_new >= self.mass_min and mass_new < mass_old and obj > 0):
                 return
-            box_rows = members[:n_box]
-            inside = np.zeros(self.n, dtype=bool)
             if kind == 0:
-                values = d.xt[dim, box_rows]
                 if side == 0:
                     lo[dim] = limit
-                    inside[box_rows] = values >= limit
                 else:
                     hi[dim] = limit
-                    inside[box_rows] = values <= limit
             else:
                 allowed[dim, side] = False
-                inside[box_rows] = allowed[dim, d.xc[dim, box_rows]]
             if self.engine == "numba":
-                n_box = kernels.compact(orders, members, n_box, inside)
+                n_box = kernels.apply_peel(d.xc, orders, values, work, work_values, in_work, start, end, alive,
+                                           members, n_box, kind, dim, side, limit)
             else:
-                kept = members[:n_box][inside[members[:n_box]]]
+                box_rows = members[:n_box]
+                if kind == 0:
+                    values = d.xt[dim, box_rows]
+                    inside = values >= limit if side == 0 else values <= limit
+                else:
+                    inside = allowed[dim, d.xc[dim, box_rows]]
+                kept = box_rows[inside]
                 members[:kept.shape[0]] = kept
-                if d.numeric:
-                    orders[:, :kept.shape[0]] = orders[:, :n_box][inside[orders[:, :n_box]]].reshape(
-                        orders.shape[0], kept.shape[0])
                 n_box = kept.shape[0]
             if n_box != n_new:  # pragma: no cover - a kernel and its box disagree
                 raise AssertionError(f"peel kept {n_box} points, expected {n_new}")
@@ -287,8 +300,9 @@ class Prim:
     def violations(self, rows: np.ndarray, limits: _Limits) -> tuple[np.ndarray, np.ndarray]:
         """Per row: restricted limits broken (0, 1, 2+) and which one when exactly one (see the kernel)."""
         numeric, categorical = self._restricted(limits)
-        return kernels.violations(self.data.xt, self.data.xc, rows, limits.lo, limits.hi, limits.allowed,
-                                  np.flatnonzero(numeric), np.flatnonzero(categorical))
+        count = kernels.violations_numba if self.engine == "numba" else kernels.violations
+        return count(self.data.xt, self.data.xc, rows, limits.lo, limits.hi, limits.allowed, np.flatnonzero(numeric),
+                     np.flatnonzero(categorical))
 
     def _paste(self, box: PrimBox) -> None:
         d, dn = self.data, len(self.data.numeric)
@@ -300,42 +314,46 @@ class Prim:
             if not numeric.any() and not categorical.any():
                 return
             count, which = self.violations(rows, limits)
-            inbox = count == 0
-            n_old, k_old = int(inbox.sum()), float(y_rows[inbox].sum())
+            inside_at = np.flatnonzero(count == 0)  # positions in rows: inside, and outside by one limit only
+            single_at = np.flatnonzero(count == 1)
+            which_single = which[single_at]
+            n_old, k_old = int(inside_at.shape[0]), float(y_rows[inside_at].sum())
             mean_old = k_old / n_old
             res_count = int(numeric.sum() + categorical.sum())
             best: tuple[float, int, _Limits, int, float] | None = None
             candidates: list[tuple[np.ndarray, _Limits, bool, bool]] = []
             for j in np.flatnonzero(numeric):
-                xj = d.xt[j, rows]
+                x_in = d.xt[j, rows[inside_at]]
                 for side in (0, 1):
-                    single = (count == 1) & (which == 2 * j + side)
+                    mine = single_at[which_single == 2 * j + side]
+                    x_single = d.xt[j, rows[mine]]
                     if side == 0:
-                        region = np.concatenate([xj[inbox & (xj <= limits.lo[j])], xj[single]])
+                        region = np.concatenate([x_in[x_in <= limits.lo[j]], x_single])
                         value = kernels.quantile(np.sort(region), 1 - self.paste_alpha) if region.size else \
                             float(self.init.lo[j])
-                        add = single & (xj >= value)
+                        add = mine[x_single >= value]
                         new = _Limits(limits.lo.copy(), limits.hi, limits.allowed)
                         new.lo[j] = value
                     else:
-                        region = np.concatenate([xj[inbox & (xj >= limits.hi[j])], xj[single]])
+                        region = np.concatenate([x_in[x_in >= limits.hi[j]], x_single])
                         value = kernels.quantile(np.sort(region), self.paste_alpha) if region.size else \
                             float(self.init.hi[j])
-                        add = single & (xj <= value)
+                        add = mine[x_single <= value]
                         new = _Limits(limits.lo, limits.hi.copy(), limits.allowed)
                         new.hi[j] = value
                     now = bool(new.lo[j] != self.init.lo[j] or new.hi[j] != self.init.hi[j])
                     candidates.append((add, new, now, True))
             for c in np.flatnonzero(categorical):
-                single = (count == 1) & (which == 2 * dn + c)
+                mine = single_at[which_single == 2 * dn + c]
+                codes = d.xc[c, rows[mine]]
                 for code in np.flatnonzero(self.init.allowed[c] & ~limits.allowed[c]):
-                    add = single & (d.xc[c, rows] == code)
+                    add = mine[codes == code]
                     new = _Limits(limits.lo, limits.hi, limits.allowed.copy())
                     new.allowed[c, code] = True
                     now = bool((new.allowed[c] != self.init.allowed[c]).any())
                     candidates.append((add, new, now, True))
-            for add, new, now, was in candidates:
-                n_new = n_old + int(add.sum())
+            for add, new, now, was in candidates:  # add: positions in rows of the points the candidate adds
+                n_new = n_old + int(add.shape[0])
                 k_new = k_old + float(y_rows[add].sum())
                 obj = kernels._lenient1_py(mean_old, k_new, n_new, n_old)
                 nonres = self.n_cols - (res_count - int(was) + int(now))
@@ -365,7 +383,8 @@ class PrimBox:
         self._n: list[int] = []
         self._k: list[float] = []
         self._qp: list[dict[str, tuple[float, float]]] = []
-        self._sorted: np.ndarray | None = None  #: ``rows`` sorted by each numeric column
+        #: ``rows`` sorted by each numeric column, and their values in that order
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         self.selected = 0
         self.append(prim.init, rows.shape[0], float(prim.y[rows].sum()))
 
@@ -513,15 +532,16 @@ class PrimBox:
             self._sorted = _sorted_rows(d.xt, self.rows)
         by_code = self.rows[np.argsort(d.xc[:, self.rows], axis=1, kind="stable")] if d.categorical else \
             np.zeros((0, self.rows.shape[0]), dtype=np.int64)
-        sorted_rows = [*self._sorted, *by_code]  # one array per numeric column, then per categorical one
-        cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m])
+        orders, values = self._sorted
+        sorted_rows = [*orders, *by_code]  # one array per numeric column, then per categorical one
+        cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m], values)
         head = kernels.nested_counts(prim.y, sorted_rows, prim.n, float(self.rows.shape[0]),
                                      float(prim.y[self.rows].sum()), m, 2 * len(d.numeric) + len(d.categorical),
                                      *cuts)
         if m == len(lo):
             return head
         tail = kernels.relaxed_counts(d.xt, d.xc, self.rows, prim.y, lo[m:], hi[m:], allowed[m:], numeric_res[m:],
-                                      categorical_res[m:])
+                                      categorical_res[m:], kernels.violations_numba)
         return tuple(np.concatenate([a, b]) for a, b in zip(head, tail))  # type: ignore[return-value]
 
     def limits(self, i: int | None = None) -> pd.DataFrame:
