@@ -97,7 +97,6 @@ def growth_per_future(spec_path: Path, root: Path, first: int = 200, then: int =
     design = make_design(spec)
     Store(root).open(spec, design.futures, design.scenarios)
     runner = ShardRunner(spec, root)
-    size = spec.shard_size
 
     def reading() -> float:
         runner._scenarios.clear()
