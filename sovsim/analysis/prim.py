@@ -121,33 +121,61 @@ def _row_dtype(n: int) -> type[np.signedinteger[Any]]:
     return np.int32 if n < 2**31 else np.int64
 
 
-def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``rows`` sorted by each numeric column, one row per column, and their values in that order.
+@dataclass(frozen=True)
+class _Orders:
+    """Rows sorted by each numeric column (``orders[j]``), their values in that order, and what is unsorted.
 
-    Each column is bucket-sorted (:func:`~sovsim.analysis.prim_kernels.argsort_values`, which releases the
-    GIL), large sets of columns on threads.
+    Positions ``mid_a[j]:mid_b[j]`` of column ``j`` are a middle not yet sorted, whose values all lie in
+    ``[low_cut[j], high_cut[j]]`` (none where ``mid_a[j] == mid_b[j]``); see
+    :func:`~sovsim.analysis.prim_kernels.argsort_ends`.
     """
-    out = np.empty((xt.shape[0], rows.shape[0]), dtype=_row_dtype(xt.shape[1]))
-    values = np.empty((xt.shape[0], rows.shape[0]))
-    if xt.shape[0] == 0:
-        return out, values
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, xt.shape[0])
+
+    orders: np.ndarray
+    values: np.ndarray
+    mid_a: np.ndarray
+    mid_b: np.ndarray
+    low_cut: np.ndarray
+    high_cut: np.ndarray
+
+    def sort_middle(self, j: int) -> None:
+        if self.mid_a[j] < self.mid_b[j]:
+            kernels.sort_segment(self.values[j], self.orders[j], int(self.mid_a[j]), int(self.mid_b[j]))
+            self.mid_a[j] = self.mid_b[j] = 0
+
+
+def _sorted_rows(xt: np.ndarray, rows: np.ndarray, ends: bool = False) -> _Orders:
+    """``rows`` sorted by each numeric column, with their values in that order; with ``ends``, only the ends.
+
+    Each column is bucket-sorted (:func:`~sovsim.analysis.prim_kernels.argsort_values` or ``argsort_ends``,
+    which release the GIL), large sets of columns on threads.
+    """
+    dn = xt.shape[0]
+    out = np.empty((dn, rows.shape[0]), dtype=_row_dtype(xt.shape[1]))
+    values = np.empty((dn, rows.shape[0]))
+    mid_a, mid_b = np.zeros(dn, dtype=np.int64), np.zeros(dn, dtype=np.int64)
+    low_cut, high_cut = np.zeros(dn), np.zeros(dn)
+    if dn == 0:
+        return _Orders(out, values, mid_a, mid_b, low_cut, high_cut)
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, dn)
     every = rows.shape[0] == xt.shape[1] and bool(rows[0] == 0) and bool((np.diff(rows) == 1).all())
 
     def sort(j: int) -> None:  # all rows (the first box): their positions are the row ids, nothing to gather
-        if every:
-            kernels.argsort_values(xt[j], out[j], values[j])
+        column = xt[j] if every else xt[j, rows]
+        if ends:
+            mid_a[j], mid_b[j], low_cut[j], high_cut[j] = kernels.argsort_ends(column, out[j], values[j],
+                                                                               kernels.END_SHARE)
         else:
-            kernels.argsort_values(xt[j, rows], out[j], values[j])
+            kernels.argsort_values(column, out[j], values[j])
+        if not every:
             out[j] = rows[out[j]]
 
-    if workers == 1 or xt.shape[0] * rows.shape[0] < 200_000:
-        for j in range(xt.shape[0]):
+    if workers == 1 or dn * rows.shape[0] < 200_000:
+        for j in range(dn):
             sort(j)
     else:
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(sort, range(xt.shape[0])))
-    return out, values
+            list(pool.map(sort, range(dn)))
+    return _Orders(out, values, mid_a, mid_b, low_cut, high_cut)
 
 
 @dataclass(frozen=True)
@@ -246,8 +274,10 @@ class Prim:
         n_box = rows.shape[0]
         lo, hi, allowed = self.init.lo.copy(), self.init.hi.copy(), self.init.allowed.copy()
         if self.engine == "numba":
-            orders, values = _sorted_rows(d.xt, rows)
-            box._sorted = orders, values  # the kernels never rewrite them (see kernels.apply_peel)
+            sorted_ = box._sorted = _sorted_rows(d.xt, rows, ends=True)
+            # the kernels never rewrite these (see kernels.apply_peel), but sort within an unsorted middle
+            orders, values = sorted_.orders, sorted_.values
+            mid_a, mid_b = sorted_.mid_a.copy(), sorted_.mid_b.copy()  # while a column's stretch is in orders
             alive = np.zeros(self.n, dtype=np.uint8)
             alive[rows] = 1
             y8 = self.y.astype(np.uint8)
@@ -260,9 +290,9 @@ class Prim:
             restricted = np.concatenate([numeric, categorical])
             if self.engine == "numba":
                 kind, dim, side, limit, n_new, k_new, obj, _ = kernels.best_peel(
-                    d.xt, d.is_int, d.xc, d.ncat, y8, orders, values, work, work_values, in_work, start, end, alive,
-                    members, n_box, lo, hi, self.init.lo, self.init.hi, allowed, restricted, self.peel_alpha,
-                    self.n_cols)
+                    d.xt, d.is_int, d.xc, d.ncat, y8, orders, values, work, work_values, in_work, start, end, mid_a,
+                    mid_b, alive, members, n_box, lo, hi, self.init.lo, self.init.hi, allowed, restricted,
+                    self.peel_alpha, self.n_cols)
             else:
                 kind, dim, side, limit, n_new, k_new, obj, _ = kernels.best_peel_numpy(
                     d.xt, d.is_int, d.xc, d.ncat, self.y, members, n_box, lo, hi, self.init.lo, self.init.hi,
@@ -280,8 +310,8 @@ class Prim:
             else:
                 allowed[dim, side] = False
             if self.engine == "numba":
-                n_box = kernels.apply_peel(d.xc, orders, values, work, work_values, in_work, start, end, alive,
-                                           members, n_box, kind, dim, side, limit)
+                n_box = kernels.apply_peel(d.xc, orders, values, work, work_values, in_work, start, end, mid_a,
+                                           mid_b, alive, members, n_box, kind, dim, side, limit)
             else:
                 box_rows = members[:n_box]
                 if kind == 0:
@@ -383,8 +413,7 @@ class PrimBox:
         self._n: list[int] = []
         self._k: list[float] = []
         self._qp: list[dict[str, tuple[float, float]]] = []
-        #: ``rows`` sorted by each numeric column, and their values in that order
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._sorted: _Orders | None = None  #: ``rows`` sorted by each numeric column
         self.selected = 0
         self.append(prim.init, rows.shape[0], float(prim.y[rows].sum()))
 
@@ -532,9 +561,13 @@ class PrimBox:
             self._sorted = _sorted_rows(d.xt, self.rows)
         by_code = self.rows[np.argsort(d.xc[:, self.rows], axis=1, kind="stable")] if d.categorical else \
             np.zeros((0, self.rows.shape[0]), dtype=np.int64)
-        orders, values = self._sorted
-        sorted_rows = [*orders, *by_code]  # one array per numeric column, then per categorical one
-        cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m], values)
+        sorted_ = self._sorted
+        for j in range(len(d.numeric)):  # a limit inside an unsorted middle needs it sorted to be found
+            limits = np.concatenate([lo[:m, j], hi[:m, j]])
+            if ((limits >= sorted_.low_cut[j]) & (limits <= sorted_.high_cut[j])).any():
+                sorted_.sort_middle(j)
+        sorted_rows = [*sorted_.orders, *by_code]  # one array per numeric column, then per categorical one
+        cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m], sorted_.values)
         head = kernels.nested_counts(prim.y, sorted_rows, prim.n, float(self.rows.shape[0]),
                                      float(prim.y[self.rows].sum()), m, 2 * len(d.numeric) + len(d.categorical),
                                      *cuts)

@@ -29,8 +29,9 @@ from collections.abc import Callable, Sequence
 import numba
 import numpy as np
 
-__all__ = ["argsort_values", "quantile", "best_peel", "apply_peel", "best_peel_numpy", "violations", "violations_numba",
-           "relaxed_counts", "nested_counts", "nested_cuts", "NO_PEEL"]
+__all__ = ["argsort_values", "argsort_ends", "sort_segment", "END_SHARE", "quantile", "best_peel", "apply_peel",
+           "best_peel_numpy", "violations", "violations_numba", "relaxed_counts", "nested_counts", "nested_cuts",
+           "NO_PEEL"]
 
 #: ``kind`` of the answer of :func:`best_peel` when no candidate exists.
 NO_PEEL = -1
@@ -58,30 +59,18 @@ def _insertion(keys: np.ndarray, idx: np.ndarray, first: int, last: int) -> None
 
 
 @numba.njit(nogil=True, cache=True)
-def argsort_values(values: np.ndarray, out: np.ndarray, keys: np.ndarray) -> None:  # pragma: no cover
-    """Write into ``out`` the positions of ``values`` (floats, no NaN) in ascending order, into ``keys`` the values.
-
-    A bucket sort: the values of a stretch go to about one bucket per four points, of equal width between
-    the stretch's smallest and largest value (``(v - min) × scale`` rounds monotonically, so the buckets
-    are in order); a counting pass lays the buckets out, and each bucket is then a stretch of its own:
-    sorted by insertion when small, left alone when all its values are equal, bucketed again when large
-    (a skewed column), and after a few such passes sorted by quicksort. Expected time is linear for values
-    spread over their range. Ties may come in any order (every use of the order looks at values, not at
-    positions).
-    """
-    n = values.shape[0]
-    for t in range(n):
-        out[t] = t
-        keys[t] = values[t]
+def sort_segment(keys: np.ndarray, idx: np.ndarray, start: int, stop: int) -> None:  # pragma: no cover
+    """Sort ``keys[start:stop]`` in place, carrying ``idx[start:stop]`` along (see :func:`argsort_values`)."""
+    n = stop - start
     if n < 2:
         return
     spare_keys = np.empty(n)
-    spare_idx = np.empty_like(out)
+    spare_idx = np.empty(n, dtype=idx.dtype)
     counts = np.zeros(n // _BUCKET_POINTS + 2, dtype=np.int64)
     which = np.empty(n, dtype=np.int32)
     # a stack of stretches still to sort: (first, last, depth)
-    stack_first = [0]
-    stack_last = [n]
+    stack_first = [start]
+    stack_last = [stop]
     stack_depth = [0]
     while len(stack_first) > 0:
         first = stack_first.pop()
@@ -89,7 +78,7 @@ def argsort_values(values: np.ndarray, out: np.ndarray, keys: np.ndarray) -> Non
         depth = stack_depth.pop()
         size = last - first
         if size <= _INSERTION_MAX:
-            _insertion(keys, out, first, last)
+            _insertion(keys, idx, first, last)
             continue
         low = keys[first]
         high = keys[first]
@@ -107,9 +96,9 @@ def argsort_values(values: np.ndarray, out: np.ndarray, keys: np.ndarray) -> Non
             order = np.argsort(keys[first:last])
             for t in range(size):
                 spare_keys[t] = keys[first + order[t]]
-                spare_idx[t] = out[first + order[t]]
+                spare_idx[t] = idx[first + order[t]]
             keys[first:last] = spare_keys[:size]
-            out[first:last] = spare_idx[:size]
+            idx[first:last] = spare_idx[:size]
             continue
         buckets = size // _BUCKET_POINTS
         counts[:buckets + 1] = 0
@@ -117,29 +106,104 @@ def argsort_values(values: np.ndarray, out: np.ndarray, keys: np.ndarray) -> Non
             b = int((keys[t] - low) * scale)
             if b >= buckets:
                 b = buckets - 1
-            which[t] = b
+            which[t - start] = b
             counts[b + 1] += 1
         for b in range(buckets):
             counts[b + 1] += counts[b]
         for t in range(first, last):
-            b = which[t]
+            b = which[t - start]
             w = counts[b]
             spare_keys[w] = keys[t]
-            spare_idx[w] = out[t]
+            spare_idx[w] = idx[t]
             counts[b] = w + 1
         keys[first:last] = spare_keys[:size]
-        out[first:last] = spare_idx[:size]
+        idx[first:last] = spare_idx[:size]
         begin = first
         for b in range(buckets):  # counts[b] is now where bucket b ends
             end = first + counts[b]
             if end - begin > 1:
                 if end - begin <= _INSERTION_MAX:
-                    _insertion(keys, out, begin, end)
+                    _insertion(keys, idx, begin, end)
                 else:
                     stack_first.append(begin)
                     stack_last.append(end)
                     stack_depth.append(depth + 1)
             begin = end
+
+
+@numba.njit(nogil=True, cache=True)
+def argsort_values(values: np.ndarray, out: np.ndarray, keys: np.ndarray) -> None:  # pragma: no cover
+    """Write into ``out`` the positions of ``values`` (floats, no NaN) in ascending order, into ``keys`` the values.
+
+    A bucket sort: the values of a stretch go to about one bucket per four points, of equal width between
+    the stretch's smallest and largest value (``(v - min) × scale`` rounds monotonically, so the buckets
+    are in order); a counting pass lays the buckets out, and each bucket is then a stretch of its own:
+    sorted by insertion when small, left alone when all its values are equal, bucketed again when large
+    (a skewed column), and after a few such passes sorted by quicksort. Expected time is linear for values
+    spread over their range. Ties may come in any order (every use of the order looks at values, not at
+    positions).
+    """
+    n = values.shape[0]
+    for t in range(n):
+        out[t] = t
+        keys[t] = values[t]
+    sort_segment(keys, out, 0, n)
+
+
+#: Share of a column sorted at each end by :func:`argsort_ends` (the middle waits until a walk reaches it).
+END_SHARE = 0.15
+
+
+@numba.njit(nogil=True, cache=True)
+def argsort_ends(values: np.ndarray, out: np.ndarray, keys: np.ndarray,
+                 share: float) -> tuple[int, int, float, float]:  # pragma: no cover
+    """:func:`argsort_values`, but the middle of the column is only set apart, not sorted.
+
+    Two cut values are taken from a regular sample of the column, near its ``share`` and ``1 - share``
+    quantiles: the rows below the lower cut come first, sorted; those above the upper cut last, sorted; the
+    rest in between, in row order. Returns ``(a, b, low_cut, high_cut)``: positions ``a:b`` are the unsorted
+    middle, every value there lies in ``[low_cut, high_cut]``, every value before ``a`` below ``low_cut``
+    and every one from ``b`` on above ``high_cut``. A short or narrow column is sorted whole (``a == b``).
+    PRIM's peeling mostly looks at the ends of a column, so a column it never restricts is never sorted
+    through; :func:`sort_segment` sorts a middle when it is needed.
+    """
+    n = values.shape[0]
+    stride = max(1, n // 4096)
+    sample = np.sort(values[::stride])
+    m = sample.shape[0]
+    k = int(share * m)
+    low_cut = sample[k]
+    high_cut = sample[m - 1 - k]
+    if n < 16384 or not low_cut < high_cut:
+        argsort_values(values, out, keys)
+        return 0, 0, low_cut, high_cut
+    below = 0
+    above = 0
+    for t in range(n):
+        v = values[t]
+        if v < low_cut:
+            below += 1
+        elif v > high_cut:
+            above += 1
+    w_low = 0
+    w_mid = below
+    w_top = n - above
+    for t in range(n):
+        v = values[t]
+        if v < low_cut:
+            w = w_low
+            w_low += 1
+        elif v > high_cut:
+            w = w_top
+            w_top += 1
+        else:
+            w = w_mid
+            w_mid += 1
+        out[w] = t
+        keys[w] = v
+    sort_segment(keys, out, 0, below)
+    sort_segment(keys, out, n - above, n)
+    return below, n - above, low_cut, high_cut
 
 
 def quantile(values: np.ndarray, q: float) -> float:
@@ -176,12 +240,13 @@ def _lenient1_py(mean_old: float, k_new: float, n_new: int, n_old: int) -> float
 
 
 @numba.njit(cache=True)
-def _live_quantile(vals: np.ndarray, seq: np.ndarray, first: int, last: int, alive: np.ndarray, n: int,
-                   q: float) -> float:  # pragma: no cover
+def _live_quantile(vals: np.ndarray, seq: np.ndarray, first: int, last: int, up_stop: int, down_stop: int,
+                   alive: np.ndarray, n: int, q: float) -> tuple[bool, float]:  # pragma: no cover
     """:func:`quantile` of the ``n`` live points of ``seq[first:last]`` (values ``vals``, in order; dead skipped).
 
     A lower quantile walks up from ``first``, an upper one down from ``last``: the walk is as long as the
-    quantile is far from its end.
+    quantile is far from its end. The order is only known to hold below ``up_stop`` and from ``down_stop``
+    on: a walk that would cross either answers ``(False, nan)`` (sort the middle and ask again).
     """
     i = (n - 1) * q
     lo = int(math.floor(i))
@@ -190,6 +255,8 @@ def _live_quantile(vals: np.ndarray, seq: np.ndarray, first: int, last: int, ali
         skip = n - 1 - hi
         t = last - 1
         while True:
+            if t < down_stop:
+                return False, np.nan
             if alive[seq[t]]:
                 if skip == 0:
                     break
@@ -199,17 +266,23 @@ def _live_quantile(vals: np.ndarray, seq: np.ndarray, first: int, last: int, ali
         p_lo = t
         if lo != hi:
             p_lo -= 1
-            while not alive[seq[p_lo]]:
+            while p_lo >= down_stop and not alive[seq[p_lo]]:
                 p_lo -= 1
+            if p_lo < down_stop:
+                return False, np.nan
         while vals[p_lo] == vals[p_hi] and lo > 0:
             lo -= 1
             p_lo -= 1
-            while not alive[seq[p_lo]]:
+            while p_lo >= down_stop and not alive[seq[p_lo]]:
                 p_lo -= 1
-        return (vals[p_lo] + vals[p_hi]) / 2.0
+            if p_lo < down_stop:
+                return False, np.nan
+        return True, (vals[p_lo] + vals[p_hi]) / 2.0
     skip = lo
     t = first
     while True:
+        if t >= up_stop:
+            return False, np.nan
         if alive[seq[t]]:
             if skip == 0:
                 break
@@ -219,25 +292,31 @@ def _live_quantile(vals: np.ndarray, seq: np.ndarray, first: int, last: int, ali
     p_hi = t
     if lo != hi:
         p_hi += 1
-        while not alive[seq[p_hi]]:
+        while p_hi < up_stop and not alive[seq[p_hi]]:
             p_hi += 1
+        if p_hi >= up_stop:
+            return False, np.nan
     while vals[p_lo] == vals[p_hi] and hi < n - 1:
         hi += 1
         p_hi += 1
-        while not alive[seq[p_hi]]:
+        while p_hi < up_stop and not alive[seq[p_hi]]:
             p_hi += 1
-    return (vals[p_lo] + vals[p_hi]) / 2.0
+        if p_hi >= up_stop:
+            return False, np.nan
+    return True, (vals[p_lo] + vals[p_hi]) / 2.0
 
 
 @numba.njit(cache=True)
-def _numeric_peel(vals: np.ndarray, seq: np.ndarray, first: int, last: int, alive: np.ndarray, y: np.ndarray,
-                  q: float, is_int: bool, bound: float, upper: bool) -> tuple[int, float, float]:  # pragma: no cover
-    """One side of a numeric peel at quantile ``q``: (points removed, cases removed, new limit).
+def _numeric_peel(vals: np.ndarray, seq: np.ndarray, first: int, last: int, up_stop: int, down_stop: int,
+                  alive: np.ndarray, y: np.ndarray, q: float, is_int: bool, bound: float,
+                  upper: bool) -> tuple[bool, int, float, float]:  # pragma: no cover
+    """One side of a numeric peel at quantile ``q``: (walk stayed in order, points removed, cases removed, limit).
 
-    The live points of ``seq[first:last]`` are the box, in order of value (``vals``). A float column keeps
-    ``x ≤ q`` (upper) or ``x ≥ q`` (lower) and the limit is ``q``. An integer column peels at the whole value
-    below ``q`` (truncated), or removes every point at the current ``bound`` when that is where the
-    truncation lands; its limit is the outermost value kept (the outermost value of all when none is kept).
+    The live points of ``seq[first:last]`` are the box, in order of value (``vals``) below ``up_stop`` and
+    from ``down_stop`` on. A float column keeps ``x ≤ q`` (upper) or ``x ≥ q`` (lower) and the limit is
+    ``q``. An integer column peels at the whole value below ``q`` (truncated), or removes every point at the
+    current ``bound`` when that is where the truncation lands; its limit is the outermost value kept (the
+    outermost value of all when none is kept).
     """
     cut = q
     inclusive = False
@@ -251,6 +330,8 @@ def _numeric_peel(vals: np.ndarray, seq: np.ndarray, first: int, last: int, aliv
     step = -1 if upper else 1
     t = last - 1 if upper else first
     while first <= t < last:
+        if t >= up_stop or t < down_stop:
+            return False, 0, 0.0, np.nan
         r = seq[t]
         if alive[r]:
             v = vals[t]
@@ -260,16 +341,16 @@ def _numeric_peel(vals: np.ndarray, seq: np.ndarray, first: int, last: int, aliv
                 removed += 1
                 k_removed += y[r]
             else:
-                return removed, k_removed, v if is_int else q
+                return True, removed, k_removed, v if is_int else q
         t += step
-    return removed, k_removed, outermost if is_int else q
+    return True, removed, k_removed, outermost if is_int else q
 
 
 @numba.njit(cache=True)
 def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarray, y: np.ndarray,
               orders: np.ndarray, values: np.ndarray, work: np.ndarray, work_values: np.ndarray,
-              in_work: np.ndarray, start: np.ndarray, end: np.ndarray, alive: np.ndarray, members: np.ndarray,
-              n_box: int, lo: np.ndarray, hi: np.ndarray,
+              in_work: np.ndarray, start: np.ndarray, end: np.ndarray, mid_a: np.ndarray, mid_b: np.ndarray,
+              alive: np.ndarray, members: np.ndarray, n_box: int, lo: np.ndarray, hi: np.ndarray,
               init_lo: np.ndarray, init_hi: np.ndarray, allowed: np.ndarray, restricted: np.ndarray,
               alpha: float, n_cols: int) -> tuple[int, int, int, float, int, float, float, int]:  # pragma: no cover
     """The best peel of the box: its kind, column, side, limit, size, cases, objective and freedom.
@@ -280,7 +361,9 @@ def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarr
     The box is the rows with ``alive[row]``, listed in ``members[:n_box]``. Column ``j``'s rows in order of
     value are ``seq[start[j]:end[j]]`` (``seq`` is ``work[j]`` where ``in_work[j]``, else ``orders[j]``), dead
     rows left in place (see :func:`apply_peel`), with their values beside them (``work_values[j]`` or
-    ``values[j]``): a walk reads its values in order. ``restricted`` flags numeric columns first, then
+    ``values[j]``): a walk reads its values in order. Where ``mid_a[j] < mid_b[j]`` the positions between
+    are a middle not yet sorted (:func:`argsort_ends`); a walk about to enter it sorts it first (in place,
+    within the column's stretch) and marks the column sorted. ``restricted`` flags numeric columns first, then
     categorical ones.
     """
     dn = xt.shape[0]
@@ -295,14 +378,36 @@ def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarr
             res_count += 1
     best_kind, best_dim, best_side, best_n, best_nonres = NO_PEEL, -1, -1, n_box, -1
     best_limit, best_k, best_obj = np.nan, k_old, -np.inf
+    found_removed = np.zeros(2, dtype=np.int64)
+    found_k = np.zeros(2)
+    found_limit = np.zeros(2)
     for j in range(dn):
         seq = work[j] if in_work[j] else orders[j]
         vals = work_values[j] if in_work[j] else values[j]
+        while True:  # both sides walked within the sorted ends, else the middle is sorted and they walk again
+            unsorted = mid_a[j] < mid_b[j]
+            up_stop = mid_a[j] if unsorted else end[j]
+            down_stop = mid_b[j] if unsorted else start[j]
+            ok = True
+            for side in (1, 0):
+                upper = side == 1
+                ok, q = _live_quantile(vals, seq, start[j], end[j], up_stop, down_stop, alive, n_box,
+                                       1.0 - alpha if upper else alpha)
+                if not ok:
+                    break
+                ok, found_removed[side], found_k[side], found_limit[side] = _numeric_peel(
+                    vals, seq, start[j], end[j], up_stop, down_stop, alive, y, q, is_int[j],
+                    hi[j] if upper else lo[j], upper)
+                if not ok:
+                    break
+            if ok:
+                break
+            sort_segment(vals, seq, max(mid_a[j], start[j]), min(mid_b[j], end[j]))
+            mid_a[j] = 0
+            mid_b[j] = 0
         for side in (1, 0):  # upper first, as in EMA Workbench
             upper = side == 1
-            q = _live_quantile(vals, seq, start[j], end[j], alive, n_box, 1.0 - alpha if upper else alpha)
-            removed, k_removed, limit = _numeric_peel(vals, seq, start[j], end[j], alive, y, q, is_int[j],
-                                                      hi[j] if upper else lo[j], upper)
+            removed, k_removed, limit = found_removed[side], found_k[side], found_limit[side]
             if upper:
                 now_restricted = lo[j] != init_lo[j] or limit != init_hi[j]
             else:
@@ -344,8 +449,9 @@ def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarr
 
 @numba.njit(cache=True)
 def apply_peel(xc: np.ndarray, orders: np.ndarray, values: np.ndarray, work: np.ndarray, work_values: np.ndarray,
-               in_work: np.ndarray, start: np.ndarray, end: np.ndarray, alive: np.ndarray, members: np.ndarray,
-               n_box: int, kind: int, dim: int, side: int, limit: float) -> int:  # pragma: no cover
+               in_work: np.ndarray, start: np.ndarray, end: np.ndarray, mid_a: np.ndarray, mid_b: np.ndarray,
+               alive: np.ndarray, members: np.ndarray, n_box: int, kind: int, dim: int, side: int,
+               limit: float) -> int:  # pragma: no cover
     """Take a peel found by :func:`best_peel` out of the box; the new number of points in it.
 
     The rows peeled die (``alive``) and leave ``members``. No column order is rewritten on every peel: a
@@ -395,7 +501,15 @@ def apply_peel(xc: np.ndarray, orders: np.ndarray, values: np.ndarray, work: np.
             out = work[j]
             out_values = work_values[j]
             w = 0
+            ma = mid_a[j]
+            mb = mid_b[j]
+            na = 0 if ma < a else -1  # where the unsorted middle starts and ends once compacted
+            nb = 0 if mb < a else -1
             for t in range(a, b):
+                if t == ma:
+                    na = w
+                if t == mb:
+                    nb = w
                 r = seq[t]
                 if alive[r]:
                     out[w] = r
@@ -404,6 +518,9 @@ def apply_peel(xc: np.ndarray, orders: np.ndarray, values: np.ndarray, work: np.
             in_work[j] = True
             start[j] = 0
             end[j] = w
+            if ma < mb:
+                mid_a[j] = w if na < 0 else na
+                mid_b[j] = w if nb < 0 else nb
     return n_new
 
 
