@@ -330,7 +330,7 @@ def _numeric_peel(vals: np.ndarray, seq: np.ndarray, first: int, last: int, up_s
     step = -1 if upper else 1
     t = last - 1 if upper else first
     while first <= t < last:
-        if t >= up_stop or t < down_stop:
+        if (t < down_stop) if upper else (t >= up_stop):
             return False, 0, 0.0, np.nan
         r = seq[t]
         if alive[r]:
