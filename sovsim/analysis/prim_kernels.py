@@ -8,12 +8,20 @@ columns and ``allowed[c, code]`` on categorical ones.
 peeled at the ``alpha`` quantile from below or ``1 - alpha`` from above (integer columns by whole values),
 a categorical one by dropping one category. The score is the gain in mean divided by the points removed
 (EMA Workbench's default "lenient1" objective); ties go to the candidate that leaves more dimensions
-unrestricted, then to the first in order (numeric columns upper before lower, then categories). Each
-numeric column keeps its box members sorted by value (``orders``), so a peel costs the points it removes.
+unrestricted, then to the first in order (numeric columns upper before lower, then categories).
 
-``violations`` (NumPy) tells, for each point, how many restricted limits it breaks (0, 1 or 2 = more) and
-which one when it is exactly one: the counts behind pasting. ``relaxed_counts`` (NumPy) turns the same test
-into the counts behind the quasi-p-values of every step of a trajectory, testing every row at every step;
+Each numeric column keeps the rows sorted by value (``orders``, with the values beside them), so a
+candidate peel costs a walk from the column's end over the points it removes. The orders are made once per
+box and never rewritten on a peel: a peeled row is marked dead (``alive``) and skipped; ``apply_peel``
+trims a column's ends past dead rows and copies a column's live rows to a shorter array once more than half
+of its stretch is dead. Sorting is a numba bucket sort (``argsort_values``), and at first only of each
+column's ends (``argsort_ends``): peeling looks at the ends of a column, and a column's middle is sorted
+when a walk first reaches it; a column PRIM never restricts is never sorted through.
+
+``violations`` (NumPy; ``violations_numba`` in one pass) tells, for each point, how many restricted
+limits it breaks (0, 1 or 2 = more) and which one when it is exactly one: the counts behind pasting.
+``relaxed_counts`` (NumPy) turns the same test into the counts behind the quasi-p-values of every step of a
+trajectory, testing every row at every step;
 ``nested_counts`` gets the same counts along the peeling steps, where each box lies inside the one before,
 by visiting only the rows each step cuts off.
 
