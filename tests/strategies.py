@@ -92,7 +92,8 @@ def _staff(draw: st.DrawFn) -> dict[str, Any]:
         "staff.minimum_crew_fte": draw(_f(0.0, 1.0)) * targets,
         "staff.hollowed_grace_days": draw(_zero_or(1.0, 720.0)),
         "staff.poaching_waves_per_year": draw(_zero_or(0.1, 4.0)),
-        "staff.poaching_multiplier": draw(_f(1.0, 4.0)),
+        "staff.frontier_lab_pay_usd_per_year": draw(_f(50e3, 5e6)),
+        "staff.local_market_pay_factor": draw(_f(0.3, 1.5)),
         "staff.poaching_duration_months": draw(_f(0.1, 120.0)),
         "staff.consultant_max_fte": draw(_zero_or(0.5, 20.0)),
         "staff.consultant_premium": draw(st.one_of(_f(0.0, 20.0), st.just(1e-310))),  # tiny: no overflow

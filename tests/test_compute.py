@@ -69,7 +69,7 @@ def test_an_alternative_supplier_never_lowers_deliveries() -> None:
     """Same shocks (common random numbers), a second foundry and packaging house outside Taiwan: never fewer GPUs,
     never later."""
     base = {**QUIET, "export.changes_per_year": 4.0, "export.tier": 3, "compute.refresh": False,
-            "compute.tender_months": 0.0,
+            "compute.tender_months": 0.0, "calendar.start_date": "2023-11-15",  # the H100 peak: orders wait long
             "calendar.horizon_years": 4.0, "staff.minimum_crew_fte": 0.0, "model.stale_grace_months": 120.0,
             "treasury.insolvency_grace_days": 3650.0}
     alternative = {**base, "supply.nodes.samsung_foundry.kind": "foundry",

@@ -40,7 +40,9 @@ def test_logistic_demand() -> None:
 
 
 def test_pilot_opens_at_the_first_release_and_goes_live_at_the_next_review() -> None:
-    w = world(**{"calendar.horizon_years": 2.0, "deployment.sovereignty_premium": 10.0})
+    # open models kept far behind in the country's languages: no rollback for staleness before the horizon
+    w = world(**{"calendar.horizon_years": 2.0, "deployment.sovereignty_premium": 10.0,
+                 "data.open_local_deficit_log10": 5.0, "data.open_deficit_halving_years": 100.0})
     first_release = w.programme.releases[0][0]
     kinds = trace(w)
     assert kinds[0] == (round(first_release, 6), "pilot")

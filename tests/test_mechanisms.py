@@ -135,9 +135,11 @@ CURRENT = {"data.open_local_deficit_log10": 5.0, "data.open_deficit_halving_year
 
 @pytest.mark.parametrize(("preset", "base", "lever"), [
     # pay is what the market outbids: attrition above the tech-sector level, a budget that pays the premium
-    ("midsize-nation", {"staff.attrition_per_year": 0.2, "treasury.appropriation_usd_per_year": 16e6, **CURRENT},
+    ("midsize-nation", {"staff.attrition_per_year": 0.2, "treasury.appropriation_usd_per_year": 16e6,
+                        "staff.local_market_pay_factor": 1.0, **CURRENT},
      {"staff.salary_premium": 1.5}),
-    ("compute-rich", {"staff.attrition_per_year": 0.2, **CURRENT}, {"staff.salary_premium": 2.0}),
+    ("compute-rich", {"staff.attrition_per_year": 0.2, "staff.salary_premium": 1.5, **CURRENT},
+     {"staff.salary_premium": 2.5}),
 ])
 def test_a_funded_salary_premium_makes_lost_know_how_less_likely(preset, base, lever):
     # know-how is lost two ways: the crew falls below the minimum (hollowed), or consultants end up holding it
@@ -220,12 +222,14 @@ def test_faster_frontier_growth_does_not_make_stale_less_likely():
     assert not_more(-d), (d.mean(), standard_error(d))
 
 
-def test_a_shorter_cadence_makes_stale_less_likely():
+def test_a_shorter_cadence_keeps_the_model_nearer_the_alternative():
     # Each cycle rebases on the newest open release: a six-month cadence keeps the local edge ahead of the
-    # alternative more often than a nine-month one.
-    d = differences(paired("midsize-nation", {"model.release_interval_months": 6.0}, horizon_years=6.0),
-                    verdict_is("stale"))
+    # alternative more of the time than a nine-month one. (Staleness now also needs the users to have left, so
+    # the stale verdict itself is too rare at 200 futures to carry the test; the months behind are not.)
+    result = paired("midsize-nation", {"model.release_interval_months": 6.0}, horizon_years=6.0)
+    d = differences(result, lambda rows: rows["mean_open_gap_months"].to_numpy(dtype=float))
     assert clearly_less(d), (d.mean(), standard_error(d))
+    assert not_more(differences(result, verdict_is("stale"))), "a faster cadence made stale deaths more likely"
 
 
 def test_a_slower_erosion_of_the_local_edge_does_not_make_stale_more_likely():

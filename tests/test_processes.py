@@ -41,6 +41,7 @@ QUIET = {
                              "market_salary_usd_per_year": 100_000.0}},
     "staff.minimum_crew_fte": 0.0,
     "staff.attrition_per_year": 0.0,
+    "staff.local_market_pay_factor": 1.0,  # the roles' market salaries are the local market
     "staff.poaching_waves_per_year": 0.0,
     "staff.public_pay_growth_per_year": 0.0,
     "staff.market_pay_growth_per_year": 0.0,

@@ -114,7 +114,8 @@ def test_residency_split_conserves_and_a_foreign_tenant_serves_none(requests, ca
     assert part.residency_offered == pytest.approx(requests * share)
     if not domestic:
         assert part.residency_served == 0.0
-        assert part.served <= requests * (1 - share) * (1 + 1e-12) + 1e-9
+        # requests − offered loses up to an ulp of requests when share is close to one
+        assert part.served <= requests * (1 - share) * (1 + 1e-12) + requests * 1e-12 + 1e-9
 
 
 @given(seed=seeds, future=futures, share=st.floats(0.01, 1.0))
@@ -160,7 +161,10 @@ def _assert_no_release_in_window(result, museum_months: float) -> None:
 CHEAP_CONSULTANTS = {"staff.consultant_premium": 0.8, "staff.salary_premium": 0.6, "staff.consultant_max_fte": 20.0,
                      "staff.knowhow_transfer_per_year": 0.2, "staff.poaching_waves_per_year": 1.0,
                      "staff.museum_knowhow_share": 0.4, "data.open_local_deficit_log10": 5.0,
-                     "data.open_deficit_halving_years": 100.0}
+                     "data.open_deficit_halving_years": 100.0,
+                     # a market paying US rates, pay far below it, and a tech-sector quit rate (calibration.md §6
+                     # tech attrition: Mercer 2023 US tech 8.2%/yr)
+                     "staff.local_market_pay_factor": 1.0, "staff.attrition_per_year": 0.08}
 
 
 @given(seed=seeds, future=futures, months=st.floats(3.0, 24.0), threshold=st.floats(0.2, 0.8))

@@ -102,7 +102,7 @@ def _incidence(g: _Grouped, mine: np.ndarray, of: str, alpha: float) -> Cumulati
         observed = np.concatenate([[0.0], observed])
         d_all, d_mine, removed = (np.concatenate([[0.0], a]) for a in (d_all, d_mine, removed))
     at_risk = g.size - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         survival = np.cumprod(np.where(d_all > 0, 1.0 - d_all / at_risk, 1.0))
         lagged = np.concatenate([[1.0], survival[:-1]])
         incidence = np.cumsum(lagged * d_mine / at_risk)

@@ -93,7 +93,7 @@ def kaplan_meier(time: Sequence[float] | np.ndarray, event: Sequence[bool] | np.
         deaths_at = np.concatenate([[0.0], deaths_at])
         removed_at = np.concatenate([[0.0], removed_at])
     at_risk = time.size - np.concatenate([[0.0], np.cumsum(removed_at)[:-1]])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         factor = np.where(deaths_at > 0, 1.0 - deaths_at / at_risk, 1.0)
         survival = np.cumprod(factor)
         term = np.where((deaths_at > 0) & (at_risk > deaths_at), deaths_at / (at_risk * (at_risk - deaths_at)), 0.0)

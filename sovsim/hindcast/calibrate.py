@@ -57,6 +57,8 @@ DEFAULT_PRIORS = (
     Prior("data.open_deficit_halving_years", 2.0, 20.0, "calibration.md §12 multilingual share; assumption in "
           "the defaults: how fast open models close their local gap"),
     Prior("model.stale_grace_months", 3.0, 36.0, "assumption in the defaults: how long a lagging model is kept"),
+    Prior("model.accepted_lag_months", 0.0, 24.0, "assumption in the defaults: how far behind the free alternative "
+          "a country keeps its own model for control"),
     Prior("allocation.renewal_probability", 0.5, 0.95, "assumption in the defaults: no published renewal rate of "
           "an access call (calibration.md §13)"),
 )

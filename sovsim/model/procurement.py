@@ -2,7 +2,8 @@
 
 An order follows a public tender (:mod:`sovsim.facility`); a deposit is paid when it is placed and the rest
 on delivery. It waits in the global allocation queue for the lead time of the fastest
-route whose suppliers are all available (a small buyer waits longer on a route through small suppliers).
+route whose suppliers are all available (a small buyer waits longer on a route through small suppliers);
+the lead time depends on the generation and the date the order is placed (:mod:`sovsim.model.leadtimes`).
 A route through a ``licensed`` jurisdiction adds the licence delay; one through a ``capped`` jurisdiction
 must fit under the cap. At the delivery date the route is checked again: an order that lost its route is
 re-routed, or waits for a regime change, and is cancelled with a partial refund once its patience is
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sovsim.facility import deposit_fraction, facility_capex_factor, tender_days
 from sovsim.model.compute import Batch, Fleet, retire
 from sovsim.model.gpus import GPUS, best_generation, h100_equivalents, price_at
+from sovsim.model.leadtimes import market_position
 from sovsim.model.records import DAYS_PER_YEAR, EventLog, date_of
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ class Order:
     placed_days: float
     market_u: float  #: the market draw that sets its lead time
     price_usd: float
+    position: float | None = None  #: market position when placed (after the tender); None: the draw itself
     blocked: bool = False
     status: str = "open"  #: open, delivered, cancelled
 
@@ -85,13 +88,23 @@ class Procurement:
         used = sum(h for t, h, js in self.capped if t > now - window and js & via)
         return used + h100_equivalents(order.kind, order.target + order.spares) <= self.export.cap_h100_eq
 
+    def place(self, now: float, order: Order) -> None:
+        """The order goes to its supplier: its market position is fixed by its generation and today's date."""
+        if self.start_date is not None and order.kind in GPUS:
+            order.position = market_position(order.kind, date_of(self.start_date, now), order.market_u)
+
+    @staticmethod
+    def position(order: Order) -> float:
+        """The order's market position (its draw when there is no calendar to date it by)."""
+        return order.market_u if order.position is None else order.position
+
     def route(self, now: float, order: Order) -> Route | None:
-        route = self.chain.best_route(order.kind, self.regimes.embargoed(), order.market_u)
+        route = self.chain.best_route(order.kind, self.regimes.embargoed(), self.position(order))
         return route if route is not None and self.fits_cap(now, route, order) else None
 
     def lead_days(self, route: Route, order: Order) -> float:
         licensed = any(self.regimes.regime.get(j) == "licensed" for j in route.jurisdictions)
-        return route.lead_weeks(order.market_u) * 7.0 + (self.export.licence_delay_days if licensed else 0.0)
+        return route.lead_weeks(self.position(order)) * 7.0 + (self.export.licence_delay_days if licensed else 0.0)
 
 
 def purchase(env: Any, proc: Procurement, order: Order) -> Any:
@@ -103,6 +116,7 @@ def purchase(env: Any, proc: Procurement, order: Order) -> Any:
     if tender > 0:
         log.log(env.now, "procurement", "tender", f"public tender for {what} ({tender / 30.44:.0f} months)")
         yield env.timeout(tender)
+    proc.place(env.now, order)
     deposit = order.price_usd * deposit_fraction(proc.compute)
     proc.account.pay(env.now, "capex", deposit)
     log.log(env.now, "procurement", "order", f"{what}, ${order.price_usd / 1e6:,.1f}M (networking, storage and "
@@ -167,7 +181,7 @@ def _why_blocked(proc: Procurement, order: Order) -> tuple[str, int | None]:
     regimes = proc.regimes
     embargoed = regimes.embargoed()
     on_routes = set().union(*(r.jurisdictions for r in proc.chain.routes(order.kind)))
-    if proc.chain.best_route(order.kind, embargoed, order.market_u) is None:
+    if proc.chain.best_route(order.kind, embargoed, proc.position(order)) is None:
         if not embargoed:
             return "no route", None
         events = [regimes.last_change[j] for j in embargoed & on_routes if j in regimes.last_change]

@@ -22,8 +22,9 @@ VERDICT_DOCS = {
     "alive": "Reached the horizon (right-censored)",
     "defunded": "Cash below zero past treasury.insolvency_grace_days, or the appropriation cancelled",
     "hollowed": "Effective own staff below staff.minimum_crew_fte for staff.hollowed_grace_days",
-    "stale": "The model (with its local edge) behind free open weights for model.stale_grace_months, or no first "
-             "release by model.first_release_deadline_months",
+    "stale": "The model behind the free alternative in the country's languages and its users gone to it (adoption "
+             "run down at deployment.stale_adoption_loss) for model.stale_grace_months, or no first release by "
+             "model.first_release_deadline_months",
     "starved": "No usable training compute, and none on its way, for compute.starved_grace_days",
     "vanity_pilot": "The service not in production for deployment.max_pilot_years",
     "museum": "Still serving and paid for, but no release for staff.museum_months while consultants hold at least "

@@ -3,7 +3,9 @@
 An edge ``u → v`` says u supplies v. A node is *available* when its jurisdiction does not embargo the
 country and, for every kind of input it takes (foundry, HBM, a chip design…), at least one supplier of that
 kind is available. A GPU of kind P can be delivered along a path from a node that designs P to the node
-``country`` on which every node is available; among such paths the fastest is taken.
+``country`` on which every node is available; among such paths the fastest is taken. A node's lead time
+lies in its range at the market position of the order (:func:`sovsim.model.leadtimes.market_position`: the
+generation's lead time on the date of the order, placed on the default nodes' range).
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ class Route:
     lead_max_weeks: tuple[float, ...]
     bottleneck_share: float
 
-    def lead_weeks(self, u: float) -> float:
-        """Lead time for a market draw ``u`` in [0, 1).
+    def lead_weeks(self, position: float) -> float:
+        """Lead time at a market position (0: calm market, 1: the tightest cited; see :mod:`sovsim.model.leadtimes`).
 
         The slowest node's, up to a quarter longer for a small buyer on a route through small suppliers.
         """
-        slowest = max(lo + u * (hi - lo) for lo, hi in zip(self.lead_min_weeks, self.lead_max_weeks))
+        slowest = max(lo + position * (hi - lo) for lo, hi in zip(self.lead_min_weeks, self.lead_max_weeks))
         return slowest * (1.0 + SMALL_SUPPLIER_PENALTY * (1.0 - self.bottleneck_share))
 
 
@@ -111,8 +113,8 @@ class SupplyChain:
         known = self._available[embargoed] = frozenset(ok)
         return known
 
-    def best_route(self, product: str, embargoed: frozenset[str], u: float) -> Route | None:
-        """The fastest route for a market draw ``u`` whose nodes are all available, or None."""
+    def best_route(self, product: str, embargoed: frozenset[str], position: float) -> Route | None:
+        """The fastest route at a market position whose nodes are all available, or None."""
         usable = self._usable.get((product, embargoed))
         if usable is None:
             ok = self.available(embargoed)
@@ -120,4 +122,4 @@ class SupplyChain:
                                                               if all(n in ok for n in r.nodes))
         if not usable:
             return None
-        return min(usable, key=lambda r: (r.lead_weeks(u), -r.bottleneck_share, r.nodes))
+        return min(usable, key=lambda r: (r.lead_weeks(position), -r.bottleneck_share, r.nodes))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from sovsim.model.poaching import wave_multipliers
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ class Team:
         self.searching = [0] * len(roles)
         self.public_index = 1.0
         self.market_index = 1.0
-        self.poaching = 1.0
+        self.in_wave = False  #: a poaching wave is on
+        self.poaching = [1.0] * len(roles)  #: per role, the factor a wave puts on the quit hazard (1 outside)
         self.consultants_fte = 0.0
         self.consultant_usd_per_fte_year = 0.0
         self.consultant_rate_factor = 1.0  #: consultants' rates rise with their share of the know-how (knowhow.py)
@@ -72,6 +74,9 @@ class Team:
         self.hazard_per_day = [p.attrition_per_year / DAYS_PER_YEAR * (1.0 + p.attrition_gap_slope * g)
                                for g in self.gaps]
         self.hire_chance = [max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * g)) for g in self.gaps]
+        self.poaching = (wave_multipliers(pay, [m * self.market_index for m in self.market_usd],
+                                          self.frontier_offer_usd(), p.attrition_gap_slope)
+                         if self.in_wave else [1.0] * len(pay))
         self.pay_usd_per_day = [w * (1.0 + p.on_cost_fraction) / DAYS_PER_YEAR for w in pay]  # with on-costs
         self._staff_rate = sum(k * w for k, w in zip(self.n, self.pay_usd_per_day))
 
@@ -146,7 +151,17 @@ class Team:
         return self.gaps[r]
 
     def quit_rates_per_day(self) -> list[float]:
-        return [k * h * self.poaching for k, h in zip(self.n, self.hazard_per_day)]
+        return [k * h * w for k, h, w in zip(self.n, self.hazard_per_day, self.poaching)]
+
+    def frontier_offer_usd(self) -> float:
+        """What frontier labs offer a year in a poaching wave (grown with market pay)."""
+        return self.params.frontier_lab_pay_usd_per_year * self.market_index
+
+    def set_poaching(self, on: bool) -> None:
+        """Start or end a poaching wave."""
+        self.in_wave = on
+        self._update_pay()
+        self.rates_changed()
 
     def hire_probability(self, r: int) -> float:
         return self.hire_chance[r]
@@ -339,21 +354,22 @@ class Search:
 
 
 def poaching(env: Any, team: Team, rng: np.random.Generator, log: EventLog) -> Any:
-    """Private labs poach in waves that multiply everyone's quit hazard for a few months."""
+    """Frontier labs poach in waves: for a few months their offers, not the local market, set the quit hazard."""
     p = team.params
     if p.poaching_waves_per_year <= 0:
         return
     while True:
         yield env.timeout(rng.exponential(DAYS_PER_YEAR / p.poaching_waves_per_year))
-        team.poaching = p.poaching_multiplier
+        team.set_poaching(True)
+        lo, hi = min(team.poaching), max(team.poaching)
+        factor = f"×{lo:.2f}" if hi - lo < 0.005 else f"×{lo:.2f}–{hi:.2f} by role"
+        offer_k = team.frontier_offer_usd() / 1e3
         team.poaching_events.append(log.log(env.now, "workforce", "poaching",
-                                            f"poaching wave: quit hazard ×{p.poaching_multiplier:g} for "
-                                            f"{p.poaching_duration_months:g} months", key=True))
-        team.rates_changed()
+                                            f"poaching wave: frontier labs offer ${offer_k:,.0f}k a year; quit "
+                                            f"hazard {factor} for {p.poaching_duration_months:g} months", key=True))
         yield env.timeout(p.poaching_duration_months * DAYS_PER_MONTH)
-        team.poaching = 1.0
+        team.set_poaching(False)
         log.log(env.now, "workforce", "poaching-end", "poaching wave over")
-        team.rates_changed()
 
 
 def pay_review(env: Any, team: Team, log: EventLog) -> Any:

@@ -74,13 +74,14 @@ class World:
         self.programme = lifecycle.Programme()
         self.coroner = Coroner(env, self.log)
         self.service = deployment.Service(scenario, self.fleet, self.ledger, self.account, self.team, self.programme,
-                                          self.curve, self._model_is_stale, self._rngs["deployment"], self.log)
+                                          self.curve, self._model_is_behind, self._rngs["deployment"], self.log)
         self.service.alternative_lead_log10 = self._alternative_lead_log10
         self._first_release = env.event()
         self.timeline: list[TimelineRow] = []
         self.staff_by_role: list[tuple[int, ...]] = []
         self._lifecycle: simpy.Process | None = None
         self._minimum_crew_fte = scenario.staff.minimum_crew_fte
+        self._accepted_lag_log10 = scenario.model.accepted_lag_months * self.curve.trend_log10_per_month
         self.sovereign = Mechanisms(self)  #: know-how, trust, governance, allocation hooks
         self._add_conditions()
 
@@ -229,11 +230,24 @@ class World:
         """Decades by which the free alternative beats the national model in the country's languages."""
         return self.builder.alternative_local(now) - self.programme.national_local_log10
 
-    def _model_is_stale(self, now: float) -> bool:
+    def _model_is_behind(self, now: float) -> bool:
+        """No release past the first-release deadline, or the alternative leads by more than the country accepts.
+
+        The lead is in the country's languages; ``model.accepted_lag_months`` of frontier progress is accepted.
+        """
         m = self.scenario.model
         if not self.programme.releases:
             return now >= m.first_release_deadline_months * DAYS_PER_MONTH
-        return self._alternative_lead_log10(now) > 0
+        return self._alternative_lead_log10(now) > self._accepted_lag_log10
+
+    def _model_is_stale(self, now: float) -> bool:
+        """Behind, and the service's users have gone to the alternative (no adoption left).
+
+        A model in production loses ``deployment.stale_adoption_loss`` years of adoption per year while behind, so
+        a service with users outlives being overtaken by as long as its users take to leave; a pilot has none to
+        lose. The condition's grace (``model.stale_grace_months``) runs from the day both hold.
+        """
+        return self.service.adoption_years <= 0.0 and self._model_is_behind(now)
 
     def _event_cause(self, index: int) -> Diagnosis:
         event = self.log.events[index]

@@ -115,9 +115,10 @@ class Staff(Section):
 
     roles: Mapping[str, Role] = param(_default_roles(), "Roles of the team, by name")
     local_market_pay_factor: float = param(
-        1.0, "What the country's private market pays ML staff, as a share of the roles' (US) market salaries", gt=0,
-        le=5, source="calibration.md §11 ML pay by country: Switzerland 1.04, Germany 0.80, UK 0.66, France 0.64, "
-                     "Japan 0.62, South Korea 0.51 of the US (1.0 keeps the US market, as frontier labs poach)")
+        0.66, "What the country's private market pays ML staff, as a share of the roles' (US) market salaries "
+              "(frontier labs' offers are staff.frontier_lab_pay_usd_per_year, the same in every country)", gt=0,
+        le=5, source="calibration.md §6 ML pay by country tier: Switzerland 1.04, Germany 0.80, UK 0.66, France 0.64, "
+                     "Japan 0.62, South Korea 0.51 of the US (UK: the default public pay scale is the UK's)")
     salary_premium: float = param(
         1.0, "Pay as a multiple of the public pay scale (a policy lever)", gt=0, le=20,
         source="calibration.md §6 UK government: packages of ≈£650k would be needed for some roles")
@@ -165,8 +166,12 @@ class Staff(Section):
     poaching_waves_per_year: float = param(
         0.25, "Rate of poaching waves by private labs", ge=0, le=52,
         source="assumption; calibration.md §6 frontier-lab pay (Meta offers up to $10M/yr, 2025)")
-    poaching_multiplier: float = param(
-        2.5, "Quit hazard multiplier during a poaching wave", ge=1, le=100, source="assumption")
+    frontier_lab_pay_usd_per_year: float = param(
+        600e3, "Yearly total compensation frontier labs offer in a poaching wave (grows with market pay); in a wave "
+               "the quit hazard takes its gap against this offer: attrition × (1 + attrition_gap_slope × (1 − "
+               "pay/offer)), at most attrition × (1 + slope)", gt=0, le=100e6,
+        source="calibration.md §6 frontier-lab pay: mid-senior engineers $480–750k total compensation (2026), "
+               "OpenAI $238k–1.34M (2025)")
     poaching_duration_months: float = param(
         6.0, "Length of a poaching wave", gt=0, le=120, source="assumption")
     consultant_max_fte: float = param(
@@ -285,9 +290,17 @@ class ModelPlan(Section):
         "continue), supply_stop (back to scratch), budget_cut (one step cheaper)",
         source="calibration.md §9 pivots: GPT-SW3 to fine-tuning, Poro/Viking to continued Llama, SEA-LION to "
                "Llama/Gemma bases")
+    accepted_lag_months: float = param(
+        0.0, "Months of frontier progress by which the country accepts its model to trail the free alternative in "
+             "its languages, for control and provenance (the capability side of deployment.sovereignty_premium): "
+             "beyond it the model is behind — no production launch, users drift away, and it can go stale",
+        ge=0, le=120, source="assumption: none accepted by default; the hindcast calibrates it "
+                             "(experiments/calibrated_ranges.toml)")
     stale_grace_months: float = param(
-        6.0, "Months the model may trail the free alternative before it is stale", ge=0, le=120,
-        source="assumption")
+        6.0, "Months the model may trail the free alternative, with its service's users gone to it (adoption run "
+             "down), before it is stale", ge=0, le=120,
+        source="assumption: half a budget year; the hindcast leaves it unconstrained (experiments/"
+               "calibrated_ranges.toml)")
     first_release_deadline_months: float = param(
         24.0, "Months allowed to the first release before the programme counts as stale", gt=0, le=240,
         source="assumption")
@@ -436,9 +449,11 @@ class SupplyNode(Section):
     jurisdiction: str = param("US", f"Jurisdiction the node answers to ({HOME} is the country itself)")
     capacity_share: float = param(1.0, "Share of world supply of its kind (a route's smallest share sets how "
                                        "long a small buyer waits)", gt=0, le=1)
-    lead_time_weeks_min: float = param(8.0, "Shortest lead time through this node", ge=0, le=520,
+    lead_time_weeks_min: float = param(8.0, "Lead time through this node in a calm market (the generation's lead "
+                                            "time scales into this node's range: model/leadtimes.py)", ge=0, le=520,
                                        source="calibration.md §1 lead time 2024: 8–12 weeks")
-    lead_time_weeks_max: float = param(52.0, "Longest lead time through this node", ge=0, le=520,
+    lead_time_weeks_max: float = param(52.0, "Lead time through this node at a generation's tightest (the peak "
+                                             "of its lead-time curve)", ge=0, le=520,
                                        source="calibration.md §1 lead time 2023 and 2026: 36–52 weeks")
     supplies: tuple[str, ...] = param((), "Nodes this node supplies (the graph's edges)")
     products: tuple[str, ...] = param((), "GPU kinds this node designs (chip designers and domestic chip makers)")
@@ -558,7 +573,8 @@ class Deployment(Section):
         source="assumption: the service launches to the ministries that ran the pilot (27% of the ceiling at "
                "launch)")
     stale_adoption_loss: float = param(
-        1.0, "Years of adoption lost per year while the model is stale or the service is back in pilot", ge=0, le=50,
+        1.0, "Years of adoption lost per year while the model trails the alternative or the service is back in "
+             "pilot", ge=0, le=50,
         source="assumption: users drift to other tools as fast as they came")
     demand_volatility: float = param(
         0.2, "Month-to-month spread of demand (σ of a mean-one lognormal factor)", ge=0, le=3,
