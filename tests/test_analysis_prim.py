@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sovsim.analysis import prim_kernels as kernels
+from sovsim.analysis import prim_sort
 from sovsim.analysis.prim import Prim, PrimError, prim
 
 with warnings.catch_warnings():
@@ -346,10 +347,10 @@ def test_ends_first_sorting_keeps_its_promises() -> None:
     for values in (rng.random(50_000), rng.integers(0, 9, 50_000).astype(float), rng.lognormal(0, 3, 50_000),
                    np.r_[np.zeros(30_000), rng.random(30_000)]):
         out, keys = np.empty(values.shape[0], dtype=np.int32), np.empty(values.shape[0])
-        a, b, low, high = kernels.argsort_ends(values, out, keys, kernels.END_SHARE)
+        a, b, low, high = prim_sort.argsort_ends(values, out, keys, prim_sort.END_SHARE)
         assert np.array_equal(np.sort(out), np.arange(values.shape[0]))
         assert np.array_equal(keys, values[out])
         assert (np.diff(keys[:a]) >= 0).all() and (np.diff(keys[b:]) >= 0).all()
         assert (keys[:a] < low).all() and (keys[b:] > high).all() and ((keys[a:b] >= low) & (keys[a:b] <= high)).all()
-        kernels.sort_segment(keys, out, a, b)
+        prim_sort.sort_segment(keys, out, a, b)
         assert (np.diff(keys) >= 0).all() and np.array_equal(keys, values[out])

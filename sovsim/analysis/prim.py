@@ -21,9 +21,7 @@ Workbench pastes nothing when no float dimension is restricted).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,151 +29,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sovsim.analysis import prim_data
 from sovsim.analysis import prim_kernels as kernels
+from sovsim.analysis.prim_data import Orders, PrimError
 
 __all__ = ["Prim", "PrimBox", "PrimError", "prim"]
-
-
-class PrimError(ValueError):
-    """Data or settings PRIM cannot work with (named in the message)."""
-
-
-@dataclass(frozen=True)
-class _Data:
-    """The uncertainties as arrays: numeric columns (floats, then integers) and category codes."""
-
-    numeric: tuple[str, ...]
-    categorical: tuple[str, ...]
-    xt: np.ndarray  #: (numeric columns, rows), float64
-    is_int: np.ndarray
-    xc: np.ndarray  #: (categorical columns, rows), int64 codes
-    ncat: np.ndarray
-    categories: tuple[tuple[Any, ...], ...]
-    dropped: tuple[str, ...]  #: columns with a single value
-    low: np.ndarray  #: per numeric column, its smallest value
-    high: np.ndarray  #: and its largest
-
-
-def _is_categorical(column: pd.Series, forced: bool) -> bool:
-    dtype = column.dtype
-    return forced or isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(dtype) or \
-        pd.api.types.is_bool_dtype(dtype)
-
-
-def _prepare(x: pd.DataFrame, categorical: Iterable[str]) -> _Data:
-    """The columns of ``x`` as arrays; each numeric column is copied once, straight into its row of ``xt``."""
-    forced = set(categorical)
-    n = len(x)
-    kinds: dict[str, str] = {}
-    for name in x.columns:
-        column = x[name]
-        if _is_categorical(column, name in forced):
-            kinds[str(name)] = "cat"
-        else:
-            kinds[str(name)] = "int" if pd.api.types.is_integer_dtype(column.dtype) else "float"
-    numeric = [c for c in kinds if kinds[c] == "float"] + [c for c in kinds if kinds[c] == "int"]
-    xt = np.empty((len(numeric), n))
-    keep = np.ones(len(numeric), dtype=bool)
-    low, high = np.zeros(len(numeric)), np.zeros(len(numeric))
-    dropped = []
-    for j, name in enumerate(numeric):
-        column = x[name]
-        if kinds[name] == "int" and column.isna().any():  # a nullable integer column
-            raise PrimError(f"column {name!r} has missing values; PRIM needs a value in every row")
-        xt[j] = column.to_numpy(dtype=float, na_value=np.nan)
-        low[j], high[j] = np.min(xt[j]), np.max(xt[j])  # NaN when a value is missing
-        if math.isnan(low[j]) or math.isnan(high[j]):
-            raise PrimError(f"column {name!r} has missing values; PRIM needs a value in every row")
-        if low[j] == high[j]:
-            keep[j] = False
-            dropped.append(name)
-    if not keep.all():
-        xt, low, high = np.ascontiguousarray(xt[keep]), low[keep], high[keep]
-        numeric = [c for c, k in zip(numeric, keep) if k]
-    codes, categories, cats = [], [], []
-    for name in (c for c in kinds if kinds[c] == "cat"):
-        column = x[name]
-        if column.isna().any():
-            raise PrimError(f"column {name!r} has missing values; PRIM needs a value in every row")
-        if column.nunique(dropna=False) <= 1:
-            dropped.append(name)
-            continue
-        present = set(column.unique().tolist())
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            values = tuple(v for v in column.cat.categories.tolist() if v in present)
-        else:
-            values = tuple(sorted(present, key=lambda v: (str(type(v)), v)))
-        lookup = {v: i for i, v in enumerate(values)}
-        codes.append(np.array([lookup[v] for v in column.tolist()], dtype=np.int64))
-        categories.append(values)
-        cats.append(name)
-    xc = np.ascontiguousarray(np.vstack(codes)) if codes else np.zeros((0, n), dtype=np.int64)
-    order = {str(c): i for i, c in enumerate(x.columns)}
-    return _Data(tuple(numeric), tuple(cats), xt, np.array([kinds[c] == "int" for c in numeric], dtype=bool), xc,
-                 np.array([len(v) for v in categories], dtype=np.int64), tuple(categories),
-                 tuple(sorted(dropped, key=order.__getitem__)), low, high)
-
-
-def _row_dtype(n: int) -> type[np.signedinteger[Any]]:
-    """Row ids in 32 bits where they fit: half the memory and the traffic of the sorted orders."""
-    return np.int32 if n < 2**31 else np.int64
-
-
-@dataclass(frozen=True)
-class _Orders:
-    """Rows sorted by each numeric column (``orders[j]``), their values in that order, and what is unsorted.
-
-    Positions ``mid_a[j]:mid_b[j]`` of column ``j`` are a middle not yet sorted, whose values all lie in
-    ``[low_cut[j], high_cut[j]]`` (none where ``mid_a[j] == mid_b[j]``); see
-    :func:`~sovsim.analysis.prim_kernels.argsort_ends`.
-    """
-
-    orders: np.ndarray
-    values: np.ndarray
-    mid_a: np.ndarray
-    mid_b: np.ndarray
-    low_cut: np.ndarray
-    high_cut: np.ndarray
-
-    def sort_middle(self, j: int) -> None:
-        if self.mid_a[j] < self.mid_b[j]:
-            kernels.sort_segment(self.values[j], self.orders[j], int(self.mid_a[j]), int(self.mid_b[j]))
-            self.mid_a[j] = self.mid_b[j] = 0
-
-
-def _sorted_rows(xt: np.ndarray, rows: np.ndarray, ends: bool = False) -> _Orders:
-    """``rows`` sorted by each numeric column, with their values in that order; with ``ends``, only the ends.
-
-    Each column is bucket-sorted (:func:`~sovsim.analysis.prim_kernels.argsort_values` or ``argsort_ends``,
-    which release the GIL), large sets of columns on threads.
-    """
-    dn = xt.shape[0]
-    out = np.empty((dn, rows.shape[0]), dtype=_row_dtype(xt.shape[1]))
-    values = np.empty((dn, rows.shape[0]))
-    mid_a, mid_b = np.zeros(dn, dtype=np.int64), np.zeros(dn, dtype=np.int64)
-    low_cut, high_cut = np.zeros(dn), np.zeros(dn)
-    if dn == 0:
-        return _Orders(out, values, mid_a, mid_b, low_cut, high_cut)
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, dn)
-    every = rows.shape[0] == xt.shape[1] and bool(rows[0] == 0) and bool((np.diff(rows) == 1).all())
-
-    def sort(j: int) -> None:  # all rows (the first box): their positions are the row ids, nothing to gather
-        column = xt[j] if every else xt[j, rows]
-        if ends:
-            mid_a[j], mid_b[j], low_cut[j], high_cut[j] = kernels.argsort_ends(column, out[j], values[j],
-                                                                               kernels.END_SHARE)
-        else:
-            kernels.argsort_values(column, out[j], values[j])
-        if not every:
-            out[j] = rows[out[j]]
-
-    if workers == 1 or dn * rows.shape[0] < 200_000:
-        for j in range(dn):
-            sort(j)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(sort, range(dn)))
-    return _Orders(out, values, mid_a, mid_b, low_cut, high_cut)
 
 
 @dataclass(frozen=True)
@@ -221,7 +79,7 @@ class Prim:
         self.y = outcome.astype(np.float64)
         self.peel_alpha, self.paste_alpha, self.mass_min, self.threshold = peel_alpha, paste_alpha, mass_min, threshold
         self.engine = engine
-        self.data = _prepare(self.x, categorical)
+        self.data = prim_data.prepare(self.x, categorical)
         if not self.data.numeric and not self.data.categorical:
             raise PrimError("no dimension with more than one value to restrict")
         self.n = len(self.y)
@@ -274,7 +132,7 @@ class Prim:
         n_box = rows.shape[0]
         lo, hi, allowed = self.init.lo.copy(), self.init.hi.copy(), self.init.allowed.copy()
         if self.engine == "numba":
-            sorted_ = box._sorted = _sorted_rows(d.xt, rows, ends=True)
+            sorted_ = box._sorted = prim_data.sorted_rows(d.xt, rows, ends=True)
             # the kernels never rewrite these (see kernels.apply_peel), but sort within an unsorted middle
             orders, values = sorted_.orders, sorted_.values
             mid_a, mid_b = sorted_.mid_a.copy(), sorted_.mid_b.copy()  # while a column's stretch is in orders
@@ -413,7 +271,7 @@ class PrimBox:
         self._n: list[int] = []
         self._k: list[float] = []
         self._qp: list[dict[str, tuple[float, float]]] = []
-        self._sorted: _Orders | None = None  #: ``rows`` sorted by each numeric column
+        self._sorted: Orders | None = None  #: ``rows`` sorted by each numeric column
         self.selected = 0
         self.append(prim.init, rows.shape[0], float(prim.y[rows].sum()))
 
@@ -558,7 +416,7 @@ class PrimBox:
             (allowed[1:] <= allowed[:-1]).all(axis=(1, 2))
         m = 1 + (int(np.argmin(nested)) if not nested.all() else int(nested.shape[0]))
         if self._sorted is None:
-            self._sorted = _sorted_rows(d.xt, self.rows)
+            self._sorted = prim_data.sorted_rows(d.xt, self.rows)
         by_code = self.rows[np.argsort(d.xc[:, self.rows], axis=1, kind="stable")] if d.categorical else \
             np.zeros((0, self.rows.shape[0]), dtype=np.int64)
         sorted_ = self._sorted
