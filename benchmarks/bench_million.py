@@ -8,7 +8,10 @@
    the largest worker, and the parallel efficiency E(W) = N·t₁ / (W·T(W)), with t₁ the time per future of
    the same spec on one worker in this process (measured on its first 500 futures). The machine's own
    ceiling C(W) is measured as in ``bench_scaling.py`` (W forked copies of the same inline work);
-   E(W) / C(W) is the share of the ceiling the engine reaches.
+   E(W) / C(W) is the share of the ceiling the engine reaches. A worker's memory growth per future is
+   measured on its own: the first 600 futures of the spec run shard by shard in one process, RSS read
+   after 200 and after 600 (bounded caches emptied first); a worker that keeps nothing per future shows
+   about 0 kB.
 2. **Store**: the shard parts as written (size, files), a GROUP BY query over them, then compaction (time),
    the compacted store (size, files) and the same query over it.
 3. **Analysis at M rows** (default 1,000,000): when N < M, a store of M rows is built by **replicating the
@@ -66,6 +69,52 @@ def spec_text(futures: int) -> str:
 
 def _rss_mb(kilobytes: int) -> float:
     return kilobytes / 1024.0
+
+
+def _rss_now_mb() -> float:
+    """This process's resident set now (Linux ``/proc``), else its peak so far."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return _rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def growth_per_future(spec_path: Path, root: Path, first: int = 200, then: int = 600) -> tuple[float, float, float]:
+    """A worker's memory over its futures: RSS (MB) after ``first`` and ``then`` futures, and kB per future between.
+
+    The futures of the spec run here, shard by shard as a worker runs them, into a store of their own; the
+    bounded caches (built scenarios, shared supply chains) are emptied and garbage collected before each
+    reading, so what is left is what the futures kept.
+    """
+    import gc
+
+    from sovsim.model.supply import SupplyChain
+    from sovsim.sweep import load_spec
+    from sovsim.sweep.design import make_design
+    from sovsim.sweep.runner import ShardRunner
+    from sovsim.sweep.store import Store
+
+    spec = load_spec(spec_path)
+    design = make_design(spec)
+    Store(root).open(spec, design.futures, design.scenarios)
+    runner = ShardRunner(spec, root)
+
+    def reading() -> float:
+        runner._scenarios.clear()
+        SupplyChain._shared.clear()
+        gc.collect()
+        return _rss_now_mb()
+
+    shard, done, readings = 0, 0, []
+    for mark in (first, then):
+        while done < mark and done < design.futures:
+            runner.run_shard(shard)
+            done += len(runner.shard_futures(shard))
+            shard += 1
+        readings.append((done, reading()))
+    (n1, rss1), (n2, rss2) = readings
+    return rss1, rss2, (rss2 - rss1) * 1024 / max(1, n2 - n1)
 
 
 def measured(command: list[str]) -> tuple[float, float, float, str]:
@@ -202,6 +251,11 @@ def run(n: int, workers: int, analysis_rows: int, out: Path, ceiling_futures: in
         f"{cpu:,.0f} CPU s in all; wall × cores = {wall * workers:,.0f} s")
     row("sweep: peak RSS, driver", driver_mb, "MB")
     row("sweep: peak RSS, largest worker", worker_mb, "MB")
+    if futures >= 600:
+        rss1, rss2, per_future = growth_per_future(spec, out / "growth")
+        shutil.rmtree(out / "growth")
+        row("sweep: worker memory growth per future", per_future, "kB",
+            f"RSS {rss1:.0f} MB after 200 futures, {rss2:.0f} MB after 600, in one process")
 
     # single-core time per future of the same spec, and the machine's ceiling
     sample = min(futures, 500)

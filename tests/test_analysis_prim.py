@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sovsim.analysis import prim_kernels as kernels
+from sovsim.analysis import prim_sort
 from sovsim.analysis.prim import Prim, PrimError, prim
 
 with warnings.catch_warnings():
@@ -299,3 +300,57 @@ def test_nested_counts_agree_with_counting_every_row(data) -> None:
                        if not limits.allowed[c, d.xc[c, r]]]
             assert count[t] == min(len(broken), 2)
             assert which[t] == (broken[0] if len(broken) == 1 else -1)
+
+
+# -- large data: the columns sorted only at their ends until a peel reaches the middle -------------------------
+def _large(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Float, integer, categorical, few-valued, skewed and correlated columns."""
+    x, y = planted(n, seed, floats=5, ints=True, cats=True)
+    rng = np.random.default_rng(seed + 100)
+    x["steps"] = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], n)  # ties everywhere, the sample's cuts among them
+    x["skewed"] = rng.lognormal(0.0, 2.0, n)
+    x["twin"] = x["x0"] + rng.normal(0.0, 0.05, n)  # its low end dies with x0's peels: its middle is walked into
+    return x, y
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_large_data_gives_the_numpy_twin_answers(seed) -> None:
+    """Above 16,384 rows the columns are sorted at their ends first; the trajectory and quasi-p-values stay."""
+    x, y = _large(40_000, seed)
+    fast = Prim(x, y, peel_alpha=0.1).find_box()
+    slow = Prim(x, y, peel_alpha=0.1, engine="numpy").find_box()
+    pd.testing.assert_frame_equal(fast.trajectory, slow.trajectory)
+    for i in range(len(fast)):
+        assert fast.box_limits(i) == slow.box_limits(i)
+        for name, pair in fast.quasi_p(i).items():
+            np.testing.assert_allclose(pair, slow.quasi_p(i)[name], rtol=1e-12)
+
+
+@pytest.mark.filterwarnings(EMA_INT_PASTE)
+def test_large_data_agrees_with_ema_workbench() -> None:
+    """The first box of 30,000 rows (ends-first sorting in play): the workbench's trajectory step for step."""
+    x, y = planted(30_000, 7, floats=6)
+    oracle = ema_box(x, y)
+    box = prim(x, y)
+    theirs = oracle.peeling_trajectory
+    assert len(box.trajectory) == len(theirs)
+    np.testing.assert_allclose(box.trajectory["coverage"], theirs["coverage"], atol=1e-9, rtol=0)
+    np.testing.assert_allclose(box.trajectory["density"], theirs["density"], atol=1e-9, rtol=0)
+    for name, (lower, upper) in oracle.qp[-1].items():
+        expected = [np.nan if v == -1 else v for v in (lower, upper)]
+        np.testing.assert_allclose(box.quasi_p()[name], expected, rtol=1e-9)
+
+
+def test_ends_first_sorting_keeps_its_promises() -> None:
+    """Sorted ends, a middle within the cuts, every row once; sorting the middle completes the order."""
+    rng = np.random.default_rng(8)
+    for values in (rng.random(50_000), rng.integers(0, 9, 50_000).astype(float), rng.lognormal(0, 3, 50_000),
+                   np.r_[np.zeros(30_000), rng.random(30_000)]):
+        out, keys = np.empty(values.shape[0], dtype=np.int32), np.empty(values.shape[0])
+        a, b, low, high = prim_sort.argsort_ends(values, out, keys, prim_sort.END_SHARE)
+        assert np.array_equal(np.sort(out), np.arange(values.shape[0]))
+        assert np.array_equal(keys, values[out])
+        assert (np.diff(keys[:a]) >= 0).all() and (np.diff(keys[b:]) >= 0).all()
+        assert (keys[:a] < low).all() and (keys[b:] > high).all() and ((keys[a:b] >= low) & (keys[a:b] <= high)).all()
+        prim_sort.sort_segment(keys, out, a, b)
+        assert (np.diff(keys) >= 0).all() and np.array_equal(keys, values[out])

@@ -21,9 +21,7 @@ Workbench pastes nothing when no float dimension is restricted).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,91 +29,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sovsim.analysis import prim_data
 from sovsim.analysis import prim_kernels as kernels
+from sovsim.analysis.prim_data import Orders, PrimError
 
 __all__ = ["Prim", "PrimBox", "PrimError", "prim"]
-
-
-class PrimError(ValueError):
-    """Data or settings PRIM cannot work with (named in the message)."""
-
-
-@dataclass(frozen=True)
-class _Data:
-    """The uncertainties as arrays: numeric columns (floats, then integers) and category codes."""
-
-    numeric: tuple[str, ...]
-    categorical: tuple[str, ...]
-    xt: np.ndarray  #: (numeric columns, rows), float64
-    is_int: np.ndarray
-    xc: np.ndarray  #: (categorical columns, rows), int64 codes
-    ncat: np.ndarray
-    categories: tuple[tuple[Any, ...], ...]
-    dropped: tuple[str, ...]  #: columns with a single value
-
-
-def _constant(column: pd.Series) -> bool:
-    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
-        values = column.to_numpy(dtype=float)
-        return bool(values.min() == values.max())
-    return bool(column.nunique(dropna=False) <= 1)
-
-
-def _prepare(x: pd.DataFrame, categorical: Iterable[str]) -> _Data:
-    forced = set(categorical)
-    floats, ints, cats, dropped = [], [], [], []
-    for name in x.columns:
-        column = x[name]
-        if column.isna().any():
-            raise PrimError(f"column {name!r} has missing values; PRIM needs a value in every row")
-        if _constant(column):
-            dropped.append(str(name))
-        elif name in forced or isinstance(column.dtype, pd.CategoricalDtype) or not (
-                pd.api.types.is_numeric_dtype(column.dtype)) or pd.api.types.is_bool_dtype(column.dtype):
-            cats.append(str(name))
-        elif pd.api.types.is_integer_dtype(column.dtype):
-            ints.append(str(name))
-        else:
-            floats.append(str(name))
-    numeric = tuple(floats + ints)
-    n = len(x)
-    xt = np.ascontiguousarray(np.vstack([x[c].to_numpy(dtype=float) for c in numeric])) if numeric else \
-        np.zeros((0, n))
-    codes, categories = [], []
-    for name in cats:
-        column = x[name]
-        present = set(column.unique().tolist())
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            values = tuple(v for v in column.cat.categories.tolist() if v in present)
-        else:
-            values = tuple(sorted(present, key=lambda v: (str(type(v)), v)))
-        lookup = {v: i for i, v in enumerate(values)}
-        codes.append(np.array([lookup[v] for v in column.tolist()], dtype=np.int64))
-        categories.append(values)
-    xc = np.ascontiguousarray(np.vstack(codes)) if codes else np.zeros((0, n), dtype=np.int64)
-    return _Data(numeric, tuple(cats), xt, np.array([False] * len(floats) + [True] * len(ints)), xc,
-                 np.array([len(v) for v in categories], dtype=np.int64), tuple(categories), tuple(dropped))
-
-
-def _sorted_rows(xt: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``rows`` sorted by each numeric column, one row per column.
-
-    Large sorts use threads (NumPy releases the GIL while it sorts).
-    """
-    if xt.shape[0] == 0:
-        return np.zeros((0, rows.shape[0]), dtype=np.int64)
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, xt.shape[0])
-    every = rows.shape[0] == xt.shape[1] and bool(rows[0] == 0) and bool((np.diff(rows) == 1).all())
-    if workers == 1 or xt.shape[0] * rows.shape[0] < 200_000:
-        return np.ascontiguousarray(np.argsort(xt, axis=1) if every else rows[np.argsort(xt[:, rows], axis=1)])
-    out = np.empty((xt.shape[0], rows.shape[0]), dtype=np.int64)
-
-    def sort(j: int) -> None:  # all rows (the first box): their positions are the row ids, nothing to gather
-        out[j] = np.argsort(xt[j]) if every else rows[np.argsort(xt[j, rows])]
-
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(sort, range(xt.shape[0])))
-    return out
 
 
 @dataclass(frozen=True)
@@ -161,7 +79,7 @@ class Prim:
         self.y = outcome.astype(np.float64)
         self.peel_alpha, self.paste_alpha, self.mass_min, self.threshold = peel_alpha, paste_alpha, mass_min, threshold
         self.engine = engine
-        self.data = _prepare(self.x, categorical)
+        self.data = prim_data.prepare(self.x, categorical)
         if not self.data.numeric and not self.data.categorical:
             raise PrimError("no dimension with more than one value to restrict")
         self.n = len(self.y)
@@ -169,8 +87,7 @@ class Prim:
         if self.total_cases == 0:
             raise PrimError("no case of interest (y is all 0)")
         d = self.data
-        self.init = _Limits(d.xt.min(axis=1) if d.numeric else np.zeros(0),
-                            d.xt.max(axis=1) if d.numeric else np.zeros(0),
+        self.init = _Limits(d.low.copy(), d.high.copy(),
                             np.arange(max(d.ncat.max(initial=1), 1))[None, :] < d.ncat[:, None])
         self.n_cols = len(d.numeric) + len(d.categorical)
         self.boxes: list[PrimBox] = []
@@ -212,42 +129,56 @@ class Prim:
         d = self.data
         rows = box.rows
         members = rows.copy()
-        orders = _sorted_rows(d.xt, rows)
-        box._sorted = orders.copy()
         n_box = rows.shape[0]
         lo, hi, allowed = self.init.lo.copy(), self.init.hi.copy(), self.init.allowed.copy()
+        if self.engine == "numba":
+            sorted_ = box._sorted = prim_data.sorted_rows(d.xt, rows, ends=True)
+            # the kernels never rewrite these (see kernels.apply_peel), but sort within an unsorted middle
+            orders, values = sorted_.orders, sorted_.values
+            mid_a, mid_b = sorted_.mid_a.copy(), sorted_.mid_b.copy()  # while a column's stretch is in orders
+            alive = np.zeros(self.n, dtype=np.uint8)
+            alive[rows] = 1
+            y8 = self.y.astype(np.uint8)
+            work = np.empty((orders.shape[0], n_box // 2 + 1), dtype=orders.dtype)
+            work_values = np.empty(work.shape)
+            in_work = np.zeros(orders.shape[0], dtype=bool)
+            start, end = np.zeros(orders.shape[0], dtype=np.int64), np.full(orders.shape[0], n_box, dtype=np.int64)
         while True:
             numeric, categorical = self._restricted(_Limits(lo, hi, allowed))
             restricted = np.concatenate([numeric, categorical])
-            kind, dim, side, limit, n_new, k_new, obj, _ = self._peel_kernel(
-                d.xt, d.is_int, d.xc, d.ncat, self.y, orders, members, n_box, lo, hi, self.init.lo,
-                self.init.hi, allowed, restricted, self.peel_alpha, self.n_cols)
+            if self.engine == "numba":
+                kind, dim, side, limit, n_new, k_new, obj, _ = kernels.best_peel(
+                    d.xt, d.is_int, d.xc, d.ncat, y8, orders, values, work, work_values, in_work, start, end, mid_a,
+                    mid_b, alive, members, n_box, lo, hi, self.init.lo, self.init.hi, allowed, restricted,
+                    self.peel_alpha, self.n_cols)
+            else:
+                kind, dim, side, limit, n_new, k_new, obj, _ = kernels.best_peel_numpy(
+                    d.xt, d.is_int, d.xc, d.ncat, self.y, members, n_box, lo, hi, self.init.lo, self.init.hi,
+                    allowed, restricted, self.peel_alpha, self.n_cols)
             if kind == kernels.NO_PEEL:
                 return
             mass_new, mass_old = n_new / self.n, n_box / self.n
             if not (mass_new >= self.mass_min and mass_new < mass_old and obj > 0):
                 return
-            box_rows = members[:n_box]
-            inside = np.zeros(self.n, dtype=bool)
             if kind == 0:
-                values = d.xt[dim, box_rows]
                 if side == 0:
                     lo[dim] = limit
-                    inside[box_rows] = values >= limit
                 else:
                     hi[dim] = limit
-                    inside[box_rows] = values <= limit
             else:
                 allowed[dim, side] = False
-                inside[box_rows] = allowed[dim, d.xc[dim, box_rows]]
             if self.engine == "numba":
-                n_box = kernels.compact(orders, members, n_box, inside)
+                n_box = kernels.apply_peel(d.xc, orders, values, work, work_values, in_work, start, end, mid_a,
+                                           mid_b, alive, members, n_box, kind, dim, side, limit)
             else:
-                kept = members[:n_box][inside[members[:n_box]]]
+                box_rows = members[:n_box]
+                if kind == 0:
+                    values = d.xt[dim, box_rows]
+                    inside = values >= limit if side == 0 else values <= limit
+                else:
+                    inside = allowed[dim, d.xc[dim, box_rows]]
+                kept = box_rows[inside]
                 members[:kept.shape[0]] = kept
-                if d.numeric:
-                    orders[:, :kept.shape[0]] = orders[:, :n_box][inside[orders[:, :n_box]]].reshape(
-                        orders.shape[0], kept.shape[0])
                 n_box = kept.shape[0]
             if n_box != n_new:  # pragma: no cover - a kernel and its box disagree
                 raise AssertionError(f"peel kept {n_box} points, expected {n_new}")
@@ -257,8 +188,9 @@ class Prim:
     def violations(self, rows: np.ndarray, limits: _Limits) -> tuple[np.ndarray, np.ndarray]:
         """Per row: restricted limits broken (0, 1, 2+) and which one when exactly one (see the kernel)."""
         numeric, categorical = self._restricted(limits)
-        return kernels.violations(self.data.xt, self.data.xc, rows, limits.lo, limits.hi, limits.allowed,
-                                  np.flatnonzero(numeric), np.flatnonzero(categorical))
+        count = kernels.violations_numba if self.engine == "numba" else kernels.violations
+        return count(self.data.xt, self.data.xc, rows, limits.lo, limits.hi, limits.allowed, np.flatnonzero(numeric),
+                     np.flatnonzero(categorical))
 
     def _paste(self, box: PrimBox) -> None:
         d, dn = self.data, len(self.data.numeric)
@@ -270,42 +202,46 @@ class Prim:
             if not numeric.any() and not categorical.any():
                 return
             count, which = self.violations(rows, limits)
-            inbox = count == 0
-            n_old, k_old = int(inbox.sum()), float(y_rows[inbox].sum())
+            inside_at = np.flatnonzero(count == 0)  # positions in rows: inside, and outside by one limit only
+            single_at = np.flatnonzero(count == 1)
+            which_single = which[single_at]
+            n_old, k_old = int(inside_at.shape[0]), float(y_rows[inside_at].sum())
             mean_old = k_old / n_old
             res_count = int(numeric.sum() + categorical.sum())
             best: tuple[float, int, _Limits, int, float] | None = None
             candidates: list[tuple[np.ndarray, _Limits, bool, bool]] = []
             for j in np.flatnonzero(numeric):
-                xj = d.xt[j, rows]
+                x_in = d.xt[j, rows[inside_at]]
                 for side in (0, 1):
-                    single = (count == 1) & (which == 2 * j + side)
+                    mine = single_at[which_single == 2 * j + side]
+                    x_single = d.xt[j, rows[mine]]
                     if side == 0:
-                        region = np.concatenate([xj[inbox & (xj <= limits.lo[j])], xj[single]])
+                        region = np.concatenate([x_in[x_in <= limits.lo[j]], x_single])
                         value = kernels.quantile(np.sort(region), 1 - self.paste_alpha) if region.size else \
                             float(self.init.lo[j])
-                        add = single & (xj >= value)
+                        add = mine[x_single >= value]
                         new = _Limits(limits.lo.copy(), limits.hi, limits.allowed)
                         new.lo[j] = value
                     else:
-                        region = np.concatenate([xj[inbox & (xj >= limits.hi[j])], xj[single]])
+                        region = np.concatenate([x_in[x_in >= limits.hi[j]], x_single])
                         value = kernels.quantile(np.sort(region), self.paste_alpha) if region.size else \
                             float(self.init.hi[j])
-                        add = single & (xj <= value)
+                        add = mine[x_single <= value]
                         new = _Limits(limits.lo, limits.hi.copy(), limits.allowed)
                         new.hi[j] = value
                     now = bool(new.lo[j] != self.init.lo[j] or new.hi[j] != self.init.hi[j])
                     candidates.append((add, new, now, True))
             for c in np.flatnonzero(categorical):
-                single = (count == 1) & (which == 2 * dn + c)
+                mine = single_at[which_single == 2 * dn + c]
+                codes = d.xc[c, rows[mine]]
                 for code in np.flatnonzero(self.init.allowed[c] & ~limits.allowed[c]):
-                    add = single & (d.xc[c, rows] == code)
+                    add = mine[codes == code]
                     new = _Limits(limits.lo, limits.hi, limits.allowed.copy())
                     new.allowed[c, code] = True
                     now = bool((new.allowed[c] != self.init.allowed[c]).any())
                     candidates.append((add, new, now, True))
-            for add, new, now, was in candidates:
-                n_new = n_old + int(add.sum())
+            for add, new, now, was in candidates:  # add: positions in rows of the points the candidate adds
+                n_new = n_old + int(add.shape[0])
                 k_new = k_old + float(y_rows[add].sum())
                 obj = kernels._lenient1_py(mean_old, k_new, n_new, n_old)
                 nonres = self.n_cols - (res_count - int(was) + int(now))
@@ -335,7 +271,7 @@ class PrimBox:
         self._n: list[int] = []
         self._k: list[float] = []
         self._qp: list[dict[str, tuple[float, float]]] = []
-        self._sorted: np.ndarray | None = None  #: ``rows`` sorted by each numeric column
+        self._sorted: Orders | None = None  #: ``rows`` sorted by each numeric column
         self.selected = 0
         self.append(prim.init, rows.shape[0], float(prim.y[rows].sum()))
 
@@ -480,18 +416,23 @@ class PrimBox:
             (allowed[1:] <= allowed[:-1]).all(axis=(1, 2))
         m = 1 + (int(np.argmin(nested)) if not nested.all() else int(nested.shape[0]))
         if self._sorted is None:
-            self._sorted = _sorted_rows(d.xt, self.rows)
+            self._sorted = prim_data.sorted_rows(d.xt, self.rows)
         by_code = self.rows[np.argsort(d.xc[:, self.rows], axis=1, kind="stable")] if d.categorical else \
             np.zeros((0, self.rows.shape[0]), dtype=np.int64)
-        sorted_rows = [*self._sorted, *by_code]  # one array per numeric column, then per categorical one
-        cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m])
+        sorted_ = self._sorted
+        for j in range(len(d.numeric)):  # a limit inside an unsorted middle needs it sorted to be found
+            limits = np.concatenate([lo[:m, j], hi[:m, j]])
+            if ((limits >= sorted_.low_cut[j]) & (limits <= sorted_.high_cut[j])).any():
+                sorted_.sort_middle(j)
+        sorted_rows = [*sorted_.orders, *by_code]  # one array per numeric column, then per categorical one
+        cuts = kernels.nested_cuts(d.xt, d.xc, sorted_rows, lo[:m], hi[:m], allowed[:m], sorted_.values)
         head = kernels.nested_counts(prim.y, sorted_rows, prim.n, float(self.rows.shape[0]),
                                      float(prim.y[self.rows].sum()), m, 2 * len(d.numeric) + len(d.categorical),
                                      *cuts)
         if m == len(lo):
             return head
         tail = kernels.relaxed_counts(d.xt, d.xc, self.rows, prim.y, lo[m:], hi[m:], allowed[m:], numeric_res[m:],
-                                      categorical_res[m:])
+                                      categorical_res[m:], kernels.violations_numba)
         return tuple(np.concatenate([a, b]) for a, b in zip(head, tail))  # type: ignore[return-value]
 
     def limits(self, i: int | None = None) -> pd.DataFrame:

@@ -8,12 +8,20 @@ columns and ``allowed[c, code]`` on categorical ones.
 peeled at the ``alpha`` quantile from below or ``1 - alpha`` from above (integer columns by whole values),
 a categorical one by dropping one category. The score is the gain in mean divided by the points removed
 (EMA Workbench's default "lenient1" objective); ties go to the candidate that leaves more dimensions
-unrestricted, then to the first in order (numeric columns upper before lower, then categories). Each
-numeric column keeps its box members sorted by value (``orders``), so a peel costs the points it removes.
+unrestricted, then to the first in order (numeric columns upper before lower, then categories).
 
-``violations`` (NumPy) tells, for each point, how many restricted limits it breaks (0, 1 or 2 = more) and
-which one when it is exactly one: the counts behind pasting. ``relaxed_counts`` (NumPy) turns the same test
-into the counts behind the quasi-p-values of every step of a trajectory, testing every row at every step;
+Each numeric column keeps the rows sorted by value (``orders``, with the values beside them), so a
+candidate peel costs a walk from the column's end over the points it removes. The orders are made once per
+box and never rewritten on a peel: a peeled row is marked dead (``alive``) and skipped; ``apply_peel``
+trims a column's ends past dead rows and copies a column's live rows to a shorter array once more than half
+of its stretch is dead. Sorting (:mod:`sovsim.analysis.prim_sort`) is a numba bucket sort, at first of
+each column's ends only: peeling looks at the ends of a column, and a column's middle is sorted
+when a walk first reaches it; a column PRIM never restricts is never sorted through.
+
+``violations`` (NumPy; ``violations_numba`` in one pass) tells, for each point, how many restricted
+limits it breaks (0, 1 or 2 = more) and which one when it is exactly one: the counts behind pasting.
+``relaxed_counts`` (NumPy) turns the same test into the counts behind the quasi-p-values of every step of a
+trajectory, testing every row at every step;
 ``nested_counts`` gets the same counts along the peeling steps, where each box lies inside the one before,
 by visiting only the rows each step cuts off.
 
@@ -24,13 +32,15 @@ keeping orders, and ``relaxed_counts`` is the twin of ``nested_counts``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numba
 import numpy as np
 
-__all__ = ["quantile", "best_peel", "best_peel_numpy", "compact", "violations", "relaxed_counts", "nested_counts",
-           "nested_cuts", "NO_PEEL"]
+from sovsim.analysis.prim_sort import sort_segment
+
+__all__ = ["quantile", "best_peel", "apply_peel", "best_peel_numpy", "violations", "violations_numba", "relaxed_counts",
+           "nested_counts", "nested_cuts", "NO_PEEL"]
 
 #: ``kind`` of the answer of :func:`best_peel` when no candidate exists.
 NO_PEEL = -1
@@ -55,21 +65,6 @@ def quantile(values: np.ndarray, q: float) -> float:
 
 
 @numba.njit(cache=True)
-def _quantile_ordered(col: np.ndarray, order: np.ndarray, n: int, q: float) -> float:  # pragma: no cover
-    """:func:`quantile` of ``col[order[:n]]`` (already sorted by ``order``)."""
-    i = (n - 1) * q
-    lo = int(math.floor(i))
-    hi = int(math.ceil(i))
-    if q > 0.5:
-        while col[order[lo]] == col[order[hi]] and lo > 0:
-            lo -= 1
-    else:
-        while col[order[lo]] == col[order[hi]] and hi < n - 1:
-            hi += 1
-    return (col[order[lo]] + col[order[hi]]) / 2.0
-
-
-@numba.njit(cache=True)
 def _lenient1(mean_old: float, k_new: float, n_new: int, n_old: int) -> float:  # pragma: no cover
     mean_new = k_new / n_new if n_new > 0 else 0.0
     if mean_old == mean_new or n_old == n_new:
@@ -85,13 +80,83 @@ def _lenient1_py(mean_old: float, k_new: float, n_new: int, n_old: int) -> float
 
 
 @numba.njit(cache=True)
-def _numeric_peel(col: np.ndarray, order: np.ndarray, n_box: int, y: np.ndarray, q: float, is_int: bool,
-                  bound: float, upper: bool) -> tuple[int, float, float]:  # pragma: no cover
-    """One side of a numeric peel at quantile ``q``: (points removed, cases removed, new limit).
+def _live_quantile(vals: np.ndarray, seq: np.ndarray, first: int, last: int, up_stop: int, down_stop: int,
+                   alive: np.ndarray, n: int, q: float) -> tuple[bool, float]:  # pragma: no cover
+    """:func:`quantile` of the ``n`` live points of ``seq[first:last]`` (values ``vals``, in order; dead skipped).
 
-    A float column keeps ``x ≤ q`` (upper) or ``x ≥ q`` (lower) and the limit is ``q``. An integer column
-    peels at the whole value below ``q`` (truncated), or removes every point at the current ``bound`` when
-    that is where the truncation lands; its limit is the outermost value kept.
+    A lower quantile walks up from ``first``, an upper one down from ``last``: the walk is as long as the
+    quantile is far from its end. The order is only known to hold below ``up_stop`` and from ``down_stop``
+    on: a walk that would cross either answers ``(False, nan)`` (sort the middle and ask again).
+    """
+    i = (n - 1) * q
+    lo = int(math.floor(i))
+    hi = int(math.ceil(i))
+    if q > 0.5:  # ranks counted from the top: hi is n - 1 - hi live points below last
+        skip = n - 1 - hi
+        t = last - 1
+        while True:
+            if t < down_stop:
+                return False, np.nan
+            if alive[seq[t]]:
+                if skip == 0:
+                    break
+                skip -= 1
+            t -= 1
+        p_hi = t
+        p_lo = t
+        if lo != hi:
+            p_lo -= 1
+            while p_lo >= down_stop and not alive[seq[p_lo]]:
+                p_lo -= 1
+            if p_lo < down_stop:
+                return False, np.nan
+        while vals[p_lo] == vals[p_hi] and lo > 0:
+            lo -= 1
+            p_lo -= 1
+            while p_lo >= down_stop and not alive[seq[p_lo]]:
+                p_lo -= 1
+            if p_lo < down_stop:
+                return False, np.nan
+        return True, (vals[p_lo] + vals[p_hi]) / 2.0
+    skip = lo
+    t = first
+    while True:
+        if t >= up_stop:
+            return False, np.nan
+        if alive[seq[t]]:
+            if skip == 0:
+                break
+            skip -= 1
+        t += 1
+    p_lo = t
+    p_hi = t
+    if lo != hi:
+        p_hi += 1
+        while p_hi < up_stop and not alive[seq[p_hi]]:
+            p_hi += 1
+        if p_hi >= up_stop:
+            return False, np.nan
+    while vals[p_lo] == vals[p_hi] and hi < n - 1:
+        hi += 1
+        p_hi += 1
+        while p_hi < up_stop and not alive[seq[p_hi]]:
+            p_hi += 1
+        if p_hi >= up_stop:
+            return False, np.nan
+    return True, (vals[p_lo] + vals[p_hi]) / 2.0
+
+
+@numba.njit(cache=True)
+def _numeric_peel(vals: np.ndarray, seq: np.ndarray, first: int, last: int, up_stop: int, down_stop: int,
+                  alive: np.ndarray, y: np.ndarray, q: float, is_int: bool, bound: float,
+                  upper: bool) -> tuple[bool, int, float, float]:  # pragma: no cover
+    """One side of a numeric peel at quantile ``q``: (walk stayed in order, points removed, cases removed, limit).
+
+    The live points of ``seq[first:last]`` are the box, in order of value (``vals``) below ``up_stop`` and
+    from ``down_stop`` on. A float column keeps ``x ≤ q`` (upper) or ``x ≥ q`` (lower) and the limit is
+    ``q``. An integer column peels at the whole value below ``q`` (truncated), or removes every point at the
+    current ``bound`` when that is where the truncation lands; its limit is the outermost value kept (the
+    outermost value of all when none is kept).
     """
     cut = q
     inclusive = False
@@ -101,25 +166,31 @@ def _numeric_peel(col: np.ndarray, order: np.ndarray, n_box: int, y: np.ndarray,
             inclusive = True
     removed = 0
     k_removed = 0.0
-    t = n_box - 1 if upper else 0
-    while 0 <= t < n_box:
-        v = col[order[t]]
-        if (v > cut if upper else v < cut) or (inclusive and v == cut):
-            removed += 1
-            k_removed += y[order[t]]
-            t += -1 if upper else 1
-        else:
-            break
-    if not is_int:
-        return removed, k_removed, q
-    if 0 <= t < n_box:
-        return removed, k_removed, col[order[t]]
-    return removed, k_removed, col[order[n_box - 1 if upper else 0]]
+    outermost = np.nan
+    step = -1 if upper else 1
+    t = last - 1 if upper else first
+    while first <= t < last:
+        if (t < down_stop) if upper else (t >= up_stop):
+            return False, 0, 0.0, np.nan
+        r = seq[t]
+        if alive[r]:
+            v = vals[t]
+            if removed == 0:
+                outermost = v
+            if (v > cut if upper else v < cut) or (inclusive and v == cut):
+                removed += 1
+                k_removed += y[r]
+            else:
+                return True, removed, k_removed, v if is_int else q
+        t += step
+    return True, removed, k_removed, outermost if is_int else q
 
 
 @numba.njit(cache=True)
 def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarray, y: np.ndarray,
-              orders: np.ndarray, members: np.ndarray, n_box: int, lo: np.ndarray, hi: np.ndarray,
+              orders: np.ndarray, values: np.ndarray, work: np.ndarray, work_values: np.ndarray,
+              in_work: np.ndarray, start: np.ndarray, end: np.ndarray, mid_a: np.ndarray, mid_b: np.ndarray,
+              alive: np.ndarray, members: np.ndarray, n_box: int, lo: np.ndarray, hi: np.ndarray,
               init_lo: np.ndarray, init_hi: np.ndarray, allowed: np.ndarray, restricted: np.ndarray,
               alpha: float, n_cols: int) -> tuple[int, int, int, float, int, float, float, int]:  # pragma: no cover
     """The best peel of the box: its kind, column, side, limit, size, cases, objective and freedom.
@@ -127,8 +198,13 @@ def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarr
     Returns (kind 0 numeric / 1 categorical / -1 none, column, side 0 lower / 1 upper or the category code,
     new limit, points left, cases left, objective, unrestricted dimensions left).
 
-    ``orders[j, :n_box]`` are the box members sorted by column ``j``; ``members[:n_box]`` the same points.
-    ``restricted`` flags numeric columns first, then categorical ones.
+    The box is the rows with ``alive[row]``, listed in ``members[:n_box]``. Column ``j``'s rows in order of
+    value are ``seq[start[j]:end[j]]`` (``seq`` is ``work[j]`` where ``in_work[j]``, else ``orders[j]``), dead
+    rows left in place (see :func:`apply_peel`), with their values beside them (``work_values[j]`` or
+    ``values[j]``): a walk reads its values in order. Where ``mid_a[j] < mid_b[j]`` the positions between
+    are a middle not yet sorted (:func:`~sovsim.analysis.prim_sort.argsort_ends`); a walk about to enter it
+    sorts it first (in place, within the column's stretch) and marks the column sorted. ``restricted`` flags
+    numeric columns first, then categorical ones.
     """
     dn = xt.shape[0]
     dc = xc.shape[0]
@@ -142,14 +218,36 @@ def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarr
             res_count += 1
     best_kind, best_dim, best_side, best_n, best_nonres = NO_PEEL, -1, -1, n_box, -1
     best_limit, best_k, best_obj = np.nan, k_old, -np.inf
+    found_removed = np.zeros(2, dtype=np.int64)
+    found_k = np.zeros(2)
+    found_limit = np.zeros(2)
     for j in range(dn):
-        col = xt[j]
-        order = orders[j]
+        seq = work[j] if in_work[j] else orders[j]
+        vals = work_values[j] if in_work[j] else values[j]
+        while True:  # both sides walked within the sorted ends, else the middle is sorted and they walk again
+            unsorted = mid_a[j] < mid_b[j]
+            up_stop = mid_a[j] if unsorted else end[j]
+            down_stop = mid_b[j] if unsorted else start[j]
+            ok = True
+            for side in (1, 0):
+                upper = side == 1
+                ok, q = _live_quantile(vals, seq, start[j], end[j], up_stop, down_stop, alive, n_box,
+                                       1.0 - alpha if upper else alpha)
+                if not ok:
+                    break
+                ok, found_removed[side], found_k[side], found_limit[side] = _numeric_peel(
+                    vals, seq, start[j], end[j], up_stop, down_stop, alive, y, q, is_int[j],
+                    hi[j] if upper else lo[j], upper)
+                if not ok:
+                    break
+            if ok:
+                break
+            sort_segment(vals, seq, max(mid_a[j], start[j]), min(mid_b[j], end[j]))
+            mid_a[j] = 0
+            mid_b[j] = 0
         for side in (1, 0):  # upper first, as in EMA Workbench
             upper = side == 1
-            q = _quantile_ordered(col, order, n_box, 1.0 - alpha if upper else alpha)
-            removed, k_removed, limit = _numeric_peel(col, order, n_box, y, q, is_int[j], hi[j] if upper else lo[j],
-                                                      upper)
+            removed, k_removed, limit = found_removed[side], found_k[side], found_limit[side]
             if upper:
                 now_restricted = lo[j] != init_lo[j] or limit != init_hi[j]
             else:
@@ -189,8 +287,85 @@ def best_peel(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarr
     return best_kind, best_dim, best_side, best_limit, best_n, best_k, best_obj, best_nonres
 
 
+@numba.njit(cache=True)
+def apply_peel(xc: np.ndarray, orders: np.ndarray, values: np.ndarray, work: np.ndarray, work_values: np.ndarray,
+               in_work: np.ndarray, start: np.ndarray, end: np.ndarray, mid_a: np.ndarray, mid_b: np.ndarray,
+               alive: np.ndarray, members: np.ndarray, n_box: int, kind: int, dim: int, side: int,
+               limit: float) -> int:  # pragma: no cover
+    """Take a peel found by :func:`best_peel` out of the box; the new number of points in it.
+
+    The rows peeled die (``alive``) and leave ``members``. No column order is rewritten on every peel: a
+    column's dead rows stay in its order, skipped by the walks, and its ends are trimmed past dead rows.
+    When more than half of a column's stretch is dead, its live rows are copied, in order, into its row of
+    ``work`` (half as long as the orders), so a walk never crosses more than as many dead rows as live ones.
+    """
+    if kind == 0:
+        seq = work[dim] if in_work[dim] else orders[dim]
+        vals = work_values[dim] if in_work[dim] else values[dim]
+        if side == 1:
+            t = end[dim] - 1
+            while t >= start[dim] and (not alive[seq[t]] or vals[t] > limit):
+                alive[seq[t]] = 0
+                t -= 1
+            end[dim] = t + 1
+        else:
+            t = start[dim]
+            while t < end[dim] and (not alive[seq[t]] or vals[t] < limit):
+                alive[seq[t]] = 0
+                t += 1
+            start[dim] = t
+    else:
+        codes = xc[dim]
+        for t in range(n_box):
+            r = members[t]
+            if codes[r] == side:
+                alive[r] = 0
+    n_new = 0
+    for t in range(n_box):
+        r = members[t]
+        if alive[r]:
+            members[n_new] = r
+            n_new += 1
+    for j in range(orders.shape[0]):
+        seq = work[j] if in_work[j] else orders[j]
+        vals = work_values[j] if in_work[j] else values[j]
+        a = start[j]
+        b = end[j]
+        while a < b and not alive[seq[a]]:
+            a += 1
+        while b > a and not alive[seq[b - 1]]:
+            b -= 1
+        start[j] = a
+        end[j] = b
+        if b - a > 2 * n_new and b - a > 64:
+            out = work[j]
+            out_values = work_values[j]
+            w = 0
+            ma = mid_a[j]
+            mb = mid_b[j]
+            na = 0 if ma < a else -1  # where the unsorted middle starts and ends once compacted
+            nb = 0 if mb < a else -1
+            for t in range(a, b):
+                if t == ma:
+                    na = w
+                if t == mb:
+                    nb = w
+                r = seq[t]
+                if alive[r]:
+                    out[w] = r
+                    out_values[w] = vals[t]
+                    w += 1
+            in_work[j] = True
+            start[j] = 0
+            end[j] = w
+            if ma < mb:
+                mid_a[j] = w if na < 0 else na
+                mid_b[j] = w if nb < 0 else nb
+    return n_new
+
+
 def best_peel_numpy(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np.ndarray, y: np.ndarray,
-                    orders: np.ndarray, members: np.ndarray, n_box: int, lo: np.ndarray, hi: np.ndarray,
+                    members: np.ndarray, n_box: int, lo: np.ndarray, hi: np.ndarray,
                     init_lo: np.ndarray, init_hi: np.ndarray, allowed: np.ndarray, restricted: np.ndarray,
                     alpha: float, n_cols: int) -> tuple[int, int, int, float, int, float, float, int]:
     """NumPy twin of :func:`best_peel`: sorts each column of the box afresh and counts with masks."""
@@ -244,25 +419,6 @@ def best_peel_numpy(xt: np.ndarray, is_int: np.ndarray, xc: np.ndarray, ncat: np
     return best
 
 
-@numba.njit(cache=True)
-def compact(orders: np.ndarray, members: np.ndarray, n_box: int, inside: np.ndarray) -> int:  # pragma: no cover
-    """Keep, in place and in order, the members and the sorted orders whose row is ``inside``; the new size."""
-    n_new = 0
-    for t in range(n_box):
-        r = members[t]
-        if inside[r]:
-            members[n_new] = r
-            n_new += 1
-    for j in range(orders.shape[0]):
-        w = 0
-        for t in range(n_box):
-            r = orders[j, t]
-            if inside[r]:
-                orders[j, w] = r
-                w += 1
-    return n_new
-
-
 def violations(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                allowed: np.ndarray, numeric_dims: np.ndarray,
                categorical_dims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -284,6 +440,37 @@ def violations(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, lo: np.ndarray,
         total += flag
         which[flag] = 2 * dn + c
     return np.minimum(total, 2).astype(np.int8), np.where(total == 1, which, -1)
+
+
+@numba.njit(cache=True)
+def violations_numba(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                     allowed: np.ndarray, numeric_dims: np.ndarray,
+                     categorical_dims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """:func:`violations` in one pass over the rows."""
+    dn = xt.shape[0]
+    n = rows.shape[0]
+    total = np.zeros(n, dtype=np.int8)
+    which = np.full(n, -1, dtype=np.int64)
+    for t in range(n):
+        r = rows[t]
+        broken = 0
+        last = -1
+        for j in numeric_dims:
+            v = xt[j, r]
+            if v < lo[j]:
+                broken += 1
+                last = 2 * j
+            if v > hi[j]:
+                broken += 1
+                last = 2 * j + 1
+        for c in categorical_dims:
+            if not allowed[c, xc[c, r]]:
+                broken += 1
+                last = 2 * dn + c
+        total[t] = min(broken, 2)
+        if broken == 1:
+            which[t] = last
+    return total, which
 
 
 @numba.njit(cache=True)
@@ -340,15 +527,17 @@ def nested_counts(y: np.ndarray, sorted_rows: Sequence[np.ndarray], n_rows: int,
 
 
 def nested_cuts(xt: np.ndarray, xc: np.ndarray, sorted_rows: Sequence[np.ndarray], lo: np.ndarray, hi: np.ndarray,
-                allowed: np.ndarray) -> tuple[np.ndarray, ...]:
+                allowed: np.ndarray, sorted_values: Sequence[np.ndarray] | np.ndarray | None = None,
+                ) -> tuple[np.ndarray, ...]:
     """The cuts :func:`nested_counts` visits, as (step, limit, order, first, last) arrays in step order.
 
-    ``sorted_rows`` has the box's rows sorted by each numeric column, then by the code of each categorical one.
+    ``sorted_rows`` has the box's rows sorted by each numeric column, then by the code of each categorical one;
+    ``sorted_values``, when given, the values of each numeric column in that order (else they are gathered).
     """
     dn, dc = xt.shape[0], xc.shape[0]
     parts: list[np.ndarray] = []
     for j in range(dn):
-        values = xt[j, sorted_rows[j]]
+        values = xt[j, sorted_rows[j]] if sorted_values is None else sorted_values[j]
         low = np.searchsorted(values, lo[:, j], side="left")  # rows with x < lo break the lower limit
         high = np.searchsorted(values, hi[:, j], side="right")  # rows at positions ≥ high break the upper one
         for limit, first, last in ((2 * j, low[:-1], low[1:]), (2 * j + 1, high[1:], high[:-1])):
@@ -367,21 +556,24 @@ def nested_cuts(xt: np.ndarray, xc: np.ndarray, sorted_rows: Sequence[np.ndarray
 
 
 def relaxed_counts(xt: np.ndarray, xc: np.ndarray, rows: np.ndarray, y: np.ndarray, lo: np.ndarray,
-                         hi: np.ndarray, allowed: np.ndarray, numeric_res: np.ndarray,
-                         categorical_res: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   hi: np.ndarray, allowed: np.ndarray, numeric_res: np.ndarray, categorical_res: np.ndarray,
+                   test: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows and cases inside each box of a trajectory, and outside it by exactly one limit.
 
     Step ``s`` has limits ``lo[s]``, ``hi[s]``, ``allowed[s]`` and restricted flags ``numeric_res[s]``,
     ``categorical_res[s]``; per limit (numbered as in :func:`violations`) the rows and cases that break only
-    that limit are counted. Every row is tested at every step: the reference for :func:`nested_counts`.
+    that limit are counted. Every row is tested at every step (by ``test``, :func:`violations` unless given):
+    the reference for :func:`nested_counts`.
     """
+    test = violations if test is None else test
     steps, size = lo.shape[0], 2 * xt.shape[0] + xc.shape[0]
     inside_n, inside_k = np.zeros(steps), np.zeros(steps)
     extra_n, extra_k = np.zeros((steps, size)), np.zeros((steps, size))
     y_rows = y[rows]
     for s in range(steps):
-        count, which = violations(xt, xc, rows, lo[s], hi[s], allowed[s], np.flatnonzero(numeric_res[s]),
-                                        np.flatnonzero(categorical_res[s]))
+        count, which = test(xt, xc, rows, lo[s], hi[s], allowed[s], np.flatnonzero(numeric_res[s]),
+                            np.flatnonzero(categorical_res[s]))
         inside_n[s], inside_k[s] = (count == 0).sum(), y_rows[count == 0].sum()
         single = count == 1
         extra_n[s] = np.bincount(which[single], minlength=size)

@@ -10,7 +10,6 @@ generation's lead time on the date of the order, placed on the default nodes' ra
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -60,6 +59,7 @@ class SupplyChain:
         self.graph = build_graph(supply)
         self.order = list(nx.topological_sort(self.graph))
         self._available: dict[frozenset[str], frozenset[str]] = {}
+        self._routes: dict[str, tuple[Route, ...]] = {}
         self._usable: dict[tuple[str, frozenset[str]], tuple[Route, ...]] = {}
 
     @classmethod
@@ -73,8 +73,10 @@ class SupplyChain:
             chain = cls._shared[key] = cls(supply)
         return chain
 
-    @functools.cache  # noqa: B019 - the routes of a kind never change
     def routes(self, product: str) -> tuple[Route, ...]:
+        known = self._routes.get(product)  # per chain: a cache on the method would keep every chain alive
+        if known is not None:
+            return known
         g = self.graph
         out = []
         for designer in sorted(n for n in g if product in g.nodes[n]["products"]):
@@ -84,7 +86,8 @@ class SupplyChain:
                                  tuple(g.nodes[n]["lead_min"] for n in nodes),
                                  tuple(g.nodes[n]["lead_max"] for n in nodes),
                                  min(g.nodes[n]["share"] for n in nodes)))
-        return tuple(out)
+        self._routes[product] = tuple(out)
+        return self._routes[product]
 
     def available(self, embargoed: frozenset[str]) -> frozenset[str]:
         """Nodes available when the jurisdictions in ``embargoed`` embargo the country."""
