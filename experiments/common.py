@@ -51,7 +51,7 @@ def parse_args(question: int, doc: str, argv: Sequence[str] | None = None) -> ar
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="a smaller run (about a fifth of the published size); the default is the published one")
+                        help="a smaller run (about a tenth of the published size); the default is the published one")
     parser.add_argument("--out", type=Path, default=RESULTS / f"q{question}",
                         help=f"output directory (default experiments/results/q{question}/)")
     parser.add_argument("--engine", default="local", choices=("local", "dask", "slurm"),

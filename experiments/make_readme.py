@@ -386,7 +386,7 @@ def build(results: Path, readme: Path) -> str:
               f"The results on this page are of size {', '.join(size)}: {total:,} futures over the ten experiments, "
               f"whose sweeps took {wall / 60:.0f} minutes of wall time on 2 cores (the hindcast, the presets and "
               "the caveat runs come on top). The published size is what `run_all.py` runs without `--quick`; "
-              "`--quick` runs about a fifth of it, in under 10 minutes on 2 cores. Every script takes "
+              "`--quick` runs about a tenth of it, in under 10 minutes on 2 cores. Every script takes "
               "`--scenarios N` for any other size.", "",
               "```bash",
               "python experiments/run_all.py              # every experiment, the hindcast, the presets, the "

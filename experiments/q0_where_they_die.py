@@ -23,7 +23,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 4, "quick": 8, "full": 64}
+SIZES = {"tiny": 4, "quick": 8, "full": 128}
 OUTCOME = "verdict != 'alive' and death_time_years < 5"
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 3, "quick": 12, "full": 80}
+SIZES = {"tiny": 3, "quick": 12, "full": 160}
 STRATEGIES = ("scratch", "continue", "finetune")
 NEVER = 120.0
 

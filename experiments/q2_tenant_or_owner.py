@@ -25,7 +25,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 8, "full": 40}
+SIZES = {"tiny": 2, "quick": 8, "full": 80}
 STRATEGIES = ("own", "rent", "sovereign_cloud", "hybrid")
 REFERENCE_HAZARD = 3.0  #: calibration.md §2: 3–4 rule changes a year since 2025
 

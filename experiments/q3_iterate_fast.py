@@ -21,7 +21,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 10, "full": 60}
+SIZES = {"tiny": 2, "quick": 10, "full": 120}
 REGIMES = ("none", "national", "eu_ai_act")
 NAMES = {"none": "no review (a venture-backed lab's pace)", "national": "national approvals",
          "eu_ai_act": "the EU AI Act"}

@@ -22,7 +22,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 8, "full": 48}
+SIZES = {"tiny": 2, "quick": 8, "full": 96}
 STRATEGIES = ("scratch", "continue", "finetune")
 LEVEL = 0.5
 

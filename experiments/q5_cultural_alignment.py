@@ -20,7 +20,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 8, "full": 48}
+SIZES = {"tiny": 2, "quick": 8, "full": 96}
 RESIDENCY = ("residency_low", "residency_mid", "residency_high")
 COLORS = {"residency_low": "#229954", "residency_mid": "#2471a3", "residency_high": "#c0392b"}
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 8, "full": 48}
+SIZES = {"tiny": 2, "quick": 8, "full": 96}
 BARS = ("latency", "cost", "staleness")
 NAMES = {"latency": "latency", "cost": "cost per token", "staleness": "a stale model"}
 BAR_COLORS = {"latency": "#8e44ad", "cost": "#c0392b", "staleness": "#7f8c8d"}

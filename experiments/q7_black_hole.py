@@ -27,7 +27,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 6, "quick": 40, "full": 200}
+SIZES = {"tiny": 6, "quick": 40, "full": 300}
 STRATEGIES = ("continue", "finetune", "scratch")
 COHORT_YEARS = 3.0  #: first release by 2030-01-01 (the programmes start on 2027-01-01)
 DOUBLED = 2.0

@@ -25,7 +25,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 10, "full": 60}
+SIZES = {"tiny": 2, "quick": 10, "full": 120}
 TEAM_TARGET_FTE = 36.0  #: the preset's four roles at target (10 + 12 + 8 + 6)
 CAUSES = ("budget freeze", "quits outpaced hiring", "poaching wave")
 CAUSE_COLORS = {"budget freeze": "#7f8c8d", "quits outpaced hiring": "#c0392b", "poaching wave": "#8e44ad"}

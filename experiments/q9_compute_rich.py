@@ -28,7 +28,7 @@ import pandas as pd
 
 import sovsim
 
-SIZES = {"tiny": 2, "quick": 6, "full": 30}
+SIZES = {"tiny": 2, "quick": 6, "full": 60}
 STRATEGIES = ("scratch", "continue", "finetune")
 FIVE_YEAR_BUDGET_USD = 55e6  #: budget level 1: $25M launch cash + 5 × $6M appropriation
 VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved", "vanity_pilot")
