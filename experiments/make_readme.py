@@ -206,9 +206,11 @@ def claims(s: dict[int, dict[str, Any]]) -> list[Claim]:  # noqa: C901 - one rul
     if 6 in s:
         k, f = s[6]["key"], s[6]["facts"]
         cost = f.get("share_cost_binding_at_default", float("nan"))
-        answer = ("supported: " + ("cost per token" if cost >= 0.5 else "latency") + " binds" if k["value"] >= 0.2
-                  and not math.isnan(cost)
-                  else "contradicted at the preset's bar: few stay pilots")
+        binds = "cost per token" if not math.isnan(cost) and cost >= 0.5 else "latency"
+        answer = (f"supported: {binds} binds" if k["value"] >= 0.3 else
+                  f"partly: about one in {max(1, round(1 / k['value'])):d} stays a pilot, held by {binds}"
+                  if k["value"] >= 0.1 and not math.isnan(cost) else
+                  "contradicted at the preset's bar: few stay pilots")
         key = f"P(vanity pilot) at the preset's bar {_share(k)}" + (
             f"; cost per token binds in {100 * cost:.0f}% of them" if not math.isnan(cost) else "")
         rows.append(("Vanity pilots never leave staging, for latency or token cost",
