@@ -22,9 +22,9 @@ slopes = st.floats(min_value=0.0, max_value=50.0, allow_nan=False)
 
 @given(pays, pays, pays, slopes)
 def test_a_wave_never_lowers_the_hazard_and_is_capped(pay: float, market: float, offer: float, slope: float) -> None:
-    [m] = wave_multipliers([pay], [market], offer, slope)
-    assert 1.0 - 1e-12 <= m <= 1.0 + slope + 1e-9
     gap = max(0.0, 1.0 - pay / market)
+    [m] = wave_multipliers([pay], [gap], offer, slope)
+    assert 1.0 - 1e-12 <= m <= 1.0 + slope + 1e-9
     assert (1.0 + slope * gap) * m <= 1.0 + slope + 1e-9  # the hazard in a wave is at most attrition × (1 + slope)
 
 
@@ -34,7 +34,7 @@ def test_paying_more_never_raises_the_wave_hazard(pay: float, market: float, off
     """The hazard in a wave, attrition × (1 + slope × gap) × multiplier, falls as pay rises."""
     def hazard(w: float) -> float:
         gap = max(0.0, 1.0 - w / market)
-        return (1.0 + slope * gap) * wave_multipliers([w], [market], offer, slope)[0]
+        return (1.0 + slope * gap) * wave_multipliers([w], [gap], offer, slope)[0]
 
     assert hazard(pay * raise_by) <= hazard(pay) + 1e-9
 

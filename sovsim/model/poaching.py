@@ -24,15 +24,12 @@ def offer_gap(pay_usd: float, offer_usd: float) -> float:
     return max(0.0, 1.0 - pay_usd / offer_usd) if offer_usd > 0 else 0.0
 
 
-def wave_multipliers(pay_usd: Sequence[float], market_usd: Sequence[float], offer_usd: float,
+def wave_multipliers(pay_usd: Sequence[float], gaps: Sequence[float], offer_usd: float,
                      gap_slope: float) -> list[float]:
     """Per role, the wave's hazard over the usual hazard: ``(1 + slope × max(gap, offer gap)) / (1 + slope × gap)``.
 
+    ``gaps`` are the roles' usual gaps to the local market (:meth:`sovsim.model.workforce.Team.salary_gap`).
     Always ≥ 1 and ≤ 1 + ``gap_slope``.
     """
-    out = []
-    for pay, market in zip(pay_usd, market_usd):
-        gap = max(0.0, 1.0 - pay / market)
-        wave_gap = max(gap, offer_gap(pay, offer_usd))
-        out.append((1.0 + gap_slope * wave_gap) / (1.0 + gap_slope * gap))
-    return out
+    return [(1.0 + gap_slope * max(gap, offer_gap(pay, offer_usd))) / (1.0 + gap_slope * gap)
+            for pay, gap in zip(pay_usd, gaps)]

@@ -74,8 +74,7 @@ class Team:
         self.hazard_per_day = [p.attrition_per_year / DAYS_PER_YEAR * (1.0 + p.attrition_gap_slope * g)
                                for g in self.gaps]
         self.hire_chance = [max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * g)) for g in self.gaps]
-        self.poaching = (wave_multipliers(pay, [m * self.market_index for m in self.market_usd],
-                                          self.frontier_offer_usd(), p.attrition_gap_slope)
+        self.poaching = (wave_multipliers(pay, self.gaps, self.frontier_offer_usd(), p.attrition_gap_slope)
                          if self.in_wave else [1.0] * len(pay))
         self.pay_usd_per_day = [w * (1.0 + p.on_cost_fraction) / DAYS_PER_YEAR for w in pay]  # with on-costs
         self._staff_rate = sum(k * w for k, w in zip(self.n, self.pay_usd_per_day))
