@@ -226,6 +226,12 @@ def pct_of(row: Any, column: str, digits: int = 0) -> str:
                                      float(row[f"{column}_high"]), 0), digits)
 
 
+def key_of(name: str, row: Any, column: str, unit: str = "share") -> dict[str, Any]:
+    """The key number of a summary: ``column`` of a table row with its ``_low`` and ``_high`` bounds."""
+    return {"name": name, "value": float(row[column]), "low": float(row[f"{column}_low"]),
+            "high": float(row[f"{column}_high"]), "unit": unit}
+
+
 def num_of(row: Any, column: str, digits: int = 1, unit: str = "") -> str:
     """:func:`num` of a table row holding ``column``, ``column_low`` and ``column_high``."""
     return num(sovsim.stats.Estimate(float(row[column]), float(row[f"{column}_low"]),

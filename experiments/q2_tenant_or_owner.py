@@ -159,9 +159,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     common.write_summary(
         args, title="Tenant or owner", answer=answer, runs=[run, weights_run], details=details,
         figures=["q2_tenant_or_owner"], tables=["q2_tenant_or_owner.csv", "q2_open_weights.csv"],
-        key={"name": f"P(starved) renting abroad at {high:g} export-rule changes a year",
-             "value": float(at.loc[("rent", high), "p_starved"]), "low": float(at.loc[("rent", high), "p_starved_low"]),
-             "high": float(at.loc[("rent", high), "p_starved_high"]), "unit": "share"},
+        key=common.key_of(f"P(starved) renting abroad at {high:g} export-rule changes a year",
+                          at.loc[("rent", high)], "p_starved"),
         facts={"own_sovereign_months_reference_hazard": float(at.loc[("own", ref), "sovereign_months_mean"]),
                "sovereign_cloud_sovereign_months_reference_hazard":
                    float(at.loc[("sovereign_cloud", ref), "sovereign_months_mean"]),

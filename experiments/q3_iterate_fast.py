@@ -131,10 +131,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     common.write_summary(
         args, title="Iterate fast", answer=answer, runs=[run], details=details, figures=["q3_iterate_fast"],
         tables=["q3_iterate_fast.csv"],
-        key={"name": f"P(alive and current at year 5), EU AI Act, release planned every {ref:g} months",
-             "value": float(at.loc[("eu_ai_act", ref), "p_current_5y"]),
-             "low": float(at.loc[("eu_ai_act", ref), "p_current_5y_low"]),
-             "high": float(at.loc[("eu_ai_act", ref), "p_current_5y_high"]), "unit": "share"},
+        key=common.key_of(f"P(alive and current at year 5), EU AI Act, release planned every {ref:g} months",
+                          at.loc[("eu_ai_act", ref)], "p_current_5y"),
         facts={"eu_minus_none_current_5y": eu_vs_none.value, "eu_minus_none_current_5y_low": eu_vs_none.low,
                "eu_minus_none_current_5y_high": eu_vs_none.high,
                "fast_minus_slow_eu_current_5y": fast_vs_slow.value,

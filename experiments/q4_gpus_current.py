@@ -117,10 +117,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     common.write_summary(
         args, title="How many GPUs", answer=answer, runs=[run], details=details, figures=["q4_gpus_current"],
         tables=["q4_gpus_current.csv"],
-        key={"name": f"P(alive and current at year 5), from scratch with {big:,} GPUs",
-             "value": float(at.loc[("scratch", big), "p_current_5y"]),
-             "low": float(at.loc[("scratch", big), "p_current_5y_low"]),
-             "high": float(at.loc[("scratch", big), "p_current_5y_high"]), "unit": "share"},
+        key=common.key_of(f"P(alive and current at year 5), from scratch with {big:,} GPUs",
+                          at.loc[("scratch", big)], "p_current_5y"),
         facts={**{f"gpus_needed_{k}": v for k, v in need.items()}, "top_gpus": big,
                "p_current_continue_small": float(at.loc[("continue", small), "p_current_5y"]),
                "p_current_continue_big": float(at.loc[("continue", big), "p_current_5y"]),

@@ -180,9 +180,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     common.write_summary(
         args, title="Vanity pilots", answer=answer, runs=[run], details=details, figures=["q6_vanity_pilots"],
         tables=["q6_vanity_grid.csv", "q6_binding_bar.csv"],
-        key={"name": f"P(vanity pilot) at p95 ≤ {default[0]:g} s and +{100 * default[1]:.0f}% cost tolerance",
-             "value": float(cell.loc[default, "p_vanity"]), "low": float(cell.loc[default, "p_vanity_low"]),
-             "high": float(cell.loc[default, "p_vanity_high"]), "unit": "share"},
+        key=common.key_of(f"P(vanity pilot) at p95 ≤ {default[0]:g} s and +{100 * default[1]:.0f}% cost tolerance",
+                          cell.loc[default], "p_vanity"),
         facts={"share_cost_binding_at_default": float(default_bars["cost"].value),
                "share_cost_binding": float(overall.loc["cost", "share"]),
                "share_latency_binding": float(overall.loc["latency", "share"])})

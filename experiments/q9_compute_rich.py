@@ -268,10 +268,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         args, title="Compute-rich luxury", answer=answer, runs=[run, preset_run], details=details,
         figures=["q9_compute_rich"], tables=["q9_curve.csv", "q9_threshold.csv", "q9_verdicts.csv",
                                             "q9_compute_rich_preset.csv"],
-        key={"name": f"P(alive and current at year 5), continued pre-training every {fast:g} months, "
-                     f"{common.money(reference)} over five years",
-             "value": float(key["p_alive_current_5y"]), "low": float(key["p_alive_current_5y_low"]),
-             "high": float(key["p_alive_current_5y_high"]), "unit": "share"},
+        key=common.key_of(f"P(alive and current at year 5), continued pre-training every {fast:g} months, "
+                          f"{common.money(reference)} over five years", key, "p_alive_current_5y"),
         facts={**{f"{s}_{c:g}": float(th.loc[(s, c), "threshold_five_year_budget_usd"]) for s, c in th.index},
                **{f"best_{s}_{c:g}": float(th.loc[(s, c), "max_p_alive_current_5y"]) for s, c in th.index},
                "top_budget_usd": float(top), "reference_budget_usd": float(reference),
