@@ -128,6 +128,7 @@ def _model(draw: st.DrawFn) -> dict[str, Any]:
         "model.eval_days": draw(_zero_or(1.0, 120.0)),
         "data.open_local_deficit_log10": draw(_f(0.0, 10.0)),
         "model.stale_grace_months": draw(_zero_or(0.5, 24.0)),
+        "model.accepted_lag_months": draw(_zero_or(0.5, 36.0)),
         "model.first_release_deadline_months": draw(_f(0.5, 240.0)),
     }
 
@@ -149,6 +150,7 @@ def _compute(draw: st.DrawFn) -> dict[str, Any]:
         "compute.restart_minutes": draw(_f(0.0, 600.0)),
         "compute.rent_usd_per_gpu_hour": draw(_f(0.0, 20.0)),
         "compute.sovereign_rent_usd_per_gpu_hour": draw(_f(0.0, 20.0)),
+        "compute.rent_decline_per_year": draw(_zero_or(0.01, 0.6)),
         "compute.recontract_days": draw(_f(0.0, 365.0)),
         "compute.starved_grace_days": draw(_f(0.0, 1000.0)),
         "export.tier": draw(st.integers(1, 3)),
