@@ -23,15 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["Meter"]
 
 
-def _price_integral(hour: float, shape: list[float], cum: list[float]) -> float:
-    """The price profile integrated from hour 0 to ``hour`` (its prefix sums, linear within an hour)."""
-    n = len(shape)
-    if hour >= n:
-        return cum[n]
-    k = int(hour)
-    return cum[k] + (hour - k) * shape[k]
-
-
 class Meter:
     """Reads the ledger for one fleet: power per generation and the profile it is billed against."""
 
@@ -48,6 +39,8 @@ class Meter:
         self._rate_usd_per_day = 0.0
         self._watts_of: tuple[float, ...] | None = None  #: the GPUs per generation that ``_watts`` is the power of
         self._watts = 0.0
+        self._kw_of: tuple[Any, ...] | None = None  #: the ledger state that ``_kw`` is the power of (kept alive)
+        self._kw = 0.0
         self.standing: Standing | None = None  #: reserved-contract rent and colocation, paid with the bill
 
     def _args(self) -> tuple[Any, ...]:
@@ -62,14 +55,22 @@ class Meter:
                          v["train"], v["serve"], v["multiplier"], v["rented"], *self._args())
 
     def _state_kw(self, state: tuple[tuple[float, ...], float, float, float, float]) -> float:
-        """Electric power of a ledger state, in kW at the wall (servers and cooling)."""
+        """Electric power of a ledger state, in kW at the wall (servers and cooling).
+
+        The last state asked is remembered (and held, so its identity stays its own): the budget's rate of the
+        current state at payday is the first segment of the next bill.
+        """
+        if state is self._kw_of:
+            return self._kw
         gpus = state[0]
         if gpus is not self._watts_of:  # rows that change only the load share the fleet's tuple
             self._watts_of = gpus
             self._watts = sum(n * w for n, w in zip(gpus, self.power_w))
         c = self.compute
         draw = c.idle_power_fraction + (c.mean_power_fraction - c.idle_power_fraction) * min(1.0, state[2] + state[3])
-        return self._watts * c.server_power_factor * self.energy.pue * draw / 1000.0
+        kw = self._watts * c.server_power_factor * self.energy.pue * draw / 1000.0
+        self._kw_of, self._kw = state, kw
+        return kw
 
     def window_usd(self, start_days: float, end_days: float) -> tuple[float, float]:
         """Electricity and cloud rent over ``[start_days, end_days)``: the cost columns of the accounting kernel.
@@ -79,14 +80,23 @@ class Meter:
         """
         led, p = self.ledger, self.profiles
         shape, cum = p.price_list
+        hours = len(shape)
         times, states, state_kw = led.times, led.states, self._state_kw
         i, j = led.rows(start_days, end_days)
         a = start_days * 24.0
-        cum_a = _price_integral(a, shape, cum)
+        if a >= hours:  # the price profile integrated from hour 0 (its prefix sums, linear within an hour)
+            cum_a = cum[hours]
+        else:
+            k = int(a)
+            cum_a = cum[k] + (a - k) * shape[k]
         usd = rented_hours = 0.0
         for r in range(i, j):
             b = times[r + 1] * 24.0 if r + 1 < j else end_days * 24.0
-            cum_b = _price_integral(b, shape, cum)
+            if b >= hours:
+                cum_b = cum[hours]
+            else:
+                k = int(b)
+                cum_b = cum[k] + (b - k) * shape[k]
             state = states[r]
             usd += state_kw(state) * state[4] * (cum_b - cum_a)
             rented_hours += state[1] * (b - a)

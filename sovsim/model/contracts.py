@@ -51,6 +51,7 @@ class Standing:
         self._colo_usd_per_day = 0.0
         self._cloud_usd = 0.0
         self._colo_usd = 0.0
+        self._colo_usd_per_gpu_day: dict[str, float] = {}  #: by GPU kind (a function of the scenario alone)
 
     def accrue(self, now: float) -> None:
         """Add the charges since the last change at the rates then, and take the rates of now."""
@@ -63,9 +64,13 @@ class Standing:
         self._cloud_usd_per_day = (c.gpus * c.usd_per_gpu_hour * 24.0
                                    if self.reserved and c is not None and c.active else 0.0)
         colo = 0.0
+        per_gpu_day = self._colo_usd_per_gpu_day
         for b in self.fleet.batches:
             if not b.retired:
-                colo += (b.target + b.spares) * colocation_usd_per_gpu_day(b.kind, self.compute)
+                usd = per_gpu_day.get(b.kind)
+                if usd is None:
+                    usd = per_gpu_day[b.kind] = colocation_usd_per_gpu_day(b.kind, self.compute)
+                colo += (b.target + b.spares) * usd
         self._colo_usd_per_day = colo
 
     def usd_per_day(self) -> float:

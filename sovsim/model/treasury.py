@@ -65,7 +65,9 @@ class Account:
         self.on_change(now)
 
     def pay(self, now: float, category: str, usd: float) -> None:
-        cents = to_cents(usd)
+        cents = int(abs(usd) * 100.0 + 0.5)  # to_cents, inlined: the commonest call of a month
+        if usd < 0:
+            cents = -cents
         self.cash_cents -= cents
         self.paid_cents[category] += cents
         self.on_change(now)

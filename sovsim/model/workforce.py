@@ -71,6 +71,7 @@ class Team:
         p = self.params
         pay = [u * p.salary_premium * self.public_index for u in self.public_usd]
         self.gaps = [max(0.0, 1.0 - w / (m * self.market_index)) for w, m in zip(pay, self.market_usd)]
+        self.gap_text = [f"{g:.0%}" for g in self.gaps]  #: the gaps as the hire and quit events write them
         self.hazard_per_day = [p.attrition_per_year / DAYS_PER_YEAR * (1.0 + p.attrition_gap_slope * g)
                                for g in self.gaps]
         self.hire_chance = [max(0.05, p.hire_success_at_parity * (1.0 - p.hire_gap_slope * g)) for g in self.gaps]
@@ -276,33 +277,40 @@ class Attrition:
                  open_search: Callable[[int], None], on_change: Callable[[float], None]) -> None:
         self.env, self.team, self.rng, self.log = env, team, rng, log
         self.open_search, self.on_change = open_search, on_change
-        self.version = 0
+        self.version = 0  #: redraws so far
+        self._timer: Any = None  #: the pending quit's timeout; any other that fires was superseded
         team.attrition = self
 
     def redraw(self) -> None:
         self.version += 1
-        total = sum(self.team.quit_rates_per_day())
+        team = self.team
+        total = sum([k * h * w for k, h, w in zip(team.n, team.hazard_per_day, team.poaching)])
         if total > 0:
             timer = self.env.timeout(self.rng.exponential(1.0 / total))
-            timer.callbacks.append(lambda _event, version=self.version: self._quit(version))
+            self._timer = timer
+            timer.callbacks.append(self._quit)
+        else:
+            self._timer = None
 
-    def _quit(self, version: int) -> None:
-        if version != self.version:
+    def _quit(self, timer: Any) -> None:
+        if timer is not self._timer:  # superseded by a redraw
             return
         env, team, rng = self.env, self.team, self.rng
-        rates = team.quit_rates_per_day()
+        now, n = env.now, team.n
+        rates = [k * h * w for k, h, w in zip(n, team.hazard_per_day, team.poaching)]
         u = rng.random() * sum(rates)
-        r = 0
-        while r < len(rates) - 1 and u >= rates[r]:
+        r, last = 0, len(rates) - 1
+        while r < last and u >= rates[r]:
             u -= rates[r]
             r += 1
-        team.remove(r, min(team.n[r] - 1, int(rng.random() * team.n[r])), env.now)
-        self.log.log(env.now, "workforce", "quit",
-                     f"{team.names[r]} staff quit (pay {team.gaps[r]:.0%} below market); "
-                     f"{team.n[r]} of {team.targets[r]} in post")
+        k = n[r]
+        team.remove(r, min(k - 1, int(rng.random() * k)), now)
+        self.log.log(now, "workforce", "quit",
+                     f"{team.names[r]} staff quit (pay {team.gap_text[r]} below market); "
+                     f"{k - 1} of {team.targets[r]} in post")
         self.redraw()
         self.open_search(r)
-        self.on_change(env.now)
+        self.on_change(now)
 
 
 class Search:
@@ -347,7 +355,7 @@ class Search:
         team.hire(r, now)
         self.log.log(now, "workforce", "hire",
                      f"hired {team.names[r]} staff after {rounds} search round{'s' if rounds > 1 else ''} "
-                     f"(pay {team.gaps[r]:.0%} below market); {team.n[r]} of {team.targets[r]} in post")
+                     f"(pay {team.gap_text[r]} below market); {team.n[r]} of {team.targets[r]} in post")
         team.rates_changed()
         self.on_hire(now)
 
