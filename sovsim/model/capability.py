@@ -28,6 +28,7 @@ _ALPHA, _BETA = CHINCHILLA["alpha"], CHINCHILLA["beta"]
 _GAMMA = _ALPHA * _BETA / (_ALPHA + _BETA)
 _G = (_ALPHA * _A / (_BETA * _B)) ** (1.0 / (_ALPHA + _BETA))  #: N_opt = G·(C/6)^(β/(α+β))
 _K = _A * _G ** (-_ALPHA) + _B * _G ** _BETA  #: L*(C) − E = K·(C/6)^(−γ)
+_LOG10_6, _LOG10_K = math.log10(6.0), math.log10(_K)
 
 
 def loss(parameters: float, tokens: float) -> float:
@@ -38,7 +39,7 @@ def loss(parameters: float, tokens: float) -> float:
 def effective_log10(parameters: float, tokens: float) -> float:
     """log10 of the compute a compute-optimal model needs to reach the loss of (parameters, tokens)."""
     excess = _A / parameters**_ALPHA + _B / tokens**_BETA
-    return math.log10(6.0) + (math.log10(_K) - math.log10(excess)) / _GAMMA
+    return _LOG10_6 + (_LOG10_K - math.log10(excess)) / _GAMMA
 
 
 def optimal_parameters(flop: float) -> float:

@@ -71,12 +71,13 @@ class Curve:
     def compute_log10(self, t: float) -> float:
         """Frontier training compute at ``t``, log10 FLOP: the trend, bent smoothly under the ceiling."""
         trend = self.start_log10 + self.compute_log10_per_day * t
-        ceiling = self.ceiling_log10(t)
-        low, high = min(trend, ceiling), max(trend, ceiling)
+        ceiling = self.ceiling_2030_log10 + self.ceiling_log10_per_day * (t - self.ceiling_offset_days)  # as above
+        low, high = (ceiling, trend) if ceiling < trend else (trend, ceiling)
         return low - SOFTNESS_LOG10 * math.log10(1.0 + 10.0 ** ((low - high) / SOFTNESS_LOG10))
 
     def frontier_log10(self, t: float) -> float:
-        n = bisect.bisect_right(self.jump_days, t)
+        jump_days = self.jump_days
+        n = bisect.bisect_right(jump_days, t) if jump_days else 0
         return self.compute_log10(t) + self.algo_log10_per_day * t + (self.jump_cumsum[n - 1] if n else 0.0)
 
     def open_log10(self, t: float) -> float:

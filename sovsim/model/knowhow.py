@@ -79,8 +79,10 @@ class KnowHow:
             f = staff / team.target_total if team.target_total else 0.0
             inflow, outflow = work * dt_years, p.knowhow_transfer_per_year * f * dt_years
             self.share = min(1.0, max(0.0, self.share + inflow * (1.0 - self.share) - outflow * self.share))
-        self.max_share = max(self.max_share, self.share)
-        if self.share >= p.museum_knowhow_share:
+        share = self.share
+        if share > self.max_share:
+            self.max_share = share
+        if share >= p.museum_knowhow_share:
             if self.above_since is None:
                 self.above_since = now
                 self.log.log(now, "knowhow", "lock-in",
@@ -88,8 +90,8 @@ class KnowHow:
                              f"can change it alone (rates ×{self.rate_factor():.2f})", key=True)
         else:
             self.above_since = None
-        team.set_consultant_rate_factor(self.rate_factor())
-        team.in_house_knowhow = self.release_factor()
+        team.consultant_rate_factor = 1.0 + p.consultant_lockin_slope * share  # rate_factor(), release_factor()
+        team.in_house_knowhow = 1.0 - share
 
     def rate_factor(self) -> float:
         return 1.0 + self.params.consultant_lockin_slope * self.share

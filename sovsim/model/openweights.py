@@ -70,28 +70,33 @@ class Supply:
                         if params.weights_control_per_year > 0 and tier >= 2 else math.inf)
         self.control_days = control_days
         releases: list[Release] = []
+        random = rng.random
+        lag_min, lag_span = params.lag_months_min, params.lag_months_max - params.lag_months_min
+        tokens_max, tokens_at_start, growth = params.tokens_max, params.tokens_at_start, params.tokens_growth_per_year
+        control_log10 = params.weights_control_log10_flop
         for name, fam in params.families.items():
             cadence = fam.cadence_months * DAYS_PER_MONTH
-            phase = float(rng.random()) * cadence
+            phase = float(random()) * cadence
             stop = (rng.exponential(DAYS_PER_YEAR / fam.stop_per_year) if fam.stop_per_year > 0 else math.inf)
             why = "goes closed or changes its licence"
             if cutoff_days < stop and cutoff.jurisdiction in ("", fam.jurisdiction):
                 stop, why = cutoff_days, f"cutoff of open releases on {cutoff.date.isoformat()}"
             self.stops[name] = (stop, why)
+            jurisdiction, large, offset = fam.jurisdiction, fam.large_parameters, fam.offset_log10
+            sizes = [size for size in (fam.small_parameters, fam.mid_parameters, large) if size <= max_parameters]
+            licensed = jurisdiction not in params.excluded_jurisdictions
+            controllable = jurisdiction == "US"  # export controls on weights bar US releases above the threshold
+            end = min(stop, horizon_days)
             t = phase - cadence  # the generation before the first one of the future exists on day 0
-            while t < min(stop, horizon_days):
-                lag = (params.lag_months_min + float(rng.random()) * (params.lag_months_max - params.lag_months_min))
-                tokens = min(params.tokens_max, params.tokens_at_start * params.tokens_growth_per_year ** (
-                    t / DAYS_PER_YEAR))
-                flagship = effective_log10(fam.large_parameters, tokens)
-                for size in (fam.small_parameters, fam.mid_parameters, fam.large_parameters):
-                    if size > max_parameters:
-                        continue
-                    raw = math.log10(6.0 * size * tokens)
-                    usable = fam.jurisdiction not in params.excluded_jurisdictions and not (
-                        fam.jurisdiction == "US" and t >= control_days and raw >= params.weights_control_log10_flop)
-                    releases.append(Release(name, fam.jurisdiction, t, size, tokens, lag * DAYS_PER_MONTH,
-                                            fam.offset_log10 - (flagship - effective_log10(size, tokens)), usable))
+            while t < end:
+                lag_days = (lag_min + float(random()) * lag_span) * DAYS_PER_MONTH
+                tokens = min(tokens_max, tokens_at_start * growth ** (t / DAYS_PER_YEAR))
+                flagship = effective_log10(large, tokens)
+                for size in sizes:
+                    usable = licensed and not (controllable and t >= control_days
+                                               and math.log10(6.0 * size * tokens) >= control_log10)
+                    below = flagship - (flagship if size == large else effective_log10(size, tokens))
+                    releases.append(Release(name, jurisdiction, t, size, tokens, lag_days, offset - below, usable))
                 t += cadence
         releases.sort(key=lambda r: (r.time_days, r.family, r.parameters))
         self.releases = releases

@@ -119,10 +119,11 @@ def payday(env: Any, account: Account, team: Team, meter: Meter, params: Treasur
     """
     while True:
         yield env.timeout(DAYS_PER_MONTH)
-        meter.bill(account, env.now)
-        settle(env.now, account, team)
+        now = env.now
+        meter.bill(account, now)
+        settle(now, account, team)
         review_freeze(env, account, team, meter, params, log)
-        month_end(env.now)
+        month_end(now)
 
 
 def settle(now: float, account: Account, team: Team) -> None:
@@ -147,13 +148,15 @@ def review_freeze(env: Any, account: Account, team: Team, meter: Meter, params: 
     months of spending.
     """
     energy_usd_per_day = meter.usd_per_day_now()
-    headroom = account.appropriation_usd_per_year - (team.staff_cost_usd_per_day() + energy_usd_per_day) * DAYS_PER_YEAR
-    burn_usd_per_month = (team.cost_usd_per_day() + energy_usd_per_day) * DAYS_PER_MONTH
-    reserve_short = account.cash_usd < params.hiring_freeze_reserve_months * burn_usd_per_month
+    appropriation = account.appropriation_usd_per_year
+    headroom = appropriation - (team.staff_cost_usd_per_day() + energy_usd_per_day) * DAYS_PER_YEAR
     # Hysteresis: a freeze lifts only once a tenth of the appropriation is free again, not on the first dollar.
-    margin = UNFREEZE_HEADROOM_SHARE * account.appropriation_usd_per_year if team.frozen else 0.0
-    frozen = headroom < margin or reserve_short
-    if frozen != team.frozen:
+    was_frozen = team.frozen
+    margin = UNFREEZE_HEADROOM_SHARE * appropriation if was_frozen else 0.0
+    # short of reserve: cash covers fewer months than the reserve (only asked when the headroom is not short)
+    frozen = headroom < margin or account.cash_cents / 100.0 < params.hiring_freeze_reserve_months * (
+        (team.cost_usd_per_day() + energy_usd_per_day) * DAYS_PER_MONTH)
+    if frozen != was_frozen:
         if frozen:
             if account.cuts:
                 root = log.events[account.cuts[-1][1]]
