@@ -82,7 +82,11 @@ class Meter:
         shape, cum = p.price_list
         hours = len(shape)
         times, states, state_kw = led.times, led.states, self._state_kw
-        i, j = led.rows(start_days, end_days)
+        if times[-1] <= start_days:  # one row since the last bill, the commonest case (as ``Ledger.rows``)
+            j = len(times)
+            i = j - 1
+        else:
+            i, j = led.rows(start_days, end_days)
         a = start_days * 24.0
         if a >= hours:  # the price profile integrated from hour 0 (its prefix sums, linear within an hour)
             cum_a = cum[hours]

@@ -175,7 +175,10 @@ class Fleet:
         return out
 
     def usable(self, now: float) -> bool:
-        return bool(self.owned_up(now)) or bool(self.rented())
+        if self.owned_up(now):
+            return True
+        c = self.contract  # rented(), without building its dict
+        return c is not None and c.active and bool(c.gpus)
 
     def on_own_soil(self, now: float) -> bool:
         """Compute the country controls on its own soil: owned GPUs, or a contract with a domestic cloud."""

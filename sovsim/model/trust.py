@@ -44,6 +44,8 @@ class PublicTrust:
 
     def level(self, now: float) -> float:
         """Trust at ``now``: the last level recovering toward the ceiling."""
+        if self._level == self.ceiling:  # at the ceiling, as without steering: nothing to recover
+            return self.ceiling
         rate = self.params.trust_recovery_per_year / DAYS_PER_YEAR
         return self.ceiling - (self.ceiling - self._level) * math.exp(-rate * max(0.0, now - self._at))
 

@@ -167,7 +167,7 @@ class Team:
         return self.hire_chance[r]
 
     def vacancies(self) -> int:
-        return sum(max(0, t - k) for t, k in zip(self.targets, self.n))
+        return sum([t - k for t, k in zip(self.targets, self.n) if t > k])
 
     def raise_pay(self, now: float) -> None:
         """Yearly pay review: the public scale and the market each rise by their own rate."""
