@@ -101,11 +101,14 @@ class Supply:
         releases.sort(key=lambda r: (r.time_days, r.family, r.parameters))
         self.releases = releases
         self._next = 0  #: releases before this index exist (their capability is set)
+        self._next_days = releases[0].time_days if releases else math.inf  #: when the next release comes out
         self.best: Release | None = None  #: the best usable release so far (by local capability)
         self.best_any: Release | None = None  #: the best release so far, licensed to this programme or not
 
     def advance(self, now: float) -> Release | None:
         """The best usable release on day ``now`` (``now`` never goes back)."""
+        if now < self._next_days:  # no new release since the last look: the commonest case
+            return self.best
         releases, curve = self.releases, self.curve
         while self._next < len(releases) and releases[self._next].time_days <= now:
             r = releases[self._next]
@@ -117,6 +120,7 @@ class Supply:
                 self.best = r
             if self.best_any is None or local > self.best_any.general - self.best_any.local_deficit:
                 self.best_any = r
+        self._next_days = releases[self._next].time_days if self._next < len(releases) else math.inf
         return self.best
 
     def stopped(self, family: str, now: float) -> bool:

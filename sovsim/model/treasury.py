@@ -115,15 +115,32 @@ def payday(env: Any, account: Account, team: Team, meter: Meter, params: Treasur
     """Pays the month's electricity and rent bill, salaries and consultants; freezes hiring when money runs short.
 
     ``month_end`` runs after each payday (the service review and the coroner's monthly round share this
-    clock, so the whole monthly rhythm costs one event).
+    clock, so the whole monthly rhythm costs one event). After the first payday the months go on as a
+    callback on each month's timeout rather than a resumed generator (the timeouts are made at the same
+    points of the run, so the order of simultaneous events is unchanged).
     """
-    while True:
-        yield env.timeout(DAYS_PER_MONTH)
+    yield env.timeout(DAYS_PER_MONTH)
+    _Payday(env, account, team, meter, params, log, month_end)(None)
+
+
+class _Payday:
+    """One payday and the timeout of the next (the months of :func:`payday` after its first)."""
+
+    __slots__ = ("env", "account", "team", "meter", "params", "log", "month_end")
+
+    def __init__(self, env: Any, account: Account, team: Team, meter: Meter, params: Treasury, log: EventLog,
+                 month_end: Callable[[float], None]) -> None:
+        self.env, self.account, self.team, self.meter = env, account, team, meter
+        self.params, self.log, self.month_end = params, log, month_end
+
+    def __call__(self, _event: Any) -> None:
+        env, account, team = self.env, self.account, self.team
         now = env.now
-        meter.bill(account, now)
+        self.meter.bill(account, now)
         settle(now, account, team)
-        review_freeze(env, account, team, meter, params, log)
-        month_end(now)
+        review_freeze(env, account, team, self.meter, self.params, self.log)
+        self.month_end(now)
+        env.timeout(DAYS_PER_MONTH).callbacks.append(self)
 
 
 def settle(now: float, account: Account, team: Team) -> None:
