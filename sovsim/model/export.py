@@ -60,26 +60,48 @@ class Regimes:
 
 
 def export_regimes(env: Any, regimes: Regimes, rng: np.random.Generator, log: EventLog) -> Any:
-    """Rule changes arrive as a Poisson stream; each moves one jurisdiction to a new regime."""
+    """Rule changes arrive as a Poisson stream; each moves one jurisdiction to a new regime.
+
+    After the first, the changes run as a callback on each gap's timeout rather than a resumed generator
+    (the timeouts and draws made at the same points of the run, so the order of events is unchanged).
+    """
     p = regimes.params
     weights = [p.jurisdictions[n].change_weight for n in regimes.names]
     if p.changes_per_year <= 0 or not regimes.names or sum(weights) <= 0:
         return
-    cumulative = list(itertools.accumulate(w / sum(weights) for w in weights))
-    tier = TIER_WEIGHTS[p.tier]
-    number = 0
-    while True:
-        yield env.timeout(rng.exponential(DAYS_PER_YEAR / p.changes_per_year))
+    yield env.timeout(rng.exponential(DAYS_PER_YEAR / p.changes_per_year))
+    _RuleChanges(env, regimes, rng, log, list(itertools.accumulate(w / sum(weights) for w in weights)))(None)
+
+
+class _RuleChanges:
+    """One rule change of :func:`export_regimes`, then the timeout of the next."""
+
+    __slots__ = ("env", "regimes", "rng", "log", "cumulative", "tier", "number")
+
+    def __init__(self, env: Any, regimes: Regimes, rng: np.random.Generator, log: EventLog,
+                 cumulative: list[float]) -> None:
+        self.env, self.regimes, self.rng, self.log, self.cumulative = env, regimes, rng, log, cumulative
+        self.tier = TIER_WEIGHTS[regimes.params.tier]
+        self.number = 0
+
+    def __call__(self, _event: Any) -> None:
+        env, regimes, rng, log = self.env, self.regimes, self.rng, self.log
+        p = regimes.params
+        self._change(env, regimes, p, rng, log)
+        env.timeout(rng.exponential(DAYS_PER_YEAR / p.changes_per_year)).callbacks.append(self)
+
+    def _change(self, env: Any, regimes: Regimes, p: Any, rng: np.random.Generator, log: EventLog) -> None:
         u_who, u_what, u_keep = rng.random(), rng.random(), rng.random()
-        who = regimes.names[min(len(weights) - 1, bisect.bisect_right(cumulative, u_who))]
-        number += 1
+        who = regimes.names[min(len(self.cumulative) - 1, bisect.bisect_right(self.cumulative, u_who))]
+        self.number += 1
+        number = self.number
         if regimes.regime[who] == "embargoed" and u_keep < p.embargo_persistence:
             log.log(env.now, "export", "tighten", f"export rule change #{number}: {who} keeps its embargo")
-            continue
+            return
         current = REGIMES.index(regimes.regime[who])
-        odds = [0.0 if i == current else w for i, w in enumerate(tier)]
+        odds = [0.0 if i == current else w for i, w in enumerate(self.tier)]
         if sum(odds) <= 0:
-            continue
+            return
         cut = list(itertools.accumulate(w / sum(odds) for w in odds))
         new = REGIMES[min(len(odds) - 1, bisect.bisect_right(cut, u_what))]
         regimes.apply(env.now, who, new, f"export rule change #{number}", log)
