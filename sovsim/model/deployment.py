@@ -197,6 +197,8 @@ class Service:
         #: decades by which the alternative beats the national model in the country's languages (set by the world)
         self.alternative_lead_log10: Callable[[float], float] = (
             lambda now: curve.open_log10(now) - programme.national_log10)
+        self._start_year = scenario.calendar.start_date.year
+        self._trend_log10_per_year = curve.trend_log10_per_month * 12.0  #: the frontier's trend (fixed per future)
         self.stage = "none"  #: none (no model yet), pilot or production
         self.adoption_years = 0.0
         self.requests_per_day = 0.0
@@ -298,15 +300,15 @@ class Service:
         (``alternative_lead_log10`` ≥ 0), and falls ``alternative_decline_per_year`` times for every year of
         frontier progress it has been beyond it.
         """
-        p, curve = self.params, self.curve
+        p = self.params
         if p.alternative_usd_per_mtok > 0:
             base = p.alternative_usd_per_mtok
         else:
             # the listed price of an open model of the national model's size class at the date
-            year = self.scenario.calendar.start_date.year + now / DAYS_PER_YEAR
+            year = self._start_year + now / DAYS_PER_YEAR
             base = api_price_usd_per_mtok(self.scenario.model.parameter_count, year,
                                           p.alternative_size_decline_per_year)
-        per_year = curve.trend_log10_per_month * 12.0
+        per_year = self._trend_log10_per_year
         if per_year <= 0 or math.isnan(self.programme.national_log10):
             return base
         open_years = max(0.0, self.alternative_lead_log10(now) / per_year)
