@@ -3,6 +3,7 @@
 Run on demand (not part of the test suite):
 
     python benchmarks/bench_future.py [--preset midsize-nation] [--futures 400] [--repeats 3]
+    python benchmarks/bench_future.py --where [--futures 300]     # where a future's time goes, by mechanism
 
 Prints the median and quartiles of CPU time per future (each future timed on its own, result row
 included, no monthly timeline kept, with the import-time heap frozen out of the garbage collector: as in a
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import inspect
 import statistics
 import time
 
@@ -124,13 +126,94 @@ def measure(scenario: sovsim.Scenario, futures: int, repeats: int, medians: list
         print(f"repeat {repeat + 1}: median {medians[-1]:.2f} ms/future (IQR {q1:.2f}–{q3:.2f} ms)")
 
 
+#: The mechanisms whose time ``--where`` measures: (label, module where it is looked up, owner, attribute). Times
+#: are inclusive (a service review includes its serving estimate, and the GPU failures it brings up to date).
+MECHANISMS = (
+    ("monthly service review", "sovsim.model.deployment", "Service", "review"),
+    ("  serving estimate (replicas, cost)", "sovsim.model.deployment", "Service", "_serving"),
+    ("  judgement against the bar", "sovsim.model.deployment", "Service", "judge"),
+    ("  operation of the month", "sovsim.model.deployment", "Service", "_operate"),
+    ("  staleness test (also the coroner's)", "sovsim.model.world", "World", "_model_is_behind"),
+    ("electricity and rent bill", "sovsim.model.billing", "Meter", "bill"),
+    ("hiring freeze and consultants", "sovsim.model.treasury", None, "review_freeze"),
+    ("payroll", "sovsim.model.treasury", None, "settle"),
+    ("coroner's monthly round", "sovsim.model.coroner", None, "monthly_round"),
+    ("  timeline record", "sovsim.model.world", "World", "_record"),
+    ("know-how, trust, governance", "sovsim.model.sovereignty", "Mechanisms", "month"),
+    ("GPU failures and repairs", "sovsim.model.compute", "Fleet", "advance"),
+    ("export-control regimes", "sovsim.model.hardware", None, "export_regimes"),  # where it is looked up
+    ("quits", "sovsim.model.workforce", "Attrition", "_quit"),
+    ("searches", "sovsim.model.workforce", "Search", "end"),
+    ("release cycle (lifecycle process)", "sovsim.model.lifecycle", None, "lifecycle"),
+    ("world set-up", "sovsim.model.world", "World", "__init__"),
+    ("result row", "sovsim.model.world", "World", "row"),
+)
+
+
+def where(scenario: sovsim.Scenario, futures: int) -> None:
+    """Print the CPU time per future of each mechanism in :data:`MECHANISMS` (timers add a little to each)."""
+    import importlib
+
+    spent: collections.Counter[str] = collections.Counter()
+    calls: collections.Counter[str] = collections.Counter()
+    restore = []
+    for label, module_name, owner_name, attribute in MECHANISMS:
+        module = importlib.import_module(module_name)
+        owner = module if owner_name is None else getattr(module, owner_name)
+        original = getattr(owner, attribute)
+        restore.append((owner, attribute, original))
+        if inspect.isgeneratorfunction(original):  # a process: time each of its steps
+            def timed(*args: object, _f: object = original, _label: str = label, **kwargs: object) -> object:
+                generator = _f(*args, **kwargs)  # type: ignore[operator]
+                value = None
+                while True:
+                    start = CLOCK()
+                    try:
+                        event = generator.send(value)
+                    except StopIteration as stop:
+                        spent[_label] += CLOCK() - start
+                        return stop.value
+                    spent[_label] += CLOCK() - start
+                    calls[_label] += 1
+                    value = yield event
+        else:
+            def timed(*args: object, _f: object = original, _label: str = label, **kwargs: object) -> object:
+                start = CLOCK()
+                try:
+                    return _f(*args, **kwargs)  # type: ignore[operator]
+                finally:
+                    spent[_label] += CLOCK() - start
+                    calls[_label] += 1
+        setattr(owner, attribute, timed)
+    try:
+        start = CLOCK()
+        with settled_heap():
+            for i in range(futures):
+                World(scenario, 0, i, timeline=False).run().row()
+        total = CLOCK() - start
+    finally:
+        for owner, attribute, original in restore:
+            setattr(owner, attribute, original)
+    print(f"where a future's CPU time goes ({futures} futures, {total / futures * 1e3:.2f} ms each with the timers; "
+          "inclusive: an indented row is part of the row above it):")
+    for label, *_ in MECHANISMS:
+        per_call = spent[label] / calls[label] * 1e6 if calls[label] else 0.0
+        print(f"  {label:38s} {spent[label] / futures * 1e3:6.2f} ms  {calls[label] / futures:6.1f} calls  "
+              f"{per_call:6.1f} µs each")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="midsize-nation")
     parser.add_argument("--futures", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--where", action="store_true", help="print where a future's time goes, by mechanism")
     args = parser.parse_args()
     scenario = sovsim.load_scenario(args.preset)
+    if args.where:
+        sovsim.run(scenario, seed=0, future=0)
+        where(scenario, args.futures)
+        return
     sovsim.run(scenario, seed=0, future=0)  # warm up imports and caches
     medians, steps_all, verdicts = [], [], collections.Counter()
     with settled_heap():  # as a sweep's shard runs its futures

@@ -167,6 +167,67 @@ class Performance:
 _DEFAULT = {k: v[0] for k, v in DEFAULTS.items()}
 
 
+class _Terms:
+    """The request-independent terms of a checked replica (model, GPU, GPUs, efficiencies), computed once.
+
+    A service's prompts grow every month while its model and GPUs stay: :func:`_terms` keeps these by their
+    arguments, so a monthly replica computes only the terms that depend on the request.
+    """
+
+    __slots__ = ("params", "gpu", "gpus", "kv", "free_bytes", "weight_bytes", "bandwidth", "flops", "peak",
+                 "read_s", "bpp")
+
+    def __init__(self, params: float, gpu: str, gpus: int | None, hbm_efficiency: float | None,
+                 prefill_efficiency: float | None, bytes_per_param: float | None, memory_fraction: float | None,
+                 context: float) -> None:
+        hbm = _DEFAULT["hbm_efficiency"] if hbm_efficiency is None else hbm_efficiency
+        pre = _DEFAULT["prefill_efficiency"] if prefill_efficiency is None else prefill_efficiency
+        bpp = _DEFAULT["bytes_per_param"] if bytes_per_param is None else bytes_per_param
+        mem = _DEFAULT["memory_fraction"] if memory_fraction is None else memory_fraction
+        for name, value in (("params", params), ("hbm_efficiency", hbm), ("prefill_efficiency", pre),
+                            ("bytes_per_param", bpp), ("memory_fraction", mem)):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ServeError(name, value, "a number > 0")
+        for name, value in (("hbm_efficiency", hbm), ("prefill_efficiency", pre), ("memory_fraction", mem)):
+            if value > 1:
+                raise ServeError(name, value, "a number > 0 and ≤ 1")
+        acc = _accelerator(gpu)
+        if gpus is None:
+            gpus = gpus_for(params, gpu, bpp, mem, context, 1)
+        elif isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
+            raise ServeError("gpus", gpus, "an integer ≥ 1")
+        tp_eff = _DEFAULT["tensor_parallel_efficiency"] ** math.log2(gpus) if gpus > 1 else 1.0
+        self.params, self.gpu, self.gpus, self.bpp = params, gpu, gpus, bpp
+        self.kv = kv_bytes_per_token(params)
+        self.free_bytes = gpus * acc.memory_bytes * mem - params * bpp  #: memory the weights leave
+        self.weight_bytes = params * bpp
+        self.bandwidth = gpus * acc.bandwidth_bytes_per_s * hbm * tp_eff
+        self.flops = 2.0 * params
+        self.peak = gpus * acc.peak_flops * pre
+        self.read_s = self.weight_bytes / self.bandwidth
+
+
+_TERMS: dict[tuple[Any, ...], _Terms] = {}
+_TERMS_MAX = 1024  #: distinct replicas kept (a sweep's futures share a few; the cache restarts when full)
+
+
+def _terms(params: float, gpu: str, gpus: int | None, hbm_efficiency: float | None,
+           prefill_efficiency: float | None, bytes_per_param: float | None, memory_fraction: float | None,
+           context: float) -> _Terms:
+    """The :class:`_Terms` of these arguments, computed once (a replica sized by its context is not kept)."""
+    if gpus is None:
+        return _Terms(params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param, memory_fraction,
+                      context)
+    key = (params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param, memory_fraction)
+    terms = _TERMS.get(key)
+    if terms is None:
+        if len(_TERMS) >= _TERMS_MAX:
+            _TERMS.clear()
+        terms = _TERMS[key] = _Terms(params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param,
+                                     memory_fraction, context)
+    return terms
+
+
 class _Replica:
     """A checked replica (model, GPU, GPUs, request shape, efficiencies) and the terms of its performance.
 
@@ -180,42 +241,24 @@ class _Replica:
     def __init__(self, params: float, gpu: str, gpus: int | None, input_tokens: float, output_tokens: float,
                  hbm_efficiency: float | None, prefill_efficiency: float | None, bytes_per_param: float | None,
                  memory_fraction: float | None, concurrency: int = 1) -> None:
-        hbm = _DEFAULT["hbm_efficiency"] if hbm_efficiency is None else hbm_efficiency
-        pre = _DEFAULT["prefill_efficiency"] if prefill_efficiency is None else prefill_efficiency
-        bpp = _DEFAULT["bytes_per_param"] if bytes_per_param is None else bytes_per_param
-        mem = _DEFAULT["memory_fraction"] if memory_fraction is None else memory_fraction
-        for name, value in (("params", params), ("hbm_efficiency", hbm), ("prefill_efficiency", pre),
-                            ("bytes_per_param", bpp), ("memory_fraction", mem), ("output_tokens", output_tokens)):
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ServeError(name, value, "a number > 0")
-        for name, value in (("hbm_efficiency", hbm), ("prefill_efficiency", pre), ("memory_fraction", mem)):
-            if value > 1:
-                raise ServeError(name, value, "a number > 0 and ≤ 1")
+        if not (isinstance(output_tokens, (int, float)) and math.isfinite(output_tokens) and output_tokens > 0):
+            raise ServeError("output_tokens", output_tokens, "a number > 0")
         if not (math.isfinite(input_tokens) and input_tokens >= 0):
             raise ServeError("input_tokens", input_tokens, "a number ≥ 0")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ServeError("concurrency", concurrency, "an integer ≥ 1")
-        acc = _accelerator(gpu)
         context = input_tokens + output_tokens
-        if gpus is None:
-            gpus = gpus_for(params, gpu, bpp, mem, context, 1)
-        elif isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-            raise ServeError("gpus", gpus, "an integer ≥ 1")
-        kv = kv_bytes_per_token(params)
+        t = _terms(params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param, memory_fraction, context)
+        kv = t.kv
         # max_concurrency's streams, from the same expression
-        fits = max(0, int((gpus * acc.memory_bytes * mem - params * bpp) // (kv * context)))
+        fits = max(0, int(t.free_bytes // (kv * context)))
         if fits < 1:
-            raise ServeError("gpus", gpus, f"enough {gpu} GPUs to hold {params * bpp / GB:,.0f} GB of weights and "
-                                           "one context")
-        tp_eff = _DEFAULT["tensor_parallel_efficiency"] ** math.log2(gpus) if gpus > 1 else 1.0
-        self.params, self.gpu, self.gpus, self.fits, self.kv = params, gpu, gpus, fits, kv
+            raise ServeError("gpus", t.gpus, f"enough {gpu} GPUs to hold {params * t.bpp / GB:,.0f} GB of weights "
+                                             "and one context")
+        self.params, self.gpu, self.gpus, self.fits, self.kv = params, gpu, t.gpus, fits, kv
         self.input_tokens, self.output_tokens = input_tokens, output_tokens
-        self.weight_bytes = params * bpp
-        self.bandwidth = gpus * acc.bandwidth_bytes_per_s * hbm * tp_eff
-        self.flops = 2.0 * params
-        self.peak = gpus * acc.peak_flops * pre
-        read_s = self.weight_bytes / self.bandwidth
-        self.prefill_s = max(self.flops * input_tokens / self.peak, read_s)
+        self.weight_bytes, self.bandwidth, self.flops, self.peak = t.weight_bytes, t.bandwidth, t.flops, t.peak
+        self.prefill_s = max(self.flops * input_tokens / self.peak, t.read_s)
         # the cache holds on average the prompt and half the answer
         self.kv_context = kv * (input_tokens + 0.5 * output_tokens)
 
@@ -306,9 +349,14 @@ API_PRICE_YEAR = 2025.0  #: the year the price table describes
 
 def api_price_usd_per_mtok(params: float, year: float, decline_per_year: float = 1.0) -> float:
     """Blended API price of an open-weights model of ``params`` in ``year`` (log-log in size, falling yearly)."""
+    return _size_price_usd_per_mtok(params) / decline_per_year ** (year - API_PRICE_YEAR)
+
+
+@functools.lru_cache(maxsize=256)  # a service asks for its model's size class every month
+def _size_price_usd_per_mtok(params: float) -> float:
+    """The price table at :data:`API_PRICE_YEAR`, interpolated log-log in size."""
     sizes = [p for p, _ in _API_PRICES]
     prices = [c for _, c in _API_PRICES]
     k = 0 if params <= sizes[1] else 1
     slope = math.log(prices[k + 1] / prices[k]) / math.log(sizes[k + 1] / sizes[k])
-    price = prices[k] * (params / sizes[k]) ** slope
-    return price / decline_per_year ** (year - API_PRICE_YEAR)
+    return prices[k] * (params / sizes[k]) ** slope

@@ -184,3 +184,18 @@ def test_default_verdict_mix_stays_plausible() -> None:
     counts = verdicts(sovsim.load_scenario(), 200)
     assert len(counts) >= 3
     assert max(counts.values()) <= 0.8 * 200
+
+
+def test_a_future_does_not_depend_on_the_futures_run_before_it() -> None:
+    # Replicas are kept across futures by their exact request shape: a future run first, or after others that
+    # filled the cache, or after the cache was emptied, gives the same row and the same serving figures
+    from sovsim.model import deployment
+
+    scenario = sovsim.load_scenario("midsize-nation")
+    deployment._REPLICAS.clear()
+    first = World(scenario, 5, 3, timeline=False).run().row()
+    for future in range(3):
+        World(scenario, 5, future, timeline=False).run()
+    assert deployment._REPLICAS  # the cache was used
+    after = World(scenario, 5, 3, timeline=False).run().row()
+    assert json.dumps(first, sort_keys=True, default=repr) == json.dumps(after, sort_keys=True, default=repr)

@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 import simpy
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import sovsim
 from sovsim.cli import main
-from sovsim.queueing import RECURSION_MAX_SERVERS, _p_wait, erlang_c, response_time_quantile, response_time_survival
+from sovsim.queueing import (RECURSION_MAX_SERVERS, _p_wait, erlang_c, p_wait_below, response_time_quantile,
+                             response_time_survival)
 
 
 def _cases() -> list[dict[str, str]]:
@@ -65,6 +68,24 @@ def test_the_two_erlang_b_routes_agree() -> None:
     for c in (RECURSION_MAX_SERVERS + 1, 100, 1000, 5000):
         for rho in (0.01, 0.5, 0.9, 0.999):
             assert _p_wait(rho * c, c) == pytest.approx(recursion(rho * c, c), rel=1e-9)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(1, 20_000), st.floats(0.01, 0.9999), st.floats(0.001, 0.5))
+def test_the_quick_wait_test_never_claims_a_wait_it_cannot_prove(servers: int, rho: float, p: float) -> None:
+    # Sound: whenever the bound says P(wait) < p, Erlang C agrees (the bound only ever skips the CDF)
+    offered = rho * servers
+    if p_wait_below(offered, servers, p):
+        assert _p_wait(offered, servers) < p
+
+
+def test_the_quick_wait_test_decides_the_common_case() -> None:
+    # Useful: many slots at moderate load (a sized service) are decided without the Poisson CDF
+    assert p_wait_below(0.8 * 2304, 2304, 0.05)
+    assert _p_wait(0.8 * 2304, 2304) < 1e-6
+    # and near saturation, where the wait matters, it defers to Erlang C
+    assert not p_wait_below(0.99 * 2304, 2304, 0.05)
+    assert not p_wait_below(3.0, 3, 0.05)
 
 
 def test_a_lightly_loaded_queue_barely_waits() -> None:

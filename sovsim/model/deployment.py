@@ -38,7 +38,7 @@ from sovsim.facility import colocation_usd_per_gpu_day, facility_capex_factor
 from sovsim.model import residency
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
-from sovsim.queueing import erlang_c
+from sovsim.queueing import RECURSION_MAX_SERVERS, erlang_c, p_wait_below
 from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_point
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ def p95_wait_s(arrival_rate: float, service_rate: float, servers: int) -> float:
     """p95 of the wait for a server in an M/M/c queue: P(W > t) = C·e^(−(cμ − λ)t)."""
     if arrival_rate <= 0:
         return 0.0
+    if servers > RECURSION_MAX_SERVERS and arrival_rate < servers * service_rate \
+            and p_wait_below(arrival_rate / service_rate, servers, 0.05):
+        return 0.0  # no p95 wait, known without the Poisson CDF (many slots at moderate load)
     p_wait = erlang_c(arrival_rate, service_rate, servers).p_wait
     if p_wait <= 0.05:
         return 0.0
@@ -101,6 +104,32 @@ def _replicas_needed(requests_per_day: float, busy_hour_factor: float, replica: 
     if replica.requests_per_s <= 0:
         return 1
     return max(1, math.ceil(busy / (replica.requests_per_s * utilisation)))
+
+
+_REPLICAS: dict[tuple[Any, ...], Replica] = {}
+_REPLICAS_MAX = 4096  #: replicas kept across futures (the cache restarts when full)
+
+
+def _replica_at(params: float, kind: str, gpus_per_replica: int, prompt: float, answer: float, tpot_target_s: float,
+                max_batch: int) -> Replica:
+    """The replica of a model of ``params`` on ``kind`` GPUs at its operating batch, for this request shape.
+
+    A pure function of its arguments, kept by their exact values: the futures of a sweep review their services
+    on the same days, so they ask for the same request shapes, and each is computed once per worker.
+    """
+    key = (params, kind, gpus_per_replica, prompt, answer, tpot_target_s, max_batch)
+    replica = _REPLICAS.get(key)
+    if replica is None:
+        try:
+            gpus = gpus_per_replica or gpus_for(params, kind, context_tokens=prompt + answer)
+            replica = Replica(kind, gpus, *operating_point(params, kind, gpus, prompt, answer, tpot_target_s,
+                                                           max_batch))
+        except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
+            replica = Replica(kind, max(1, gpus_per_replica), 1, 0.0, math.inf, math.inf)
+        if len(_REPLICAS) >= _REPLICAS_MAX:
+            _REPLICAS.clear()
+        _REPLICAS[key] = replica
+    return replica
 
 
 def owned_usd_per_gpu_day(kind: str, compute: Any) -> float:
@@ -168,6 +197,8 @@ class Service:
         #: decades by which the alternative beats the national model in the country's languages (set by the world)
         self.alternative_lead_log10: Callable[[float], float] = (
             lambda now: curve.open_log10(now) - programme.national_log10)
+        self._start_year = scenario.calendar.start_date.year
+        self._trend_log10_per_year = curve.trend_log10_per_month * 12.0  #: the frontier's trend (fixed per future)
         self.stage = "none"  #: none (no model yet), pilot or production
         self.adoption_years = 0.0
         self.requests_per_day = 0.0
@@ -192,7 +223,8 @@ class Service:
         self._noise: Iterator[float] = iter(())  #: the demand factors of the coming months
         self._owned_total = 0
         self._replicas: dict[tuple[str, int, int], Replica] = {}  #: replicas by (GPU, prompt, answer tokens)
-        self._owned_usd_per_gpu_day: dict[str, float] = {}  #: capital cost of an owned GPU a day, by kind
+        #: (working owned GPUs, price multiplier, and of them: kind, total, serving GPUs, fixed and busy USD a day)
+        self._owned_cost: tuple[dict[str, int], float, str, int, int, float, float] | None = None
         self._tokens_at, self._tokens = math.nan, (0.0, 0.0)  #: request_tokens of the latest time asked
 
     # -- serving capacity and cost --------------------------------------------------------------------
@@ -212,14 +244,9 @@ class Service:
         key = (kind, round(prompt), round(answer))
         replica = self._replicas.get(key)
         if replica is None:
-            n = self.scenario.model.parameter_count
-            try:
-                gpus = p.gpus_per_replica or gpus_for(n, kind, context_tokens=prompt + answer)
-                replica = Replica(kind, gpus, *operating_point(n, kind, gpus, prompt, answer, p.tpot_target_s,
-                                                               p.max_batch))
-            except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
-                replica = Replica(kind, max(1, p.gpus_per_replica), 1, 0.0, math.inf, math.inf)
-            self._replicas[key] = replica
+            replica = self._replicas[key] = _replica_at(self.scenario.model.parameter_count, kind,
+                                                        p.gpus_per_replica, prompt, answer, p.tpot_target_s,
+                                                        p.max_batch)
         return replica
 
     def _serving(self, now: float, requests_per_day: float) -> Serving:
@@ -233,18 +260,20 @@ class Service:
         p, c, e = self.params, self.scenario.compute, self.scenario.energy
         owned = self.fleet.owned_up(now)
         if owned:
-            kind = max(owned, key=lambda k: owned[k])
-            total = sum(owned.values())
-            n = max(1, int(total * p.serving_share)) if p.serving_share > 0 else 0
-            replica = self._replica(kind, now)
             multiplier = self.ledger.current("multiplier")
-            kw = n * GPUS[kind].power_w * c.server_power_factor * e.pue / 1000.0
-            usd_per_kwh_day = 24.0 * e.price_usd_per_kwh * multiplier
-            per_gpu_day = self._owned_usd_per_gpu_day.get(kind)
-            if per_gpu_day is None:
-                per_gpu_day = self._owned_usd_per_gpu_day[kind] = owned_usd_per_gpu_day(kind, c)
-            fixed = n * per_gpu_day + kw * c.idle_power_fraction * usd_per_kwh_day
-            busy = kw * (c.mean_power_fraction - c.idle_power_fraction) * usd_per_kwh_day
+            cost = self._owned_cost
+            if cost is None or cost[0] is not owned or cost[1] != multiplier:  # the fleet or the price moved
+                kind = max(owned, key=lambda k: owned[k])
+                total = sum(owned.values())
+                n = max(1, int(total * p.serving_share)) if p.serving_share > 0 else 0
+                kw = n * GPUS[kind].power_w * c.server_power_factor * e.pue / 1000.0
+                usd_per_kwh_day = 24.0 * e.price_usd_per_kwh * multiplier
+                per_gpu_day = owned_usd_per_gpu_day(kind, c)
+                fixed = n * per_gpu_day + kw * c.idle_power_fraction * usd_per_kwh_day
+                busy = kw * (c.mean_power_fraction - c.idle_power_fraction) * usd_per_kwh_day
+                cost = self._owned_cost = (owned, multiplier, kind, total, n, fixed, busy)
+            _, _, kind, total, n, fixed, busy = cost
+            replica = self._replica(kind, now)
             self._rent_usd_per_day = 0.0
             self._owned_total = total
         else:
@@ -271,15 +300,15 @@ class Service:
         (``alternative_lead_log10`` ≥ 0), and falls ``alternative_decline_per_year`` times for every year of
         frontier progress it has been beyond it.
         """
-        p, curve = self.params, self.curve
+        p = self.params
         if p.alternative_usd_per_mtok > 0:
             base = p.alternative_usd_per_mtok
         else:
             # the listed price of an open model of the national model's size class at the date
-            year = self.scenario.calendar.start_date.year + now / DAYS_PER_YEAR
+            year = self._start_year + now / DAYS_PER_YEAR
             base = api_price_usd_per_mtok(self.scenario.model.parameter_count, year,
                                           p.alternative_size_decline_per_year)
-        per_year = curve.trend_log10_per_month * 12.0
+        per_year = self._trend_log10_per_year
         if per_year <= 0 or math.isnan(self.programme.national_log10):
             return base
         open_years = max(0.0, self.alternative_lead_log10(now) / per_year)
