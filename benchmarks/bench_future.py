@@ -141,7 +141,7 @@ MECHANISMS = (
     ("  timeline record", "sovsim.model.world", "World", "_record"),
     ("know-how, trust, governance", "sovsim.model.sovereignty", "Mechanisms", "month"),
     ("GPU failures and repairs", "sovsim.model.compute", "Fleet", "advance"),
-    ("export-control regimes", "sovsim.model.hardware", None, "export_regimes"),  # where it is looked up
+    ("export-control regimes", "sovsim.model.export", "_RuleChanges", "__call__"),  # each change after its process
     ("quits", "sovsim.model.workforce", "Attrition", "_quit"),
     ("searches", "sovsim.model.workforce", "Search", "end"),
     ("release cycle (lifecycle process)", "sovsim.model.lifecycle", None, "lifecycle"),
