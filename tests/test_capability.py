@@ -19,10 +19,13 @@ import sovsim
 from sovsim.model.capability import (
     CHINCHILLA,
     continued_log10,
+    data_excess,
     effective_log10,
+    effective_log10_of_excess,
     local_deficit,
     loss,
     optimal_parameters,
+    parameter_excess,
 )
 from sovsim.model.frontier import Curve
 from sovsim.model.gpus import GPUS, available, best_generation, price_at
@@ -64,6 +67,13 @@ def test_on_the_compute_optimal_frontier_effective_compute_is_6nd(flop):
 @given(params, tokens)
 def test_off_the_frontier_effective_compute_never_exceeds_6nd(n, d):
     assert effective_log10(n, d) <= math.log10(6 * n * d) + 1e-9
+
+
+@given(params, tokens)
+def test_effective_compute_from_its_loss_terms_is_the_same_float(n, d):
+    """The open-weights supply reuses the terms across a generation's sizes: it must change no result."""
+    assert effective_log10_of_excess(parameter_excess(n) + data_excess(d)) == effective_log10(n, d)
+    assert loss(n, d) == pytest.approx(CHINCHILLA["E"] + parameter_excess(n) + data_excess(d), rel=1e-15)
 
 
 @given(params, tokens, st.floats(1.0, 100.0), st.floats(1.0, 100.0))

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["CHINCHILLA", "loss", "effective_log10", "optimal_parameters", "local_deficit", "continued_log10"]
+__all__ = ["CHINCHILLA", "loss", "effective_log10", "optimal_parameters", "local_deficit", "continued_log10",
+           "parameter_excess", "data_excess", "effective_log10_of_excess"]
 
 #: Hoffmann et al. (2022), Training Compute-Optimal Large Language Models, eq. 10 (Approach 3 fit).
 CHINCHILLA = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -39,6 +40,24 @@ def loss(parameters: float, tokens: float) -> float:
 def effective_log10(parameters: float, tokens: float) -> float:
     """log10 of the compute a compute-optimal model needs to reach the loss of (parameters, tokens)."""
     excess = _A / parameters**_ALPHA + _B / tokens**_BETA
+    return _LOG10_6 + (_LOG10_K - math.log10(excess)) / _GAMMA
+
+
+def parameter_excess(parameters: float) -> float:
+    """The parameter term ``A/N^α`` of the loss above ``E``."""
+    return _A / parameters**_ALPHA
+
+
+def data_excess(tokens: float) -> float:
+    """The data term ``B/D^β`` of the loss above ``E``."""
+    return _B / tokens**_BETA
+
+
+def effective_log10_of_excess(excess: float) -> float:
+    """:func:`effective_log10` from the loss above ``E``, ``parameter_excess + data_excess``.
+
+    The same value bit for bit, for callers that reuse the terms across many (parameters, tokens) pairs.
+    """
     return _LOG10_6 + (_LOG10_K - math.log10(excess)) / _GAMMA
 
 

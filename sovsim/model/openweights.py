@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sovsim.model.capability import effective_log10
+from sovsim.model.capability import data_excess, effective_log10, effective_log10_of_excess, parameter_excess
 from sovsim.model.records import DAYS_PER_MONTH, DAYS_PER_YEAR, EventLog
 
 if TYPE_CHECKING:
@@ -83,7 +83,9 @@ class Supply:
                 stop, why = cutoff_days, f"cutoff of open releases on {cutoff.date.isoformat()}"
             self.stops[name] = (stop, why)
             jurisdiction, large, offset = fam.jurisdiction, fam.large_parameters, fam.offset_log10
-            sizes = [size for size in (fam.small_parameters, fam.mid_parameters, large) if size <= max_parameters]
+            sizes = [(size, parameter_excess(size))  # the Chinchilla terms of each size, reused each generation
+                     for size in (fam.small_parameters, fam.mid_parameters, large) if size <= max_parameters]
+            large_excess = parameter_excess(large)
             licensed = jurisdiction not in params.excluded_jurisdictions
             controllable = jurisdiction == "US"  # export controls on weights bar US releases above the threshold
             end = min(stop, horizon_days)
@@ -91,11 +93,13 @@ class Supply:
             while t < end:
                 lag_days = (lag_min + float(random()) * lag_span) * DAYS_PER_MONTH
                 tokens = min(tokens_max, tokens_at_start * growth ** (t / DAYS_PER_YEAR))
-                flagship = effective_log10(large, tokens)
-                for size in sizes:
+                data_term = data_excess(tokens)
+                flagship = effective_log10_of_excess(large_excess + data_term)  # effective_log10(large, tokens)
+                for size, size_excess in sizes:
                     usable = licensed and not (controllable and t >= control_days
                                                and math.log10(6.0 * size * tokens) >= control_log10)
-                    below = flagship - (flagship if size == large else effective_log10(size, tokens))
+                    own = flagship if size == large else effective_log10_of_excess(size_excess + data_term)
+                    below = flagship - own
                     releases.append(Release(name, jurisdiction, t, size, tokens, lag_days, offset - below, usable))
                 t += cadence
         releases.sort(key=lambda r: (r.time_days, r.family, r.parameters))
