@@ -47,7 +47,7 @@ class World:
         self.scenario = scenario
         self.seed = seed
         self.future = future
-        self.env = env = simpy.Environment()
+        self.env = env = simpy.Environment(initial_time=0.0)  # a float clock from day 0, as the model types it
         self.log = EventLog(scenario.calendar.start_date)
         self.account = treasury.Account(scenario.treasury.initial_cash_usd,
                                         scenario.treasury.appropriation_usd_per_year)
