@@ -3,10 +3,14 @@
 import typing as _typing
 
 from sovsim._version import __version__
-from sovsim.analysis import analyze
-from sovsim.queueing import erlang_c
-from sovsim.result import FutureResult, run
-from sovsim.scenario import Scenario, ScenarioError, load_scenario, presets
+from sovsim.compiled import activate as _activate
+
+_activate(__path__)  # a compiled build of exactly these sources, if one was made (sovsim compile)
+
+from sovsim.analysis import analyze  # noqa: E402
+from sovsim.queueing import erlang_c  # noqa: E402
+from sovsim.result import FutureResult, run  # noqa: E402
+from sovsim.scenario import Scenario, ScenarioError, load_scenario, presets  # noqa: E402
 
 if _typing.TYPE_CHECKING:
     from pathlib import Path

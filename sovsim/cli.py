@@ -60,6 +60,31 @@ def presets_command() -> None:
     Console().print(table)
 
 
+@main.command("compile")
+@click.option("--status", "show_status", is_flag=True, help="Only say whether this process runs compiled.")
+def compile_command(show_status: bool) -> None:
+    """Compile the simulation core with mypyc (optional; about 1.7× faster futures, the same results).
+
+    The build is kept in $SOVSIM_COMPILED_DIR (default ~/.cache/sovsim/compiled) under a hash of the sources and
+    is used by every later sovsim process, workers included, until a source file changes. SOVSIM_COMPILED=0
+    turns it off.
+    """
+    from sovsim import compiled
+
+    console = Console()
+    if show_status:
+        console.print(f"simulation core: {compiled.status()}; builds in {compiled.cache_dir()}", highlight=False)
+        return
+    try:
+        with console.status(f"compiling {len(compiled.MODULES)} modules with mypyc (one to three minutes)"):
+            target = compiled.build()
+    except compiled.CompileError as exc:
+        _fail(str(exc))
+    manifest = json.loads((target / compiled.MANIFEST).read_text(encoding="utf-8"))
+    console.print(f"compiled {len(manifest['modules'])} modules into {target}; later sovsim processes use them "
+                  "(SOVSIM_COMPILED=0 turns them off)", highlight=False)
+
+
 @main.command("scenario")
 @click.argument("source", default=DEFAULT_PRESET, metavar="[PRESET|FILE]")
 @set_option

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 
+# The suite runs the pure-Python modules (tests patch them); tests/test_compiled.py runs a compiled build itself.
+os.environ.setdefault("SOVSIM_COMPILED", "0")
+
 from hypothesis import HealthCheck, settings
 
 # Simulated futures take milliseconds but vary with the drawn scenario; a per-example deadline would only

@@ -175,6 +175,7 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
                 f"({wall_h / 24:.0f} days, {interruptions} interruptions)")
         began = env.now
         programme.running = True
+        lost = False
         try:
             yield env.timeout(wall_h / 24.0)
         except simpy.Interrupt:
@@ -185,10 +186,12 @@ def training_run(env: Any, programme: Programme, fleet: Fleet, flops: float, par
             programme.add_run(count * ran_h, kept_h, ran_h, round(interruptions * ran_h / wall_h))
             log.log(env.now, "lifecycle", "run-lost", f"cycle {programme.cycle}: run lost its GPUs; "
                                                       f"{kept_h / work_h:.0%} checkpointed", key=True)
-            continue
+            lost = True
         finally:
             programme.running = False
             fleet.set_training(env.now, 0.0, 0)
+        if lost:  # the run starts again on the GPUs left (what was checkpointed is kept)
+            continue
         programme.add_run(count * wall_h, work_h, wall_h, interruptions)
         left = 0.0
 

@@ -23,12 +23,12 @@ from sovsim.model.compute import Batch, Fleet, retire
 from sovsim.model.gpus import GPUS, best_generation, h100_equivalents, price_at
 from sovsim.model.leadtimes import market_position
 from sovsim.model.records import DAYS_PER_YEAR, EventLog, date_of
+from sovsim.model.supply import Route, SupplyChain  # at run time: the dataclass's fields name them
+from sovsim.scenario.schema import Compute, Export
 
 if TYPE_CHECKING:
     from sovsim.model.export import Regimes
-    from sovsim.model.supply import Route, SupplyChain
     from sovsim.model.treasury import Account
-    from sovsim.scenario.schema import Compute, Export
 
 __all__ = ["Order", "Procurement", "purchase", "place_order", "refresh"]
 
