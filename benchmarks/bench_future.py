@@ -22,13 +22,17 @@ from __future__ import annotations
 import argparse
 import collections
 import inspect
+import os
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
 import simpy
 
 import sovsim
+from sovsim import compiled
 from sovsim.model import world as world_module
 from sovsim.model.rng import STREAMS, stream
 from sovsim.model.world import World
@@ -82,6 +86,20 @@ def draws_per_future(scenario: sovsim.Scenario, seed: int, future: int) -> int:
     finally:
         world_module.stream = stream
     return counter[0]
+
+
+def median_draws(preset: str, futures: int) -> int:
+    """The median number of draws of futures 0 … ``futures`` − 1 of ``preset`` (seed 0).
+
+    Counted on the pure-Python modules, whose stream factory can be wrapped: in a process that runs a compiled
+    build (the same draws, bit for bit) a pure-Python subprocess counts them.
+    """
+    if compiled.status() != "pure Python":
+        done = subprocess.run([sys.executable, __file__, "--preset", preset, "--draws", str(futures)], check=True,
+                              capture_output=True, text=True, env={**os.environ, "SOVSIM_COMPILED": "0"})
+        return int(done.stdout.split()[-1])
+    scenario = sovsim.load_scenario(preset)
+    return int(statistics.median(draws_per_future(scenario, 0, i) for i in range(futures)))
 
 
 def engine_floor_ms(events: int, draws: int, futures: int = 200) -> float:
@@ -154,6 +172,8 @@ def where(scenario: sovsim.Scenario, futures: int) -> None:
     """Print the CPU time per future of each mechanism in :data:`MECHANISMS` (timers add a little to each)."""
     import importlib
 
+    if compiled.status() != "pure Python":  # a compiled class's methods cannot be wrapped
+        raise SystemExit("--where times the pure-Python modules: run it with SOVSIM_COMPILED=0")
     spent: collections.Counter[str] = collections.Counter()
     calls: collections.Counter[str] = collections.Counter()
     restore = []
@@ -208,8 +228,14 @@ def main() -> None:
     parser.add_argument("--futures", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--where", action="store_true", help="print where a future's time goes, by mechanism")
+    parser.add_argument("--draws", type=int, default=0, metavar="N",
+                        help="only print the median draws of the first N futures")
     args = parser.parse_args()
+    if args.draws:
+        print(median_draws(args.preset, args.draws))
+        return
     scenario = sovsim.load_scenario(args.preset)
+    print(f"simulation core: {compiled.status()}")
     if args.where:
         sovsim.run(scenario, seed=0, future=0)
         where(scenario, args.futures)
@@ -225,7 +251,7 @@ def main() -> None:
           f"mean {statistics.fmean(steps_all):.0f}")
     print("verdicts:", dict(verdicts))
     events = int(statistics.median(steps_all))
-    draws = int(statistics.median(draws_per_future(scenario, 0, i) for i in range(min(args.futures, 100))))
+    draws = median_draws(args.preset, min(args.futures, 100))
     floor = engine_floor_ms(events, draws)
     print(f"engine floor: {floor:.2f} ms per future for {events} bare SimPy events and {draws} scalar draws "
           f"({floor / best:.0%} of a future; the model's own work is the other {best - floor:.2f} ms)")

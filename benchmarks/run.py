@@ -56,7 +56,9 @@ def row(name: str, value: float, unit: str, target: float | None, direction: str
 def bench_future(quick: bool) -> list[dict[str, Any]]:
     """Median CPU time of one future of the default preset on one core, and SimPy events per future."""
     sys.path.insert(0, str(HERE))
-    from bench_future import draws_per_future, engine_floor_ms, one_future
+    from bench_future import engine_floor_ms, median_draws, one_future
+
+    from sovsim import compiled
 
     scenario = sovsim.load_scenario("midsize-nation")
     one_future(scenario, 0, 0)
@@ -68,10 +70,11 @@ def bench_future(quick: bool) -> list[dict[str, Any]]:
             times.append(seconds * 1e3)
             steps.append(count)
     events = int(statistics.median(steps))
-    draws = int(statistics.median(draws_per_future(scenario, 0, i) for i in range(min(n, 100))))
+    draws = median_draws("midsize-nation", min(n, 100))
+    core = compiled.status().split(" (")[0]  # "compiled" (sovsim compile) or "pure Python"
     median_ms = statistics.median(times)
     floor_ms = engine_floor_ms(events, draws, 50 if quick else 200)
-    return [row("future: median ms (midsize-nation, 1 core)", median_ms, "ms", 5.0, "max", f"{n} futures"),
+    return [row("future: median ms (midsize-nation, 1 core)", median_ms, "ms", 5.0, "max", f"{n} futures, {core}"),
             row("future: SimPy events (median)", events, "events", None, "max"),
             row("future: engine floor ms (no model)", floor_ms, "ms", None, "max",
                 f"random streams, {events} bare SimPy events and {draws} scalar draws"),

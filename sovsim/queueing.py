@@ -31,18 +31,21 @@ class MMc(NamedTuple):
     l: float  #: mean number in the system  # noqa: E741
 
 
-def _check(arrival_rate: float, service_rate: float, servers: int) -> float:
-    """Validate the arguments; return the utilisation ρ = λ/(c·μ)."""
+def _check(arrival_rate: object, service_rate: object, servers: object) -> tuple[float, float, int, float]:
+    """Validate the arguments (any object: a bad one is named, whatever its type); return λ, μ, c and ρ = λ/(c·μ)."""
+    rates = []
     for name, value in (("arrival_rate", arrival_rate), ("service_rate", service_rate)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
             raise ValueError(f"{name}: got {value!r}; allowed: a finite number > 0")
+        rates.append(float(value))
     if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
         raise ValueError(f"servers: got {servers!r}; allowed: an integer ≥ 1")
-    rho = arrival_rate / (servers * service_rate)
+    lam, mu = rates
+    rho = lam / (servers * mu)
     if rho >= 1:
         raise ValueError(f"unstable queue: utilisation arrival_rate / (servers × service_rate) = {rho:.6g}; "
                          "allowed: < 1 (add servers or lower the arrival rate)")
-    return rho
+    return lam, mu, servers, rho
 
 
 RECURSION_MAX_SERVERS = 64  #: above this many servers Erlang B comes from the Poisson distribution
@@ -82,19 +85,19 @@ def p_wait_below(offered: float, servers: int, p: float) -> bool:
     return servers * b / (servers - offered * (1.0 - b)) < 0.8 * p
 
 
-def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> MMc:
+def erlang_c(arrival_rate: object, service_rate: object, servers: object) -> MMc:
     """P(wait), Lq, Wq, W and L of an M/M/c queue.
 
     ``arrival_rate`` λ and ``service_rate`` μ (per server) must be positive and in the same time unit,
     ``servers`` c an integer ≥ 1, and the queue stable (ρ = λ/(c·μ) < 1); otherwise ``ValueError``
     names the argument or the condition.
     """
-    rho = _check(arrival_rate, service_rate, servers)
-    p = _p_wait(arrival_rate / service_rate, servers)
+    lam, mu, c, rho = _check(arrival_rate, service_rate, servers)
+    p = _p_wait(lam / mu, c)
     lq = p * rho / (1.0 - rho)
-    wq = lq / arrival_rate
-    w = wq + 1.0 / service_rate
-    return MMc(p, lq, wq, w, arrival_rate * w)
+    wq = lq / lam
+    w = wq + 1.0 / mu
+    return MMc(p, lq, wq, w, lam * w)
 
 
 def response_time_survival(t: float, p_wait: float, drain_rate: float, service_rate: float) -> float:
@@ -127,7 +130,7 @@ def _density(t: float, p_wait: float, theta: float, mu: float) -> float:
     return (1.0 - p_wait) * mu * math.exp(-mu * t) + p_wait * slow * fast * math.exp(-slow * t) * ratio
 
 
-def response_time_quantile(arrival_rate: float, service_rate: float, servers: int, q: float = 0.95) -> float:
+def response_time_quantile(arrival_rate: object, service_rate: object, servers: object, q: object = 0.95) -> float:
     """The ``q`` quantile of the response time (wait + service) of an M/M/c queue, e.g. its p95 latency.
 
     The root of P(T > t) = 1 − q (:func:`response_time_survival`, decreasing in t), found to a relative
@@ -136,10 +139,10 @@ def response_time_quantile(arrival_rate: float, service_rate: float, servers: in
     """
     if isinstance(q, bool) or not isinstance(q, (int, float)) or not (0 < q < 1):
         raise ValueError(f"q: got {q!r}; allowed: a number > 0 and < 1")
-    rho = _check(arrival_rate, service_rate, servers)
-    p = _p_wait(arrival_rate / service_rate, servers)
-    theta = servers * service_rate * (1.0 - rho)
-    mu, target = service_rate, 1.0 - q
+    lam, mu, c, rho = _check(arrival_rate, service_rate, servers)
+    p = _p_wait(lam / mu, c)
+    theta = c * mu * (1.0 - rho)
+    target = 1.0 - q
     lo, hi = 0.0, 2.0 * math.log(2.0 / target) / min(theta, mu)
     t = -math.log(target) / mu  # the quantile without waiting: a lower bound
     for _ in range(200):

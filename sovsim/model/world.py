@@ -38,7 +38,7 @@ __all__ = ["World"]
 class World:
     """Everything that exists in one future of one scenario, wired together."""
 
-    def __init__(self, scenario: Scenario, seed: int, future: int, timeline: bool = True) -> None:
+    def __init__(self, scenario: Scenario, seed: object, future: object, timeline: bool = True) -> None:
         """``timeline``: keep the monthly timeline and staff counts (the result row is the same without)."""
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed: got {seed!r}; allowed: an integer ≥ 0")
