@@ -240,6 +240,9 @@ def main() -> None:
         sovsim.run(scenario, seed=0, future=0)
         where(scenario, args.futures)
         return
+    # Counted first: with a compiled build it starts a subprocess, and the parent's pages written after a fork are
+    # copied on first write, which would slow whatever is timed next.
+    draws = median_draws(args.preset, min(args.futures, 100))
     sovsim.run(scenario, seed=0, future=0)  # warm up imports and caches
     medians, steps_all, verdicts = [], [], collections.Counter()
     with settled_heap():  # as a sweep's shard runs its futures
@@ -251,7 +254,6 @@ def main() -> None:
           f"mean {statistics.fmean(steps_all):.0f}")
     print("verdicts:", dict(verdicts))
     events = int(statistics.median(steps_all))
-    draws = median_draws(args.preset, min(args.futures, 100))
     floor = engine_floor_ms(events, draws)
     print(f"engine floor: {floor:.2f} ms per future for {events} bare SimPy events and {draws} scalar draws "
           f"({floor / best:.0%} of a future; the model's own work is the other {best - floor:.2f} ms)")

@@ -60,9 +60,12 @@ def bench_future(quick: bool) -> list[dict[str, Any]]:
 
     from sovsim import compiled
 
+    n = 100 if quick else 500
+    # first: with a compiled build it starts a subprocess, after which the pages this process writes are copied
+    # on first write for a while (fork), which would slow what is timed next
+    draws = median_draws("midsize-nation", min(n, 100))
     scenario = sovsim.load_scenario("midsize-nation")
     one_future(scenario, 0, 0)
-    n = 100 if quick else 500
     times, steps = [], []
     with settled_heap():  # as a sweep's shard runs its futures
         for i in range(n):
@@ -70,7 +73,6 @@ def bench_future(quick: bool) -> list[dict[str, Any]]:
             times.append(seconds * 1e3)
             steps.append(count)
     events = int(statistics.median(steps))
-    draws = median_draws("midsize-nation", min(n, 100))
     core = compiled.status().split(" (")[0]  # "compiled" (sovsim compile) or "pure Python"
     median_ms = statistics.median(times)
     floor_ms = engine_floor_ms(events, draws, 50 if quick else 200)
