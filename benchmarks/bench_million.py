@@ -329,7 +329,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"cores: {workers} of {os.cpu_count()} on this machine")
+    from sovsim import compiled
+
+    print(f"cores: {workers} of {os.cpu_count()} on this machine; simulation core: {compiled.status()} "
+          "(the workers load the same)")
     for r in rows:
         print(f"{r['benchmark']:<48} {r['value']:12,.3f} {r['unit']:<4} {r['note']}")
 
