@@ -16,7 +16,7 @@ against the published table in ``sovsim/validation/mmc_queues.csv``.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 __all__ = ["MMc", "erlang_c", "p_wait_below", "response_time_survival", "response_time_quantile"]
 
@@ -48,7 +48,7 @@ def _check(arrival_rate: object, service_rate: object, servers: object) -> tuple
     return lam, mu, servers, rho
 
 
-RECURSION_MAX_SERVERS = 64  #: above this many servers Erlang B comes from the Poisson distribution
+RECURSION_MAX_SERVERS: Final = 64  #: above this many servers Erlang B comes from the Poisson distribution
 
 
 def _p_wait(offered: float, servers: int) -> float:

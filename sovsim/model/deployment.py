@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import numpy as np
 
@@ -52,9 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Service", "Review", "deployment", "logistic_demand"]
 
-SECONDS_PER_DAY = 86_400.0
-RENTED_UTILISATION = 0.8  #: busy-hour utilisation an elastic inference contract is sized for
-NOISE_BLOCK = 32  #: monthly demand factors drawn at once
+SECONDS_PER_DAY: Final = 86_400.0
+RENTED_UTILISATION: Final = 0.8  #: busy-hour utilisation an elastic inference contract is sized for
+NOISE_BLOCK: Final = 32  #: monthly demand factors drawn at once
 REASONS = ("latency", "cost", "staleness", "approval")  #: what kept a pilot out, in the order diagnoses prefer
 
 

@@ -7,13 +7,13 @@ these declarations, and tests keep the records and the declarations in step.
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 __all__ = ["DAYS_PER_YEAR", "DAYS_PER_MONTH", "Event", "EventLog", "TimelineRow", "EVENT_FIELDS",
            "TIMELINE_FIELDS", "ROW_FIELDS", "ROW_TYPES", "VERDICTS", "VERDICT_DOCS", "date_of", "CAPABILITY_UNITS"]
 
-DAYS_PER_YEAR = 365.25
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+DAYS_PER_YEAR: Final = 365.25
+DAYS_PER_MONTH: Final = DAYS_PER_YEAR / 12
 
 VERDICTS = ("alive", "defunded", "hollowed", "stale", "starved", "vanity_pilot", "museum")
 

@@ -6,7 +6,7 @@ Money is kept in whole cents, so appropriations minus payments equals the change
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import numpy as np
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Account", "Meter", "CATEGORIES", "appropriations", "elections", "payday", "headroom_usd_per_year"]
 
 CATEGORIES = ("capex", "staff", "consultants", "energy", "cloud", "facility")
-UNFREEZE_HEADROOM_SHARE = 0.1  #: share of the appropriation that must be free before a freeze lifts
+UNFREEZE_HEADROOM_SHARE: Final = 0.1  #: share of the appropriation that must be free before a freeze lifts
 
 
 def to_cents(usd: float) -> int:
