@@ -65,7 +65,7 @@ def cache_dir() -> Path:
     return Path(named) if named else Path.home() / ".cache" / "sovsim" / "compiled"
 
 
-def build(directory: Path | None = None, quiet: bool = True) -> Path:
+def build(directory: Path | None = None) -> Path:
     """Compile :data:`MODULES` into ``directory/<source_key>`` (kept if already there); return that folder.
 
     The sources are copied to a scratch folder and compiled there by ``python -m mypyc``, so the package is never
@@ -109,8 +109,6 @@ def build(directory: Path | None = None, quiet: bool = True) -> Path:
             os.replace(staging, target)
         except OSError:  # another process finished the same build first: keep theirs
             shutil.rmtree(staging, ignore_errors=True)
-    if not quiet:
-        print(f"compiled {len(MODULES)} modules into {target}")
     return target
 
 

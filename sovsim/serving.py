@@ -207,10 +207,6 @@ class _Terms:
         self.read_s = self.weight_bytes / self.bandwidth
 
 
-_TERMS: dict[tuple[Any, ...], _Terms] = {}
-_TERMS_MAX = 1024  #: distinct replicas kept (a sweep's futures share a few; the cache restarts when full)
-
-
 def _terms(params: float, gpu: str, gpus: int | None, hbm_efficiency: float | None,
            prefill_efficiency: float | None, bytes_per_param: float | None, memory_fraction: float | None,
            context: float) -> _Terms:
@@ -218,14 +214,14 @@ def _terms(params: float, gpu: str, gpus: int | None, hbm_efficiency: float | No
     if gpus is None:
         return _Terms(params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param, memory_fraction,
                       context)
-    key = (params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param, memory_fraction)
-    terms = _TERMS.get(key)
-    if terms is None:
-        if len(_TERMS) >= _TERMS_MAX:
-            _TERMS.clear()
-        terms = _TERMS[key] = _Terms(params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param,
-                                     memory_fraction, context)
-    return terms
+    return _sized_terms(params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param, memory_fraction)
+
+
+@functools.lru_cache(maxsize=1024)  # a sweep's futures share a few replica sizes
+def _sized_terms(params: float, gpu: str, gpus: int, hbm_efficiency: float | None, prefill_efficiency: float | None,
+                 bytes_per_param: float | None, memory_fraction: float | None) -> _Terms:
+    """The terms of a replica whose GPUs are given (its context is then not needed)."""
+    return _Terms(params, gpu, gpus, hbm_efficiency, prefill_efficiency, bytes_per_param, memory_fraction, math.nan)
 
 
 class _Replica:

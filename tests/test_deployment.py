@@ -192,10 +192,10 @@ def test_a_future_does_not_depend_on_the_futures_run_before_it() -> None:
     from sovsim.model import deployment
 
     scenario = sovsim.load_scenario("midsize-nation")
-    deployment._REPLICAS.clear()
+    deployment._replica_at.cache_clear()
     first = World(scenario, 5, 3, timeline=False).run().row()
     for future in range(3):
         World(scenario, 5, future, timeline=False).run()
-    assert deployment._REPLICAS  # the cache was used
+    assert deployment._replica_at.cache_info().hits  # the cache was used
     after = World(scenario, 5, 3, timeline=False).run().row()
     assert json.dumps(first, sort_keys=True, default=repr) == json.dumps(after, sort_keys=True, default=repr)

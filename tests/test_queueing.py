@@ -16,8 +16,14 @@ from scipy import stats
 
 import sovsim
 from sovsim.cli import main
-from sovsim.queueing import (RECURSION_MAX_SERVERS, _p_wait, erlang_c, p_wait_below, response_time_quantile,
-                             response_time_survival)
+from sovsim.queueing import (
+    RECURSION_MAX_SERVERS,
+    _p_wait,
+    erlang_c,
+    p_wait_below,
+    response_time_quantile,
+    response_time_survival,
+)
 
 
 def _cases() -> list[dict[str, str]]:

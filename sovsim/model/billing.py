@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 __all__ = ["Meter"]
 
 
+def _price_integral(hour: float, shape: list[float], cum: list[float]) -> float:
+    """The price profile integrated from hour 0 to ``hour`` (its prefix sums, linear within an hour)."""
+    n = len(shape)
+    if hour >= n:
+        return cum[n]
+    k = int(hour)
+    return cum[k] + (hour - k) * shape[k]
+
+
 class Meter:
     """Reads the ledger for one fleet: power per generation and the profile it is billed against."""
 
@@ -80,27 +89,14 @@ class Meter:
         """
         led, p = self.ledger, self.profiles
         shape, cum = p.price_list
-        hours = len(shape)
         times, states, state_kw = led.times, led.states, self._state_kw
-        if times[-1] <= start_days:  # one row since the last bill, the commonest case (as ``Ledger.rows``)
-            j = len(times)
-            i = j - 1
-        else:
-            i, j = led.rows(start_days, end_days)
+        i, j = led.rows(start_days, end_days)
         a = start_days * 24.0
-        if a >= hours:  # the price profile integrated from hour 0 (its prefix sums, linear within an hour)
-            cum_a = cum[hours]
-        else:
-            k = int(a)
-            cum_a = cum[k] + (a - k) * shape[k]
+        cum_a = _price_integral(a, shape, cum)
         usd = rented_hours = 0.0
         for r in range(i, j):
             b = times[r + 1] * 24.0 if r + 1 < j else end_days * 24.0
-            if b >= hours:
-                cum_b = cum[hours]
-            else:
-                k = int(b)
-                cum_b = cum[k] + (b - k) * shape[k]
+            cum_b = _price_integral(b, shape, cum)
             state = states[r]
             usd += state_kw(state) * state[4] * (cum_b - cum_a)
             rented_hours += state[1] * (b - a)

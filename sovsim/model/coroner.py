@@ -56,11 +56,8 @@ class Coroner:
         if not c.probe(now):
             c.since = None
             return
-        if c.since is None:
-            self._begin(c, now)
-
-    def _begin(self, c: Condition, now: float) -> None:
-        """``c`` has begun to hold: start its grace timer (or die now, with no grace)."""
+        if c.since is not None:
+            return
         c.since = now
         c.episode += 1
         if c.grace_days <= 0:
@@ -98,13 +95,6 @@ def monthly_round(watch: Coroner, now: float, drifting: tuple[str, ...], record:
 
     Drifting conditions change without an event: ramp-up of new hires, the rising open-weights curve.
     """
-    conditions = watch.conditions
-    for name in drifting:  # Coroner.check, inlined: four probes a month
-        if watch.ended:
-            break
-        c = conditions[name]
-        if not c.probe(now):
-            c.since = None
-        elif c.since is None:
-            watch._begin(c, now)
+    for name in drifting:
+        watch.check(name, now)
     record(now)

@@ -28,6 +28,7 @@ the electricity bill follows the load; the rent of an inference contract is paid
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -38,7 +39,7 @@ from sovsim.facility import colocation_usd_per_gpu_day, facility_capex_factor
 from sovsim.model import residency
 from sovsim.model.gpus import GPUS
 from sovsim.model.records import DAYS_PER_YEAR, EventLog
-from sovsim.queueing import RECURSION_MAX_SERVERS, erlang_c, p_wait_below
+from sovsim.queueing import erlang_c, p_wait_below
 from sovsim.serving import ServeError, api_price_usd_per_mtok, gpus_for, operating_point
 
 if TYPE_CHECKING:
@@ -62,9 +63,8 @@ def p95_wait_s(arrival_rate: float, service_rate: float, servers: int) -> float:
     """p95 of the wait for a server in an M/M/c queue: P(W > t) = C·e^(−(cμ − λ)t)."""
     if arrival_rate <= 0:
         return 0.0
-    if servers > RECURSION_MAX_SERVERS and arrival_rate < servers * service_rate \
-            and p_wait_below(arrival_rate / service_rate, servers, 0.05):
-        return 0.0  # no p95 wait, known without the Poisson CDF (many slots at moderate load)
+    if arrival_rate < servers * service_rate and p_wait_below(arrival_rate / service_rate, servers, 0.05):
+        return 0.0  # no p95 wait, known without Erlang C (many slots at moderate load)
     p_wait = erlang_c(arrival_rate, service_rate, servers).p_wait
     if p_wait <= 0.05:
         return 0.0
@@ -106,10 +106,7 @@ def _replicas_needed(requests_per_day: float, busy_hour_factor: float, replica: 
     return max(1, math.ceil(busy / (replica.requests_per_s * utilisation)))
 
 
-_REPLICAS: dict[tuple[Any, ...], Replica] = {}
-_REPLICAS_MAX = 4096  #: replicas kept across futures (the cache restarts when full)
-
-
+@functools.lru_cache(maxsize=4096)
 def _replica_at(params: float, kind: str, gpus_per_replica: int, prompt: float, answer: float, tpot_target_s: float,
                 max_batch: int) -> Replica:
     """The replica of a model of ``params`` on ``kind`` GPUs at its operating batch, for this request shape.
@@ -117,19 +114,11 @@ def _replica_at(params: float, kind: str, gpus_per_replica: int, prompt: float, 
     A pure function of its arguments, kept by their exact values: the futures of a sweep review their services
     on the same days, so they ask for the same request shapes, and each is computed once per worker.
     """
-    key = (params, kind, gpus_per_replica, prompt, answer, tpot_target_s, max_batch)
-    replica = _REPLICAS.get(key)
-    if replica is None:
-        try:
-            gpus = gpus_per_replica or gpus_for(params, kind, context_tokens=prompt + answer)
-            replica = Replica(kind, gpus, *operating_point(params, kind, gpus, prompt, answer, tpot_target_s,
-                                                           max_batch))
-        except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
-            replica = Replica(kind, max(1, gpus_per_replica), 1, 0.0, math.inf, math.inf)
-        if len(_REPLICAS) >= _REPLICAS_MAX:
-            _REPLICAS.clear()
-        _REPLICAS[key] = replica
-    return replica
+    try:
+        gpus = gpus_per_replica or gpus_for(params, kind, context_tokens=prompt + answer)
+        return Replica(kind, gpus, *operating_point(params, kind, gpus, prompt, answer, tpot_target_s, max_batch))
+    except ServeError:  # the weights and one context do not fit the replica's GPUs: it cannot serve
+        return Replica(kind, max(1, gpus_per_replica), 1, 0.0, math.inf, math.inf)
 
 
 def owned_usd_per_gpu_day(kind: str, compute: Any) -> float:

@@ -71,7 +71,7 @@ class Curve:
     def compute_log10(self, t: float) -> float:
         """Frontier training compute at ``t``, log10 FLOP: the trend, bent smoothly under the ceiling."""
         trend = self.start_log10 + self.compute_log10_per_day * t
-        ceiling = self.ceiling_2030_log10 + self.ceiling_log10_per_day * (t - self.ceiling_offset_days)  # as above
+        ceiling = self.ceiling_log10(t)
         low, high = (ceiling, trend) if ceiling < trend else (trend, ceiling)
         return low - SOFTNESS_LOG10 * math.log10(1.0 + 10.0 ** ((low - high) / SOFTNESS_LOG10))
 

@@ -90,8 +90,8 @@ class KnowHow:
                              f"can change it alone (rates ×{self.rate_factor():.2f})", key=True)
         else:
             self.above_since = None
-        team.consultant_rate_factor = 1.0 + p.consultant_lockin_slope * share  # rate_factor(), release_factor()
-        team.in_house_knowhow = 1.0 - share
+        team.set_consultant_rate_factor(self.rate_factor())
+        team.in_house_knowhow = self.release_factor()
 
     def rate_factor(self) -> float:
         return 1.0 + self.params.consultant_lockin_slope * self.share

@@ -47,8 +47,6 @@ class Event(NamedTuple):
     key: bool
 
 
-_new_event = tuple.__new__
-
 EVENT_FIELDS = {
     "time_days": "Simulation time of the event, days since the start date",
     "date": "Calendar date of the event (YYYY-MM-DD)",
@@ -70,9 +68,8 @@ class EventLog:
         self.events: list[Event] = []
 
     def log(self, time_days: float, process: str, kind: str, details: str, key: bool = False) -> int:
-        events = self.events
-        events.append(_new_event(Event, (time_days, process, kind, details, key)))  # Event(...) without its __new__
-        return len(events) - 1
+        self.events.append(Event(time_days, process, kind, details, key))
+        return len(self.events) - 1
 
     def date(self, time_days: float) -> str:
         return date_of(self.start, time_days).isoformat()

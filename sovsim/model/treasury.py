@@ -65,9 +65,7 @@ class Account:
         self.on_change(now)
 
     def pay(self, now: float, category: str, usd: float) -> None:
-        cents = int(abs(usd) * 100.0 + 0.5)  # to_cents, inlined: the commonest call of a month
-        if usd < 0:
-            cents = -cents
+        cents = to_cents(usd)
         self.cash_cents -= cents
         self.paid_cents[category] += cents
         self.on_change(now)
@@ -171,7 +169,7 @@ def review_freeze(env: Any, account: Account, team: Team, meter: Meter, params: 
     was_frozen = team.frozen
     margin = UNFREEZE_HEADROOM_SHARE * appropriation if was_frozen else 0.0
     # short of reserve: cash covers fewer months than the reserve (only asked when the headroom is not short)
-    frozen = headroom < margin or account.cash_cents / 100.0 < params.hiring_freeze_reserve_months * (
+    frozen = headroom < margin or account.cash_usd < params.hiring_freeze_reserve_months * (
         (team.cost_usd_per_day() + energy_usd_per_day) * DAYS_PER_MONTH)
     if frozen != was_frozen:
         if frozen:

@@ -283,8 +283,7 @@ class Attrition:
 
     def redraw(self) -> None:
         self.version += 1
-        team = self.team
-        total = sum([k * h * w for k, h, w in zip(team.n, team.hazard_per_day, team.poaching)])
+        total = sum(self.team.quit_rates_per_day())
         if total > 0:
             timer = self.env.timeout(self.rng.exponential(1.0 / total))
             self._timer = timer
@@ -297,7 +296,7 @@ class Attrition:
             return
         env, team, rng = self.env, self.team, self.rng
         now, n = env.now, team.n
-        rates = [k * h * w for k, h, w in zip(n, team.hazard_per_day, team.poaching)]
+        rates = team.quit_rates_per_day()
         u = rng.random() * sum(rates)
         r, last = 0, len(rates) - 1
         while r < last and u >= rates[r]:
