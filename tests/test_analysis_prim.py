@@ -151,6 +151,16 @@ def test_quasi_p_values_are_the_binomial_test_of_each_limit() -> None:
             assert value == pytest.approx(stats.binomtest(h_box, t_box, p, alternative="greater").pvalue, rel=1e-9)
 
 
+def test_quasi_p_values_do_not_depend_on_the_orders_kept_from_the_peeling() -> None:
+    """Once counted, the box lets its sorted orders go; counting again sorts anew and gives the same values."""
+    x, y = planted(1500, 11, ints=True, cats=True)
+    box = prim(x, y)
+    first = [box.quasi_p(i) for i in range(len(box))]
+    assert box._sorted is None
+    box.compute_quasi_p()
+    assert [box.quasi_p(i) for i in range(len(box))] == first
+
+
 def test_select_and_drop_restriction() -> None:
     x, y = planted(1000, 8)
     box = prim(x, y)

@@ -113,6 +113,7 @@ def read_futures(root: str | Path, columns: list[str] | None = None) -> pd.DataF
     not cover), many columns at once; repeated strings (policy, verdict, status) become one Python object
     each, which keeps a million rows in a few hundred megabytes.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
@@ -126,7 +127,11 @@ def read_futures(root: str | Path, columns: list[str] | None = None) -> pd.DataF
         future = table.column("future")
         if not pc.all(pc.greater(future[1:], future[:-1])).as_py():
             table = table.sort_by("future")
-    return table.to_pandas(deduplicate_objects=True, split_blocks=True, self_destruct=True)
+    frame = table.to_pandas(deduplicate_objects=True, split_blocks=True, self_destruct=True)
+    del table
+    # Arrow's allocator keeps the pages the table held for its next table; analysis makes none, so they go back
+    pa.default_memory_pool().release_unused()
+    return frame
 
 
 def load(root: str | Path, columns: list[str] | None = None, *, allow_damaged: bool = False) -> SweepResults:

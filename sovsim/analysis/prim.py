@@ -379,6 +379,9 @@ class PrimBox:
         numeric_res = (lo != prim.init.lo) | (hi != prim.init.hi)
         categorical_res = (allowed != prim.init.allowed).any(axis=2)
         inside_n, inside_k, extra_n, extra_k = self._counts(lo, hi, allowed, numeric_res, categorical_res)
+        # the sorted orders (12 bytes a row per numeric dimension) served the peeling and these counts; a box
+        # that grows later sorts again rather than holding them through the rest of an analysis
+        self._sorted = None
         keys: list[tuple[int, str, int]] = []
         index: list[tuple[int, int]] = []  # (step, limit number)
         for i in range(len(self)):
