@@ -18,7 +18,8 @@
    rows of the real sweep** with new future indices (copy c of future f is future f + c·N), written as
    compacted parts; the analysis timings then measure reading and analysing M rows, not M distinct
    futures (PRIM, trees and survival see each point M/N times). ``sovsim query`` (a GROUP BY) and
-   ``sovsim analyze`` run as separate processes; wall time and peak RSS (``wait4``) are reported.
+   ``sovsim analyze`` run as separate processes, each started by a small launcher process so that its peak RSS
+   (``wait4``) is its own; wall time, CPU time and peak RSS are reported.
 
 The estimate for a million futures on 16 cores is t₁ · 10⁶ / (16 · E(W)) with the efficiency measured here.
 """
@@ -117,22 +118,37 @@ def growth_per_future(spec_path: Path, root: Path, first: int = 200, then: int =
     return rss1, rss2, (rss2 - rss1) * 1024 / max(1, n2 - n1)
 
 
+#: What ``measured`` starts in place of the command: a small process that starts it and reports its usage. On
+#: Linux a process keeps through ``exec`` the high-water RSS of the process it was forked from, so the command
+#: started straight from this (large) process would report at least this process's size as its peak.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w", encoding="ascii") as report:
+    json.dump({"wall_s": time.perf_counter() - start, "cpu_s": usage.ru_utime + usage.ru_stime,
+               "maxrss_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status)}, report)
+"""
+
+
 def measured(command: list[str]) -> tuple[float, float, float, str]:
     """Run ``command`` and wait for it with ``wait4``: (wall s, CPU s (user + system), peak RSS in MB, stdout).
 
-    On a shared machine the CPU time is the steadier figure: it leaves out the time spent waiting for a core.
+    The command is started by a small launcher (:data:`_LAUNCHER`), so that its peak RSS is its own. On a
+    shared machine the CPU time is the steadier figure: it leaves out the time spent waiting for a core.
     """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "usage.json"
+        code = subprocess.call([sys.executable, "-c", _LAUNCHER, str(report), *command], stdout=out, stderr=err,
+                               text=True)
+        usage = json.loads(report.read_text(encoding="ascii")) if report.is_file() else {"code": code}
         out.seek(0)
         err.seek(0)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(command[:4])} … failed ({proc.returncode}): {err.read()[-2000:]}")
-        return wall, usage.ru_utime + usage.ru_stime, _rss_mb(usage.ru_maxrss), out.read()
+        if code != 0 or usage["code"] != 0:
+            raise RuntimeError(f"{' '.join(command[:4])} … failed ({usage['code']}): {err.read()[-2000:]}")
+        return usage["wall_s"], usage["cpu_s"], _rss_mb(usage["maxrss_kb"]), out.read()
 
 
 def store_size(root: Path) -> tuple[int, int]:
