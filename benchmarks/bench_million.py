@@ -6,7 +6,8 @@
    experiment Q7 (Latin hypercube, two policies), on W workers (default: every core this process may use),
    shards of 25. Reported: wall time, futures per second per core, peak memory (RSS) of the driver and of
    the largest worker, and the parallel efficiency E(W) = N·t₁ / (W·T(W)), with t₁ the time per future of
-   the same spec on one worker in this process (measured on its first 500 futures). The machine's own
+   the same spec on a one-worker sweep: the difference in wall time between sweeps of 1,000 and 200 futures,
+   over the 800 futures between them, so that a sweep's start-up is not counted as the futures'. The machine's own
    ceiling C(W) is measured as in ``bench_scaling.py`` (W forked copies of the same inline work);
    E(W) / C(W) is the share of the ceiling the engine reaches. A worker's memory growth per future is
    measured on its own: the first 600 futures of the spec run shard by shard in one process, RSS read
@@ -32,13 +33,13 @@ import math
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import launch  # beside this script
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -118,37 +119,18 @@ def growth_per_future(spec_path: Path, root: Path, first: int = 200, then: int =
     return rss1, rss2, (rss2 - rss1) * 1024 / max(1, n2 - n1)
 
 
-#: What ``measured`` starts in place of the command: a small process that starts it and reports its usage. On
-#: Linux a process keeps through ``exec`` the high-water RSS of the process it was forked from, so the command
-#: started straight from this (large) process would report at least this process's size as its peak.
-_LAUNCHER = """
-import json, os, subprocess, sys, time
-start = time.perf_counter()
-proc = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(proc.pid, 0)
-with open(sys.argv[1], "w", encoding="ascii") as report:
-    json.dump({"wall_s": time.perf_counter() - start, "cpu_s": usage.ru_utime + usage.ru_stime,
-               "maxrss_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status)}, report)
-"""
-
-
 def measured(command: list[str]) -> tuple[float, float, float, str]:
-    """Run ``command`` and wait for it with ``wait4``: (wall s, CPU s (user + system), peak RSS in MB, stdout).
+    """Run ``command``: (wall s, CPU s (user + system), peak RSS in MB, stdout), all of its own process.
 
-    The command is started by a small launcher (:data:`_LAUNCHER`), so that its peak RSS is its own. On a
-    shared machine the CPU time is the steadier figure: it leaves out the time spent waiting for a core.
+    It is started by a small launcher (:mod:`launch`), so that its peak RSS is its own. On a shared machine the
+    CPU time is the steadier figure: it leaves out the time spent waiting for a core.
     """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
-            tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "usage.json"
-        code = subprocess.call([sys.executable, "-c", _LAUNCHER, str(report), *command], stdout=out, stderr=err,
-                               text=True)
-        usage = json.loads(report.read_text(encoding="ascii")) if report.is_file() else {"code": code}
-        out.seek(0)
-        err.seek(0)
-        if code != 0 or usage["code"] != 0:
-            raise RuntimeError(f"{' '.join(command[:4])} … failed ({usage['code']}): {err.read()[-2000:]}")
-        return usage["wall_s"], usage["cpu_s"], _rss_mb(usage["maxrss_kb"]), out.read()
+    with tempfile.TemporaryFile("w+") as err:
+        usage = launch.run(command, stderr=err)
+        if usage.code != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(command[:4])} … failed ({usage.code}): {err.read()[-2000:]}")
+        return usage.wall_s, usage.cpu_s, usage.peak_mib, usage.stdout
 
 
 def store_size(root: Path) -> tuple[int, int]:
@@ -274,16 +256,24 @@ def run(n: int, workers: int, analysis_rows: int, out: Path, ceiling_futures: in
             f"RSS {rss1:.0f} MB after 200 futures, {rss2:.0f} MB after 600, in one process")
 
     # single-core time per future of the same spec, and the machine's ceiling
-    sample = min(futures, 500)
-    start = time.perf_counter()
-    sweep(spec, out / "one", workers=1, scenarios=max(1, sample // 2))
-    t1 = (time.perf_counter() - start) / (2 * max(1, sample // 2))
-    shutil.rmtree(out / "one")
+    # t1 is the difference of two one-worker sweeps (of `sample` and `sample` / 5 futures), over the futures
+    # between them: what a future costs on one core, without the start-up of a sweep, which the big sweep pays once
+    # but a short one would spread over its few futures (1–2 s over 500 futures read as 3 ms more a future)
+    sample = min(futures, 1000)
+    timed = []
+    for scenarios in (max(1, sample // 10), max(2, sample // 2)):  # two policies: two futures a scenario
+        start = time.perf_counter()
+        sweep(spec, out / "one", workers=1, scenarios=scenarios)
+        timed.append((2 * scenarios, time.perf_counter() - start))
+        shutil.rmtree(out / "one")
+    (n_small, t_small), (n_large, t_large) = timed
+    t1 = (t_large - t_small) / (n_large - n_small)
     efficiency = futures * t1 / (workers * wall)
     single = bench_scaling.ceiling(1, ceiling_futures)
     many = bench_scaling.ceiling(workers, ceiling_futures)
     ceiling = single / many
-    row("sweep: single-core time per future (t1)", t1 * 1e3, "ms", f"same spec, first {sample} futures, 1 worker")
+    row("sweep: single-core time per future (t1)", t1 * 1e3, "ms",
+        f"same spec, 1 worker: futures {n_small + 1}–{n_large} (sweeps of {n_small} and {n_large} futures)")
     row(f"sweep: parallel efficiency E({workers})", efficiency, "")
     row(f"machine ceiling C({workers})", ceiling, "", f"{workers} forked copies of {ceiling_futures} futures")
     row("sweep: share of the ceiling E/C", efficiency / ceiling, "")

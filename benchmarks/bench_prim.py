@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from typing import Any
 
+import launch  # beside this script
 import numpy as np
 import pandas as pd
 
@@ -85,15 +84,12 @@ def side(name: str, rows: int, repeats: int) -> dict[str, Any]:
 
 
 def _child(name: str, rows: int, repeats: int) -> tuple[dict[str, Any], float]:
-    """Run :func:`side` in a fresh process; its answer and the process's peak RSS in MiB (from ``wait4``)."""
-    command = [sys.executable, __file__, "--side", name, "--rows", str(rows), "--repeats", str(repeats)]
-    with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"bench_prim --side {name} failed")
-        out.seek(0)
-        return json.loads(out.read().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    """Run :func:`side` in a fresh process; its answer and the process's own peak RSS in MiB (:mod:`launch`)."""
+    usage = launch.run([sys.executable, __file__, "--side", name, "--rows", str(rows), "--repeats", str(repeats)],
+                       stderr=subprocess.DEVNULL)
+    if usage.code != 0:
+        raise RuntimeError(f"bench_prim --side {name} failed")
+    return json.loads(usage.stdout.strip().splitlines()[-1]), usage.peak_mib
 
 
 SKIPPED = "skipped: ema_workbench is a test extra (pip install -e '.[test]')"

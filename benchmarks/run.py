@@ -18,7 +18,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -116,17 +115,23 @@ def bench_sweep(quick: bool) -> list[dict[str, Any]]:
 
 
 def _driver_peak_mb(n: int) -> float:
-    """Peak RSS of the sweep driver process alone (workers excluded), in a fresh interpreter."""
+    """Peak RSS of the sweep driver process alone (workers excluded), in a fresh interpreter of its own."""
+    sys.path.insert(0, str(HERE))
+    import launch  # a process started straight from this one would report at least this one's size
+
     code = (
-        "import resource, sys, tempfile, pathlib\n"
+        "import sys, tempfile, pathlib\n"
         "from sovsim.sweep import sweep\n"
         "tmp = pathlib.Path(tempfile.mkdtemp())\n"
         f"(tmp / 's.toml').write_text({SPEC.format(scenarios=n, shard_size=50)!r})\n"
         "sweep(tmp / 's.toml', tmp / 'out', workers=2)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(done.stdout.split()[-1]) / 1024
+    with tempfile.TemporaryFile("w+") as err:
+        usage = launch.run([sys.executable, "-c", code], stderr=err)
+        if usage.code != 0:
+            err.seek(0)
+            raise RuntimeError(f"the sweep driver failed ({usage.code}): {err.read()[-2000:]}")
+    return usage.peak_mib
 
 
 def bench_driver_memory(quick: bool) -> list[dict[str, Any]]:
