@@ -135,3 +135,20 @@ def test_feature_scores_on_a_subsample_rank_the_planted_columns_first_and_say_so
     scores = feature_scores(x, y, max_rows=5_000)
     assert set(scores.table["uncertainty"].iloc[:2]) == {"a", "b"}
     assert scores.notes and "5,000 of the 20,000" in scores.notes[0]
+
+
+def test_feature_scores_do_not_depend_on_how_many_cores_grow_the_trees() -> None:
+    """The forest grows its trees on every core; each tree is seeded before, so the scores are those of one core."""
+    from unittest import mock
+
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    x, y = _planted(6_000)
+    every_core = feature_scores(x, y, trees=20)
+
+    def one_core(*args: object, **kwargs: object) -> ExtraTreesClassifier:
+        return ExtraTreesClassifier(*args, **{**kwargs, "n_jobs": 1})  # type: ignore[arg-type]
+
+    with mock.patch("sklearn.ensemble.ExtraTreesClassifier", one_core):
+        single = feature_scores(x, y, trees=20)
+    pd.testing.assert_frame_equal(every_core.table, single.table, check_exact=True)

@@ -96,7 +96,7 @@ def feature_scores(x: pd.DataFrame, outcome: pd.Series, seed: int = 0, trees: in
         pd.api.types.is_bool_dtype(x[c].dtype) else x[c].to_numpy(dtype=float)
         for c in x.columns]).astype(float)
     forest = ExtraTreesClassifier(n_estimators=trees, max_features=0.6, min_samples_leaf=max(1, len(y) // 500),
-                                  random_state=seed, n_jobs=1)
+                                  random_state=seed, n_jobs=-1)  # trees on every core; same scores
     forest.fit(matrix, y)
     table = pd.DataFrame({"uncertainty": list(x.columns), "score": forest.feature_importances_})
     return SensitivityResult("extra-trees", table.sort_values("score", ascending=False).reset_index(drop=True),
