@@ -125,12 +125,8 @@ def measured(command: list[str]) -> tuple[float, float, float, str]:
     It is started by a small launcher (:mod:`launch`), so that its peak RSS is its own. On a shared machine the
     CPU time is the steadier figure: it leaves out the time spent waiting for a core.
     """
-    with tempfile.TemporaryFile("w+") as err:
-        usage = launch.run(command, stderr=err)
-        if usage.code != 0:
-            err.seek(0)
-            raise RuntimeError(f"{' '.join(command[:4])} … failed ({usage.code}): {err.read()[-2000:]}")
-        return usage.wall_s, usage.cpu_s, usage.peak_mib, usage.stdout
+    usage = launch.run(command, check=True)
+    return usage.wall_s, usage.cpu_s, usage.peak_mib, usage.stdout
 
 
 def store_size(root: Path) -> tuple[int, int]:

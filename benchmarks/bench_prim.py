@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import subprocess
 import sys
 import time
 import warnings
@@ -86,9 +85,7 @@ def side(name: str, rows: int, repeats: int) -> dict[str, Any]:
 def _child(name: str, rows: int, repeats: int) -> tuple[dict[str, Any], float]:
     """Run :func:`side` in a fresh process; its answer and the process's own peak RSS in MiB (:mod:`launch`)."""
     usage = launch.run([sys.executable, __file__, "--side", name, "--rows", str(rows), "--repeats", str(repeats)],
-                       stderr=subprocess.DEVNULL)
-    if usage.code != 0:
-        raise RuntimeError(f"bench_prim --side {name} failed")
+                       check=True)
     return json.loads(usage.stdout.strip().splitlines()[-1]), usage.peak_mib
 
 

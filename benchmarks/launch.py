@@ -36,13 +36,22 @@ class Usage(NamedTuple):
     stdout: str
 
 
-def run(command: list[str], stderr: IO[Any] | int | None = None) -> Usage:
-    """Run ``command`` through the launcher; its usage and what it printed. ``stderr``: as for ``subprocess``."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryDirectory() as folder:
+def run(command: list[str], stderr: IO[Any] | int | None = None, check: bool = False) -> Usage:
+    """Run ``command`` through the launcher; its usage and what it printed.
+
+    ``stderr``: as for ``subprocess``. With ``check``, a command that fails raises ``RuntimeError`` with the
+    end of what it wrote to stderr (which is then captured).
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "usage.json"
-        code = subprocess.call([sys.executable, "-c", LAUNCHER, str(report), *command], stdout=out, stderr=stderr)
+        code = subprocess.call([sys.executable, "-c", LAUNCHER, str(report), *command], stdout=out,
+                               stderr=err if check else stderr)
         out.seek(0)
-        if not report.is_file():  # the launcher itself failed
-            return Usage(0.0, 0.0, 0.0, code or 1, out.read())
-        usage = json.loads(report.read_text(encoding="ascii"))
-        return Usage(usage["wall_s"], usage["cpu_s"], usage["maxrss_kib"] / 1024, usage["code"], out.read())
+        usage = json.loads(report.read_text(encoding="ascii")) if report.is_file() else {}  # none: the launcher failed
+        result = Usage(usage.get("wall_s", 0.0), usage.get("cpu_s", 0.0), usage.get("maxrss_kib", 0) / 1024,
+                       usage.get("code", code or 1), out.read())
+        if check and result.code != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(command[:4])} … failed ({result.code}): {err.read()[-2000:]}")
+        return result

@@ -38,6 +38,8 @@ def test_a_small_command_reads_small_beside_a_large_parent() -> None:
     del ballast
 
 
-def test_a_failing_command_reports_its_exit_status() -> None:
-    usage = _launch().run([sys.executable, "-c", "raise SystemExit(3)"])
-    assert usage.code == 3
+def test_a_failing_command_reports_its_exit_status_or_raises_with_what_it_said() -> None:
+    command = [sys.executable, "-c", "import sys; sys.stderr.write('no such store'); raise SystemExit(3)"]
+    assert _launch().run(command, stderr=subprocess.DEVNULL).code == 3
+    with pytest.raises(RuntimeError, match=r"failed \(3\): no such store"):
+        _launch().run(command, check=True)
