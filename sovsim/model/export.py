@@ -85,12 +85,13 @@ class _RuleChanges:
         self.number = 0
 
     def __call__(self, _event: Any) -> None:
+        self._change()
+        self.env.timeout(self.rng.exponential(DAYS_PER_YEAR / self.regimes.params.changes_per_year)).callbacks.append(
+            self)
+
+    def _change(self) -> None:
         env, regimes, rng, log = self.env, self.regimes, self.rng, self.log
         p = regimes.params
-        self._change(env, regimes, p, rng, log)
-        env.timeout(rng.exponential(DAYS_PER_YEAR / p.changes_per_year)).callbacks.append(self)
-
-    def _change(self, env: Any, regimes: Regimes, p: Any, rng: np.random.Generator, log: EventLog) -> None:
         u_who, u_what, u_keep = rng.random(), rng.random(), rng.random()
         who = regimes.names[min(len(self.cumulative) - 1, bisect.bisect_right(self.cumulative, u_who))]
         self.number += 1
